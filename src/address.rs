@@ -1,0 +1,263 @@
+//! Turning what people paste as a portal address into the URL of a REST method.
+//!
+//! Follows OpenIntegrations' `NormalizeAuth`: surrounding spaces, a leading
+//! `www.` and a missing trailing `/` are forgiven; with a token the address is
+//! the portal's, and `rest/` is added unless it is there. Unlike the original,
+//! an explicit `http://` is kept (self-hosted portals), and whatever cannot be
+//! a portal address is refused here, before anything is sent.
+
+use reqwest::Url;
+
+use crate::error::Error;
+
+/// Longer addresses are refused: no portal address comes near it.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// The URL a method is called at, and the webhook secret it carries, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: Url,
+    pub webhook_secret: Option<String>,
+}
+
+/// How the caller authenticates, which decides what the address must look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// The address is an incoming webhook: `<portal>/rest/<user id>/<secret>/`.
+    Webhook,
+    /// The address is the portal's; an application token goes with the call.
+    Token,
+}
+
+const WEBHOOK_FORM: &str = "https://<portal>/rest/<user id>/<secret>/";
+
+/// Builds the URL of `method` from an address as people paste it.
+pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint, Error> {
+    let address = address.trim();
+    if address.is_empty() {
+        return Err(Error::invalid_argument("URL is empty"));
+    }
+    if address.len() > MAX_URL_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "URL is {} bytes long; at most {MAX_URL_BYTES} are accepted",
+            address.len()
+        )));
+    }
+    // The URL parser silently drops tabs and line breaks; refusing them here
+    // keeps what is sent equal to what was given.
+    if let Some(position) = address.find(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid_argument(format!(
+            "URL contains a space or control character at byte {position}"
+        )));
+    }
+    let (scheme, rest) = split_scheme(address)?;
+    let rest = strip_prefix_ignore_case(rest, "www.").unwrap_or(rest);
+    let mut url = Url::parse(&format!("{scheme}://{rest}")).map_err(|error| {
+        Error::invalid_argument(format!("URL is not a valid address: {error}"))
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_argument("URL has no host name"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_argument(
+            "URL must not carry a user name or password; use a webhook address or a token",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_argument(
+            "URL must not have a query string (?…) or a fragment (#…)",
+        ));
+    }
+
+    let mut segments: Vec<String> = url
+        .path_segments()
+        .map(|segments| segments.filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let webhook_secret = match auth {
+        AuthKind::Webhook => {
+            let [.., rest, user, secret] = segments.as_slice() else {
+                return Err(not_a_webhook());
+            };
+            if !rest.eq_ignore_ascii_case("rest") {
+                return Err(not_a_webhook());
+            }
+            if user.eq_ignore_ascii_case("rest") || secret.eq_ignore_ascii_case("rest") {
+                return Err(not_a_webhook());
+            }
+            Some(secret.clone())
+        }
+        AuthKind::Token => {
+            if !segments.last().is_some_and(|s| s.eq_ignore_ascii_case("rest")) {
+                segments.push("rest".to_owned());
+            }
+            None
+        }
+    };
+    segments.push(method.to_owned());
+    url.set_path(&format!("/{}", segments.join("/")));
+    Ok(Endpoint {
+        url,
+        webhook_secret,
+    })
+}
+
+fn not_a_webhook() -> Error {
+    Error::invalid_argument(format!(
+        "URL is not a webhook address ({WEBHOOK_FORM}); to call with an application token, give the token too"
+    ))
+}
+
+/// Splits off an explicit scheme; none means https. Only http and https are accepted.
+fn split_scheme(address: &str) -> Result<(&'static str, &str), Error> {
+    let Some(colon) = address.find(':') else {
+        return Ok(("https", address));
+    };
+    let (head, tail) = (&address[..colon], &address[colon + 1..]);
+    let is_host_and_port = tail
+        .split(['/', '?', '#'])
+        .next()
+        .is_some_and(|port| port.bytes().all(|b| b.is_ascii_digit()));
+    if head.contains(['/', '[']) || (is_host_and_port && !tail.starts_with("//")) {
+        return Ok(("https", address));
+    }
+    let Some(rest) = tail.strip_prefix("//") else {
+        return Err(unsupported_scheme(head));
+    };
+    match head.to_ascii_lowercase().as_str() {
+        "https" => Ok(("https", rest)),
+        "http" => Ok(("http", rest)),
+        _ => Err(unsupported_scheme(head)),
+    }
+}
+
+fn unsupported_scheme(scheme: &str) -> Error {
+    let shown: String = scheme.chars().take(16).collect();
+    Error::invalid_argument(format!(
+        "URL scheme '{shown}' is not supported; use https:// (or http:// for a self-hosted portal)"
+    ))
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const METHOD: &str = "im.user.status.set";
+
+    fn webhook(address: &str) -> Result<String, String> {
+        endpoint(address, METHOD, AuthKind::Webhook)
+            .map(|e| e.url.to_string())
+            .map_err(|e| e.description().to_owned())
+    }
+
+    fn token(address: &str) -> Result<String, String> {
+        endpoint(address, METHOD, AuthKind::Token)
+            .map(|e| e.url.to_string())
+            .map_err(|e| e.description().to_owned())
+    }
+
+    #[test]
+    fn webhook_addresses_in_every_pasted_form() {
+        let expected = "https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/im.user.status.set";
+        for address in [
+            "https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
+            "https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt",
+            "b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
+            "b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt",
+            "www.b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
+            "https://www.b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
+            "HTTPS://WWW.b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
+            "  https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/  ",
+            "\thttps://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/\r\n",
+            "https://B24-AR17WX.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
+            "https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt//",
+        ] {
+            assert_eq!(webhook(address).as_deref(), Ok(expected), "address {address:?}");
+        }
+    }
+
+    #[test]
+    fn webhook_over_explicit_http_keeps_http() {
+        assert_eq!(
+            webhook("http://crm.example.local/rest/7/abc/").as_deref(),
+            Ok("http://crm.example.local/rest/7/abc/im.user.status.set")
+        );
+    }
+
+    #[test]
+    fn webhook_keeps_port_and_path_prefix_and_secret() {
+        let found = endpoint("crm.example.local:8443/portal/rest/7/s3cr3t/", METHOD, AuthKind::Webhook).unwrap();
+        assert_eq!(
+            found.url.as_str(),
+            "https://crm.example.local:8443/portal/rest/7/s3cr3t/im.user.status.set"
+        );
+        assert_eq!(found.webhook_secret.as_deref(), Some("s3cr3t"));
+    }
+
+    #[test]
+    fn token_addresses_in_every_pasted_form() {
+        let expected = "https://b24-ar17wx.bitrix24.by/rest/im.user.status.set";
+        for address in [
+            "b24-ar17wx.bitrix24.by",
+            "b24-ar17wx.bitrix24.by/",
+            "https://b24-ar17wx.bitrix24.by",
+            "https://b24-ar17wx.bitrix24.by/",
+            "www.b24-ar17wx.bitrix24.by",
+            "b24-ar17wx.bitrix24.by/rest",
+            "b24-ar17wx.bitrix24.by/rest/",
+            "https://b24-ar17wx.bitrix24.by/rest/",
+            " b24-ar17wx.bitrix24.by ",
+        ] {
+            assert_eq!(token(address).as_deref(), Ok(expected), "address {address:?}");
+        }
+        let found = endpoint("b24-ar17wx.bitrix24.by", METHOD, AuthKind::Token).unwrap();
+        assert_eq!(found.webhook_secret, None);
+    }
+
+    #[test]
+    fn ipv6_literal_and_idn_hosts() {
+        assert_eq!(
+            token("[::1]:8443").as_deref(),
+            Ok("https://[::1]:8443/rest/im.user.status.set")
+        );
+        assert_eq!(
+            token("http://[::1]/").as_deref(),
+            Ok("http://[::1]/rest/im.user.status.set")
+        );
+        assert_eq!(
+            token("портал.рф").as_deref(),
+            Ok("https://xn--80awhdgm.xn--p1ai/rest/im.user.status.set")
+        );
+    }
+
+    #[test]
+    fn addresses_that_are_refused() {
+        for (address, why) in [
+            ("", "URL is empty"),
+            ("   ", "URL is empty"),
+            ("https://", "not a valid address"),
+            ("ftp://portal.example/rest/1/x/", "scheme 'ftp'"),
+            ("file:///etc/passwd", "scheme 'file'"),
+            ("javascript:alert(1)", "scheme 'javascript'"),
+            ("https://user:pw@portal.example/rest/1/x/", "user name or password"),
+            ("https://portal.example/rest/1/x/?a=1", "query string"),
+            ("https://portal.example/rest/1/x/#top", "fragment"),
+            ("https://portal.example/rest/1/x y/", "space or control character at byte 31"),
+            ("https://portal.ex\nample/rest/1/x/", "space or control character"),
+            ("https://portal.example/", "not a webhook address"),
+            ("https://portal.example/rest/", "not a webhook address"),
+            ("https://portal.example/rest/1/", "not a webhook address"),
+            ("https://portal.example/api/1/x/", "not a webhook address"),
+        ] {
+            let error = webhook(address).expect_err(address);
+            assert!(error.contains(why), "address {address:?}: {error:?} lacks {why:?}");
+        }
+        let long = format!("portal.example/rest/1/{}/", "x".repeat(MAX_URL_BYTES));
+        assert!(webhook(&long).unwrap_err().contains("at most 2048"));
+    }
+}

@@ -1,0 +1,454 @@
+//! The HTTP side of a call: one pooled client per process, retries with
+//! backoff, a moved portal followed with the POST repeated, and every answer
+//! turned into one JSON document.
+
+use std::error::Error as StdError;
+use std::io::Read;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Response;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+
+use crate::answer::Answer;
+use crate::config::Config;
+use crate::error::{Error, ErrorCode};
+use crate::request::{Request, Secrets};
+use crate::tls;
+
+/// Larger answers are refused: a status answer is a few hundred bytes.
+pub const MAX_ANSWER_BYTES: u64 = 16 << 20;
+/// Redirects followed in one call at the most.
+pub const MAX_REDIRECTS: u32 = 5;
+/// Sent with every request.
+pub const USER_AGENT: &str = concat!("opi-bitrix24/", env!("CARGO_PKG_VERSION"));
+/// Longest `Retry-After` honoured; a longer one ends the call instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const EXCERPT_CHARS: usize = 200;
+
+/// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
+/// Cheap to share: all calls and threads may use one.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::blocking::Client,
+    config: Config,
+}
+
+/// How one HTTP exchange ended.
+enum Exchange {
+    /// The call is over with this result.
+    Done(Result<Answer, Error>),
+    /// This result stands unless a retry does better.
+    Retryable {
+        result: Result<Answer, Error>,
+        retry_after: Option<Duration>,
+    },
+    /// The portal moved; the POST is to be repeated at this location.
+    Moved(String),
+}
+
+impl Client {
+    /// A client with these settings.
+    pub fn new(config: Config) -> Result<Client, Error> {
+        let tls = tls::client_config(config.ca_file.as_deref())?;
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::internal(format!("cannot set up the HTTP client: {}", chain(&e))))?;
+        Ok(Client { http, config })
+    }
+
+    /// The process-wide client, made on first use from [`Config::from_env`].
+    /// A bad setting is reported by every call, the same way.
+    pub fn shared() -> Result<&'static Client, Error> {
+        static SHARED: OnceLock<Result<Client, Error>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Config::from_env().and_then(Client::new))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sets the status of the user the credentials belong to
+    /// (`im.user.status.set`): by webhook when `token` is empty, else by
+    /// application token at the portal `url`.
+    pub fn set_user_status(&self, url: &str, status: &str, token: &str) -> Answer {
+        Request::set_user_status(url, status, token)
+            .and_then(|request| self.send(&request))
+            .unwrap_or_else(Answer::from)
+    }
+
+    fn send(&self, request: &Request) -> Result<Answer, Error> {
+        let deadline = Instant::now() + self.config.timeout;
+        let mut url = request.url.clone();
+        let mut redirects = 0;
+        let mut attempt = 1;
+        loop {
+            let (result, retry_after) = match self.exchange(&url, request, deadline) {
+                Exchange::Done(result) => return result,
+                Exchange::Moved(location) => {
+                    redirects += 1;
+                    url = follow(&url, &location, redirects, &request.secrets)?;
+                    continue;
+                }
+                Exchange::Retryable {
+                    result,
+                    retry_after,
+                } => (result, retry_after),
+            };
+            let delay = self.retry_delay(attempt, retry_after);
+            let has_time = Instant::now() + delay < deadline;
+            if attempt >= self.config.attempts || !has_time {
+                return result.map_err(|error| {
+                    Error::new(
+                        error.code(),
+                        format!("{} (after {attempt} attempts)", error.description()),
+                    )
+                });
+            }
+            std::thread::sleep(delay);
+            attempt += 1;
+        }
+    }
+
+    fn exchange(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
+        let secrets = &request.secrets;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Exchange::Done(Err(self.out_of_time(url, secrets)));
+        }
+        let sent = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(request.body.clone())
+            .timeout(remaining)
+            .send();
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => return self.transport_failure(&error, url, secrets),
+        };
+        let status = response.status();
+        if is_moved(status) {
+            if let Some(location) = response.headers().get(LOCATION) {
+                return Exchange::Moved(String::from_utf8_lossy(location.as_bytes()).into_owned());
+            }
+        }
+        let retry_after = retry_after(&response);
+        let body = match read_capped(response) {
+            Ok(body) => body,
+            Err(error) if is_timeout(&error) => {
+                return Exchange::Done(Err(self.out_of_time(url, secrets)));
+            }
+            Err(error) => {
+                return Exchange::Retryable {
+                    result: Err(network_error(url, secrets, &error)),
+                    retry_after: None,
+                };
+            }
+        };
+        let result = classify(status, body, secrets);
+        if status.is_server_error() {
+            Exchange::Retryable {
+                result,
+                retry_after,
+            }
+        } else {
+            Exchange::Done(result)
+        }
+    }
+
+    fn transport_failure(&self, error: &reqwest::Error, url: &Url, secrets: &Secrets) -> Exchange {
+        if error.is_timeout() && error.is_connect() {
+            let error = Error::new(
+                ErrorCode::Timeout,
+                secrets.redact(&format!(
+                    "could not connect to {} within {:?} (OPI_BITRIX24_CONNECT_TIMEOUT)",
+                    host_of(url),
+                    self.config.connect_timeout
+                )),
+            );
+            return Exchange::Retryable {
+                result: Err(error),
+                retry_after: None,
+            };
+        }
+        if error.is_timeout() {
+            return Exchange::Done(Err(self.out_of_time(url, secrets)));
+        }
+        let result = Err(network_error(url, secrets, error));
+        if is_tls_failure(error) || error.is_builder() {
+            Exchange::Done(result)
+        } else {
+            Exchange::Retryable {
+                result,
+                retry_after: None,
+            }
+        }
+    }
+
+    fn out_of_time(&self, url: &Url, secrets: &Secrets) -> Error {
+        Error::new(
+            ErrorCode::Timeout,
+            secrets.redact(&format!(
+                "no complete answer from {} within {:?} (OPI_BITRIX24_TIMEOUT)",
+                host_of(url),
+                self.config.timeout
+            )),
+        )
+    }
+
+    /// Exponential backoff with jitter (half to all of the doubled delay), or
+    /// the portal's `Retry-After` when that is longer.
+    fn retry_delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let doubled = self.config.retry_delay.saturating_mul(1 << (attempt - 1).min(16));
+        let jittered = doubled.mul_f64(0.5 + 0.5 * random_fraction());
+        retry_after.map_or(jittered, |asked| asked.max(jittered))
+    }
+}
+
+fn is_moved(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// The next address of a moved portal, refused when it leaves https, leaves
+/// http(s) altogether, or is one hop too many.
+fn follow(from: &Url, location: &str, redirects: u32, secrets: &Secrets) -> Result<Url, Error> {
+    let bad = |text: String| Error::new(ErrorCode::BadResponse, secrets.redact(&text));
+    if redirects > MAX_REDIRECTS {
+        return Err(bad(format!(
+            "{} redirected more than {MAX_REDIRECTS} times; last to {location}",
+            host_of(from)
+        )));
+    }
+    let to = from
+        .join(location)
+        .map_err(|e| bad(format!("{} redirected to an invalid address ({e})", host_of(from))))?;
+    if !matches!(to.scheme(), "http" | "https") {
+        return Err(bad(format!("{} redirected to a non-HTTP address {to}", host_of(from))));
+    }
+    if from.scheme() == "https" && to.scheme() != "https" {
+        return Err(bad(format!(
+            "{} redirected from https to http ({to}); refused, the request would travel unencrypted",
+            host_of(from)
+        )));
+    }
+    Ok(to)
+}
+
+fn retry_after(response: &Response) -> Option<Duration> {
+    let seconds: u64 = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
+/// Reads the body, but no more than [`MAX_ANSWER_BYTES`] and one byte.
+fn read_capped(response: Response) -> Result<Vec<u8>, std::io::Error> {
+    let mut body = Vec::new();
+    response.take(MAX_ANSWER_BYTES + 1).read_to_end(&mut body)?;
+    Ok(body)
+}
+
+/// Turns a finished exchange into the one JSON document a caller gets.
+fn classify(status: StatusCode, body: Vec<u8>, secrets: &Secrets) -> Result<Answer, Error> {
+    let bad = |text: String| Error::new(ErrorCode::BadResponse, secrets.redact(&text));
+    if body.len() as u64 > MAX_ANSWER_BYTES {
+        return Err(bad(format!(
+            "HTTP {status}: the answer is over {} MiB; refused",
+            MAX_ANSWER_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(body)
+        .map_err(|_| bad(format!("HTTP {status}: the answer is not UTF-8 text")))?;
+    match Answer::from_portal(text) {
+        Ok(answer) => Ok(answer),
+        Err(text) if text.trim().is_empty() => Err(bad(format!("HTTP {status} with an empty body"))),
+        Err(text) => Err(bad(format!(
+            "HTTP {status}, not a JSON object: {}",
+            excerpt(&text)
+        ))),
+    }
+}
+
+/// The start of a body, on one line, for an error text.
+fn excerpt(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match collapsed.char_indices().nth(EXCERPT_CHARS) {
+        Some((end, _)) => format!("{}…", &collapsed[..end]),
+        None => collapsed,
+    }
+}
+
+fn network_error(url: &Url, secrets: &Secrets, error: &(dyn StdError + 'static)) -> Error {
+    Error::new(
+        ErrorCode::NetworkError,
+        secrets.redact(&format!("POST {url}: {}", chain(error))),
+    )
+}
+
+fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => url.to_string(),
+    }
+}
+
+/// The error and its causes on one line, without reqwest's copy of the URL.
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in causes(error) {
+        let text = match cause.downcast_ref::<reqwest::Error>() {
+            Some(reqwest_error) => reqwest_error.to_string().replace(" for url", ""),
+            None => cause.to_string(),
+        };
+        let text = match reqwest_url_suffix(&text) {
+            Some(stripped) => stripped.to_owned(),
+            None => text,
+        };
+        if parts.last().is_none_or(|last| !last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+/// reqwest writes `… (<url>)` after its own text; the URL is shown once, redacted, by us.
+fn reqwest_url_suffix(text: &str) -> Option<&str> {
+    let open = text.rfind(" (")?;
+    let inside = text[open + 2..].strip_suffix(')')?;
+    (inside.starts_with("http://") || inside.starts_with("https://")).then(|| &text[..open])
+}
+
+/// An error and its sources, looking inside I/O errors, whose `source` skips
+/// the error they wrap.
+fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut found = Vec::new();
+    let mut next = Some(error);
+    while let Some(cause) = next {
+        found.push(cause);
+        next = match cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => cause.source(),
+        };
+    }
+    found
+}
+
+fn is_tls_failure(error: &(dyn StdError + 'static)) -> bool {
+    causes(error).iter().any(|cause| cause.is::<rustls::Error>())
+}
+
+fn is_timeout(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::TimedOut
+        || causes(error).iter().any(|cause| {
+            cause
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout)
+        })
+}
+
+/// A number in [0, 1) that differs between calls and threads, for jitter.
+fn random_fraction() -> f64 {
+    use std::hash::BuildHasher;
+    let bits = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> Secrets {
+        Request::set_user_status("portal.example/rest/1/s3cr3t/", "dnd", "")
+            .unwrap()
+            .secrets
+    }
+
+    #[test]
+    fn non_json_bodies_become_bad_response_with_status_and_excerpt() {
+        let error = classify(
+            StatusCode::BAD_GATEWAY,
+            b"<html>\n<head><title>502 Bad Gateway</title></head>\n</html>".to_vec(),
+            &secrets(),
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::BadResponse);
+        assert_eq!(
+            error.description(),
+            "HTTP 502 Bad Gateway, not a JSON object: <html> <head><title>502 Bad Gateway</title></head> </html>"
+        );
+    }
+
+    #[test]
+    fn empty_and_non_utf8_and_oversized_bodies() {
+        let empty = classify(StatusCode::OK, Vec::new(), &secrets()).unwrap_err();
+        assert_eq!(empty.description(), "HTTP 200 OK with an empty body");
+        let binary = classify(StatusCode::OK, vec![0xff, 0xfe, b'{'], &secrets()).unwrap_err();
+        assert_eq!(binary.description(), "HTTP 200 OK: the answer is not UTF-8 text");
+        let huge = vec![b' '; MAX_ANSWER_BYTES as usize + 1];
+        let huge = classify(StatusCode::OK, huge, &secrets()).unwrap_err();
+        assert!(huge.description().contains("over 16 MiB"), "{huge}");
+    }
+
+    #[test]
+    fn excerpts_are_short_and_redacted() {
+        let page = format!("<p>s3cr3t {}</p>", "x".repeat(1000));
+        let error = classify(StatusCode::NOT_FOUND, page.into_bytes(), &secrets()).unwrap_err();
+        assert!(!error.description().contains("s3cr3t"));
+        assert!(error.description().chars().count() < 260, "{}", error.description());
+    }
+
+    #[test]
+    fn redirects_refused_when_unsafe_or_too_many() {
+        let from = Url::parse("https://old.example/rest/1/s3cr3t/im.user.status.set").unwrap();
+        let to = follow(&from, "https://new.example/rest/1/s3cr3t/im.user.status.set", 1, &secrets()).unwrap();
+        assert_eq!(to.host_str(), Some("new.example"));
+        let relative = follow(&from, "/moved/here", 1, &secrets()).unwrap();
+        assert_eq!(relative.as_str(), "https://old.example/moved/here");
+        for (location, hop, why) in [
+            ("http://new.example/rest/1/s3cr3t/x", 1, "from https to http"),
+            ("ftp://new.example/", 1, "non-HTTP"),
+            ("https://new.example/", MAX_REDIRECTS + 1, "more than 5 times"),
+        ] {
+            let error = follow(&from, location, hop, &secrets()).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::BadResponse);
+            assert!(error.description().contains(why), "{error}");
+            assert!(!error.description().contains("s3cr3t"), "{error}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_honours_retry_after() {
+        let client = Client::new(Config::default()).unwrap();
+        for attempt in 1..=4 {
+            let full = Duration::from_millis(500) * (1 << (attempt - 1));
+            let delay = client.retry_delay(attempt, None);
+            assert!(delay >= full / 2 && delay <= full, "attempt {attempt}: {delay:?}");
+        }
+        assert_eq!(
+            client.retry_delay(1, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+    }
+
+    #[test]
+    fn reqwest_url_suffix_is_cut() {
+        assert_eq!(
+            reqwest_url_suffix("error sending request (https://h/rest/1/x/m)"),
+            Some("error sending request")
+        );
+        assert_eq!(reqwest_url_suffix("connection refused (os error 111)"), None);
+    }
+}

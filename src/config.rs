@@ -1,0 +1,149 @@
+//! Settings of the HTTP client: defaults, and the environment variables that
+//! change them without recompiling.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// How the shared client connects, waits and retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Longest wait for a TCP and TLS connection (`OPI_BITRIX24_CONNECT_TIMEOUT`, seconds).
+    pub connect_timeout: Duration,
+    /// Longest a whole call may take, retries and redirects included
+    /// (`OPI_BITRIX24_TIMEOUT`, seconds). The cloud stops a request at 60 s.
+    pub timeout: Duration,
+    /// Attempts of one call, the first included (`OPI_BITRIX24_ATTEMPTS`).
+    pub attempts: u32,
+    /// Wait before the first retry; it doubles on each next one, with jitter
+    /// (`OPI_BITRIX24_RETRY_DELAY`, seconds).
+    pub retry_delay: Duration,
+    /// A PEM file of extra trusted certificates, added to the system's
+    /// (`OPI_BITRIX24_CA_FILE`). `SSL_CERT_FILE` replaces the system's instead.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            attempts: 5,
+            retry_delay: Duration::from_millis(500),
+            ca_file: None,
+        }
+    }
+}
+
+/// The environment variables read by [`Config::from_env`], for help texts.
+pub const ENVIRONMENT: [(&str, &str); 5] = [
+    ("OPI_BITRIX24_CONNECT_TIMEOUT", "seconds to connect (default 10)"),
+    ("OPI_BITRIX24_TIMEOUT", "seconds for a whole call, retries included (default 60)"),
+    ("OPI_BITRIX24_ATTEMPTS", "attempts per call on 5xx or a broken connection, 1 to 10 (default 5)"),
+    ("OPI_BITRIX24_RETRY_DELAY", "seconds before the first retry, doubling after (default 0.5)"),
+    ("OPI_BITRIX24_CA_FILE", "PEM file of extra trusted CA certificates"),
+];
+
+impl Config {
+    /// The defaults, changed by whichever of [`ENVIRONMENT`] are set.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_lookup(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let mut config = Config::default();
+        let seconds = |name: &str, max: f64| -> Result<Option<Duration>, Error> {
+            lookup(name)
+                .map(|text| match text.trim().parse::<f64>() {
+                    Ok(value) if value > 0.0 && value <= max => Ok(Duration::from_secs_f64(value)),
+                    _ => Err(Error::invalid_argument(format!(
+                        "environment variable {name} must be a number of seconds above 0 and at most {max}"
+                    ))),
+                })
+                .transpose()
+        };
+        if let Some(value) = seconds("OPI_BITRIX24_CONNECT_TIMEOUT", 3600.0)? {
+            config.connect_timeout = value;
+        }
+        if let Some(value) = seconds("OPI_BITRIX24_TIMEOUT", 86400.0)? {
+            config.timeout = value;
+        }
+        if let Some(value) = seconds("OPI_BITRIX24_RETRY_DELAY", 60.0)? {
+            config.retry_delay = value;
+        }
+        if let Some(text) = lookup("OPI_BITRIX24_ATTEMPTS") {
+            config.attempts = match text.trim().parse::<u32>() {
+                Ok(value @ 1..=10) => value,
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "environment variable OPI_BITRIX24_ATTEMPTS must be a whole number from 1 to 10",
+                    ));
+                }
+            };
+        }
+        if let Some(path) = lookup("OPI_BITRIX24_CA_FILE").filter(|p| !p.trim().is_empty()) {
+            config.ca_file = Some(PathBuf::from(path));
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, Error> {
+        Config::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn nothing_set_gives_the_defaults() {
+        assert_eq!(config(&[]).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let found = config(&[
+            ("OPI_BITRIX24_CONNECT_TIMEOUT", "2.5"),
+            ("OPI_BITRIX24_TIMEOUT", " 30 "),
+            ("OPI_BITRIX24_ATTEMPTS", "1"),
+            ("OPI_BITRIX24_RETRY_DELAY", "0.01"),
+            ("OPI_BITRIX24_CA_FILE", "/etc/portal-ca.pem"),
+        ])
+        .unwrap();
+        assert_eq!(
+            found,
+            Config {
+                connect_timeout: Duration::from_millis(2500),
+                timeout: Duration::from_secs(30),
+                attempts: 1,
+                retry_delay: Duration::from_millis(10),
+                ca_file: Some(PathBuf::from("/etc/portal-ca.pem")),
+            }
+        );
+        let names: Vec<_> = ENVIRONMENT.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names.len(), 5);
+    }
+
+    #[test]
+    fn bad_values_are_refused_by_name() {
+        for (name, value) in [
+            ("OPI_BITRIX24_TIMEOUT", "abc"),
+            ("OPI_BITRIX24_TIMEOUT", "0"),
+            ("OPI_BITRIX24_TIMEOUT", "-1"),
+            ("OPI_BITRIX24_CONNECT_TIMEOUT", "NaN"),
+            ("OPI_BITRIX24_ATTEMPTS", "0"),
+            ("OPI_BITRIX24_ATTEMPTS", "11"),
+            ("OPI_BITRIX24_RETRY_DELAY", "inf"),
+        ] {
+            let error = config(&[(name, value)]).unwrap_err();
+            assert!(error.description().contains(name), "{name}={value}: {error}");
+        }
+    }
+}

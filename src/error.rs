@@ -1,0 +1,123 @@
+//! The errors this library raises itself, in the portal's own error shape.
+
+use std::fmt;
+
+/// The codes of the errors the library raises itself; the portal's own codes
+/// (`STATUS_ERROR`, `expired_token`, …) come back untouched in the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// An argument was refused before anything was sent.
+    InvalidArgument,
+    /// The portal could not be reached, or the connection broke.
+    NetworkError,
+    /// The call's time budget ran out.
+    Timeout,
+    /// The portal answered with something that is not a JSON object.
+    BadResponse,
+    /// A fault inside the library itself.
+    InternalError,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation and tests.
+    pub const ALL: [ErrorCode; 5] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::NetworkError,
+        ErrorCode::Timeout,
+        ErrorCode::BadResponse,
+        ErrorCode::InternalError,
+    ];
+
+    /// The code as it appears in the `error` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "OPI_INVALID_ARGUMENT",
+            ErrorCode::NetworkError => "OPI_NETWORK_ERROR",
+            ErrorCode::Timeout => "OPI_TIMEOUT",
+            ErrorCode::BadResponse => "OPI_BAD_RESPONSE",
+            ErrorCode::InternalError => "OPI_INTERNAL_ERROR",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error raised by the library: a code and a text meant for people.
+///
+/// The text never holds a webhook secret or a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    description: String,
+}
+
+impl Error {
+    pub(crate) fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        Error {
+            code,
+            description: description.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(description: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, description)
+    }
+
+    pub(crate) fn internal(description: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InternalError, description)
+    }
+
+    /// The error's code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// What failed and where, for people.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The error as a JSON document of the portal's error shape:
+    /// `{"error": "<CODE>", "error_description": "<text>"}`.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "error": self.code.as_str(),
+            "error_description": self.description,
+        })
+        .to_string()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_json_has_the_portal_error_shape() {
+        let error = Error::new(ErrorCode::Timeout, "no answer \"here\"");
+        let parsed: serde_json::Value = serde_json::from_str(&error.to_json()).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({"error": "OPI_TIMEOUT", "error_description": "no answer \"here\""})
+        );
+    }
+
+    #[test]
+    fn codes_are_distinct_and_prefixed() {
+        let names: std::collections::HashSet<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        assert!(names.iter().all(|n| n.starts_with("OPI_")));
+    }
+}
