@@ -52,9 +52,8 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
     }
     let (scheme, rest) = split_scheme(address)?;
     let rest = strip_prefix_ignore_case(rest, "www.").unwrap_or(rest);
-    let mut url = Url::parse(&format!("{scheme}://{rest}")).map_err(|error| {
-        Error::invalid_argument(format!("URL is not a valid address: {error}"))
-    })?;
+    let mut url = Url::parse(&format!("{scheme}://{rest}"))
+        .map_err(|error| Error::invalid_argument(format!("URL is not a valid address: {error}")))?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid_argument("URL has no host name"));
     }
@@ -71,7 +70,12 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
 
     let mut segments: Vec<String> = url
         .path_segments()
-        .map(|segments| segments.filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .map(|segments| {
+            segments
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let webhook_secret = match auth {
         AuthKind::Webhook => {
@@ -87,7 +91,10 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
             Some(secret.clone())
         }
         AuthKind::Token => {
-            if !segments.last().is_some_and(|s| s.eq_ignore_ascii_case("rest")) {
+            if !segments
+                .last()
+                .is_some_and(|s| s.eq_ignore_ascii_case("rest"))
+            {
                 segments.push("rest".to_owned());
             }
             None
@@ -177,7 +184,11 @@ mod tests {
             "https://B24-AR17WX.bitrix24.by/rest/1/4swokunb3tk7h7dt/",
             "https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt//",
         ] {
-            assert_eq!(webhook(address).as_deref(), Ok(expected), "address {address:?}");
+            assert_eq!(
+                webhook(address).as_deref(),
+                Ok(expected),
+                "address {address:?}"
+            );
         }
     }
 
@@ -191,7 +202,12 @@ mod tests {
 
     #[test]
     fn webhook_keeps_port_and_path_prefix_and_secret() {
-        let found = endpoint("crm.example.local:8443/portal/rest/7/s3cr3t/", METHOD, AuthKind::Webhook).unwrap();
+        let found = endpoint(
+            "crm.example.local:8443/portal/rest/7/s3cr3t/",
+            METHOD,
+            AuthKind::Webhook,
+        )
+        .unwrap();
         assert_eq!(
             found.url.as_str(),
             "https://crm.example.local:8443/portal/rest/7/s3cr3t/im.user.status.set"
@@ -213,7 +229,11 @@ mod tests {
             "https://b24-ar17wx.bitrix24.by/rest/",
             " b24-ar17wx.bitrix24.by ",
         ] {
-            assert_eq!(token(address).as_deref(), Ok(expected), "address {address:?}");
+            assert_eq!(
+                token(address).as_deref(),
+                Ok(expected),
+                "address {address:?}"
+            );
         }
         let found = endpoint("b24-ar17wx.bitrix24.by", METHOD, AuthKind::Token).unwrap();
         assert_eq!(found.webhook_secret, None);
@@ -244,18 +264,30 @@ mod tests {
             ("ftp://portal.example/rest/1/x/", "scheme 'ftp'"),
             ("file:///etc/passwd", "scheme 'file'"),
             ("javascript:alert(1)", "scheme 'javascript'"),
-            ("https://user:pw@portal.example/rest/1/x/", "user name or password"),
+            (
+                "https://user:pw@portal.example/rest/1/x/",
+                "user name or password",
+            ),
             ("https://portal.example/rest/1/x/?a=1", "query string"),
             ("https://portal.example/rest/1/x/#top", "fragment"),
-            ("https://portal.example/rest/1/x y/", "space or control character at byte 31"),
-            ("https://portal.ex\nample/rest/1/x/", "space or control character"),
+            (
+                "https://portal.example/rest/1/x y/",
+                "space or control character at byte 31",
+            ),
+            (
+                "https://portal.ex\nample/rest/1/x/",
+                "space or control character",
+            ),
             ("https://portal.example/", "not a webhook address"),
             ("https://portal.example/rest/", "not a webhook address"),
             ("https://portal.example/rest/1/", "not a webhook address"),
             ("https://portal.example/api/1/x/", "not a webhook address"),
         ] {
             let error = webhook(address).expect_err(address);
-            assert!(error.contains(why), "address {address:?}: {error:?} lacks {why:?}");
+            assert!(
+                error.contains(why),
+                "address {address:?}: {error:?} lacks {why:?}"
+            );
         }
         let long = format!("portal.example/rest/1/{}/", "x".repeat(MAX_URL_BYTES));
         assert!(webhook(&long).unwrap_err().contains("at most 2048"));

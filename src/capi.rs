@@ -6,10 +6,11 @@ use crate::answer::Answer;
 use crate::error::Error;
 use crate::ffi::{OnPanic, borrowed_str, ffi_boundary};
 
-const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-    Ok(version) => version,
-    Err(_) => panic!("the package version has a NUL byte"),
-};
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(version) => version,
+        Err(_) => panic!("the package version has a NUL byte"),
+    };
 
 /// Sets the status of a Bitrix24 user (REST method `im.user.status.set`).
 ///

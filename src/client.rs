@@ -62,7 +62,9 @@ impl Client {
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| Error::internal(format!("cannot set up the HTTP client: {}", chain(&e))))?;
+            .map_err(|e| {
+                Error::internal(format!("cannot set up the HTTP client: {}", chain(&e)))
+            })?;
         Ok(Client { http, config })
     }
 
@@ -213,7 +215,10 @@ impl Client {
     /// Exponential backoff with jitter (half to all of the doubled delay), or
     /// the portal's `Retry-After` when that is longer.
     fn retry_delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let doubled = self.config.retry_delay.saturating_mul(1 << (attempt - 1).min(16));
+        let doubled = self
+            .config
+            .retry_delay
+            .saturating_mul(1 << (attempt - 1).min(16));
         let jittered = doubled.mul_f64(0.5 + 0.5 * random_fraction());
         retry_after.map_or(jittered, |asked| asked.max(jittered))
     }
@@ -233,11 +238,17 @@ fn follow(from: &Url, location: &str, redirects: u32, secrets: &Secrets) -> Resu
             host_of(from)
         )));
     }
-    let to = from
-        .join(location)
-        .map_err(|e| bad(format!("{} redirected to an invalid address ({e})", host_of(from))))?;
+    let to = from.join(location).map_err(|e| {
+        bad(format!(
+            "{} redirected to an invalid address ({e})",
+            host_of(from)
+        ))
+    })?;
     if !matches!(to.scheme(), "http" | "https") {
-        return Err(bad(format!("{} redirected to a non-HTTP address {to}", host_of(from))));
+        return Err(bad(format!(
+            "{} redirected to a non-HTTP address {to}",
+            host_of(from)
+        )));
     }
     if from.scheme() == "https" && to.scheme() != "https" {
         return Err(bad(format!(
@@ -249,7 +260,14 @@ fn follow(from: &Url, location: &str, redirects: u32, secrets: &Secrets) -> Resu
 }
 
 fn retry_after(response: &Response) -> Option<Duration> {
-    let seconds: u64 = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    let seconds: u64 = response
+        .headers()
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
 }
 
@@ -273,7 +291,9 @@ fn classify(status: StatusCode, body: Vec<u8>, secrets: &Secrets) -> Result<Answ
         .map_err(|_| bad(format!("HTTP {status}: the answer is not UTF-8 text")))?;
     match Answer::from_portal(text) {
         Ok(answer) => Ok(answer),
-        Err(text) if text.trim().is_empty() => Err(bad(format!("HTTP {status} with an empty body"))),
+        Err(text) if text.trim().is_empty() => {
+            Err(bad(format!("HTTP {status} with an empty body")))
+        }
         Err(text) => Err(bad(format!(
             "HTTP {status}, not a JSON object: {}",
             excerpt(&text)
@@ -338,7 +358,10 @@ fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 's
     let mut next = Some(error);
     while let Some(cause) = next {
         found.push(cause);
-        next = match cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        next = match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn StdError + 'static)),
             None => cause.source(),
         };
@@ -347,7 +370,9 @@ fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 's
 }
 
 fn is_tls_failure(error: &(dyn StdError + 'static)) -> bool {
-    causes(error).iter().any(|cause| cause.is::<rustls::Error>())
+    causes(error)
+        .iter()
+        .any(|cause| cause.is::<rustls::Error>())
 }
 
 fn is_timeout(error: &std::io::Error) -> bool {
@@ -396,7 +421,10 @@ mod tests {
         let empty = classify(StatusCode::OK, Vec::new(), &secrets()).unwrap_err();
         assert_eq!(empty.description(), "HTTP 200 OK with an empty body");
         let binary = classify(StatusCode::OK, vec![0xff, 0xfe, b'{'], &secrets()).unwrap_err();
-        assert_eq!(binary.description(), "HTTP 200 OK: the answer is not UTF-8 text");
+        assert_eq!(
+            binary.description(),
+            "HTTP 200 OK: the answer is not UTF-8 text"
+        );
         let huge = vec![b' '; MAX_ANSWER_BYTES as usize + 1];
         let huge = classify(StatusCode::OK, huge, &secrets()).unwrap_err();
         assert!(huge.description().contains("over 16 MiB"), "{huge}");
@@ -407,20 +435,38 @@ mod tests {
         let page = format!("<p>s3cr3t {}</p>", "x".repeat(1000));
         let error = classify(StatusCode::NOT_FOUND, page.into_bytes(), &secrets()).unwrap_err();
         assert!(!error.description().contains("s3cr3t"));
-        assert!(error.description().chars().count() < 260, "{}", error.description());
+        assert!(
+            error.description().chars().count() < 260,
+            "{}",
+            error.description()
+        );
     }
 
     #[test]
     fn redirects_refused_when_unsafe_or_too_many() {
         let from = Url::parse("https://old.example/rest/1/s3cr3t/im.user.status.set").unwrap();
-        let to = follow(&from, "https://new.example/rest/1/s3cr3t/im.user.status.set", 1, &secrets()).unwrap();
+        let to = follow(
+            &from,
+            "https://new.example/rest/1/s3cr3t/im.user.status.set",
+            1,
+            &secrets(),
+        )
+        .unwrap();
         assert_eq!(to.host_str(), Some("new.example"));
         let relative = follow(&from, "/moved/here", 1, &secrets()).unwrap();
         assert_eq!(relative.as_str(), "https://old.example/moved/here");
         for (location, hop, why) in [
-            ("http://new.example/rest/1/s3cr3t/x", 1, "from https to http"),
+            (
+                "http://new.example/rest/1/s3cr3t/x",
+                1,
+                "from https to http",
+            ),
             ("ftp://new.example/", 1, "non-HTTP"),
-            ("https://new.example/", MAX_REDIRECTS + 1, "more than 5 times"),
+            (
+                "https://new.example/",
+                MAX_REDIRECTS + 1,
+                "more than 5 times",
+            ),
         ] {
             let error = follow(&from, location, hop, &secrets()).unwrap_err();
             assert_eq!(error.code(), ErrorCode::BadResponse);
@@ -435,7 +481,10 @@ mod tests {
         for attempt in 1..=4 {
             let full = Duration::from_millis(500) * (1 << (attempt - 1));
             let delay = client.retry_delay(attempt, None);
-            assert!(delay >= full / 2 && delay <= full, "attempt {attempt}: {delay:?}");
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "attempt {attempt}: {delay:?}"
+            );
         }
         assert_eq!(
             client.retry_delay(1, Some(Duration::from_secs(7))),
@@ -449,6 +498,9 @@ mod tests {
             reqwest_url_suffix("error sending request (https://h/rest/1/x/m)"),
             Some("error sending request")
         );
-        assert_eq!(reqwest_url_suffix("connection refused (os error 111)"), None);
+        assert_eq!(
+            reqwest_url_suffix("connection refused (os error 111)"),
+            None
+        );
     }
 }

@@ -38,11 +38,26 @@ impl Default for Config {
 
 /// The environment variables read by [`Config::from_env`], for help texts.
 pub const ENVIRONMENT: [(&str, &str); 5] = [
-    ("OPI_BITRIX24_CONNECT_TIMEOUT", "seconds to connect (default 10)"),
-    ("OPI_BITRIX24_TIMEOUT", "seconds for a whole call, retries included (default 60)"),
-    ("OPI_BITRIX24_ATTEMPTS", "attempts per call on 5xx or a broken connection, 1 to 10 (default 5)"),
-    ("OPI_BITRIX24_RETRY_DELAY", "seconds before the first retry, doubling after (default 0.5)"),
-    ("OPI_BITRIX24_CA_FILE", "PEM file of extra trusted CA certificates"),
+    (
+        "OPI_BITRIX24_CONNECT_TIMEOUT",
+        "seconds to connect (default 10)",
+    ),
+    (
+        "OPI_BITRIX24_TIMEOUT",
+        "seconds for a whole call, retries included (default 60)",
+    ),
+    (
+        "OPI_BITRIX24_ATTEMPTS",
+        "attempts per call on 5xx or a broken connection, 1 to 10 (default 5)",
+    ),
+    (
+        "OPI_BITRIX24_RETRY_DELAY",
+        "seconds before the first retry, doubling after (default 0.5)",
+    ),
+    (
+        "OPI_BITRIX24_CA_FILE",
+        "PEM file of extra trusted CA certificates",
+    ),
 ];
 
 impl Config {
@@ -143,7 +158,10 @@ mod tests {
             ("OPI_BITRIX24_RETRY_DELAY", "inf"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
-            assert!(error.description().contains(name), "{name}={value}: {error}");
+            assert!(
+                error.description().contains(name),
+                "{name}={value}: {error}"
+            );
         }
     }
 }

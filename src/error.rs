@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn codes_are_distinct_and_prefixed() {
-        let names: std::collections::HashSet<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        let names: std::collections::HashSet<_> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), ErrorCode::ALL.len());
         assert!(names.iter().all(|n| n.starts_with("OPI_")));
     }

@@ -31,7 +31,10 @@ pub(crate) use ffi_boundary;
 /// # Safety
 /// `pointer` is NULL or points at a NUL-terminated string that stays valid
 /// and unchanged for `'a`.
-pub(crate) unsafe fn borrowed_str<'a>(pointer: *const c_char, name: &str) -> Result<&'a str, Error> {
+pub(crate) unsafe fn borrowed_str<'a>(
+    pointer: *const c_char,
+    name: &str,
+) -> Result<&'a str, Error> {
     if pointer.is_null() {
         return Err(Error::invalid_argument(format!("{name} is NULL")));
     }

@@ -14,8 +14,8 @@
 //! Every call yields one JSON object: the portal's answer as it was sent, or
 //! an error of the same shape (`{"error": "OPI_…", "error_description": …}`).
 
-mod answer;
 pub mod address;
+mod answer;
 mod client;
 mod config;
 mod error;

@@ -63,7 +63,9 @@ impl Secrets {
         self.0
             .iter()
             .filter(|secret| !secret.is_empty())
-            .fold(text.to_owned(), |text, secret| text.replace(secret.as_str(), "***"))
+            .fold(text.to_owned(), |text, secret| {
+                text.replace(secret.as_str(), "***")
+            })
     }
 }
 
@@ -125,7 +127,11 @@ mod tests {
             (" DND ", "dnd"),
             ("Away\n", "away"),
         ] {
-            assert_eq!(normalize_status(given).unwrap(), expected, "status {given:?}");
+            assert_eq!(
+                normalize_status(given).unwrap(),
+                expected,
+                "status {given:?}"
+            );
         }
     }
 
@@ -146,14 +152,20 @@ mod tests {
     fn webhook_body_has_only_the_status() {
         let request = Request::set_user_status("portal.example/rest/1/abc/", "dnd", "").unwrap();
         assert_eq!(request.body, r#"{"STATUS":"dnd"}"#);
-        assert_eq!(request.url.as_str(), "https://portal.example/rest/1/abc/im.user.status.set");
+        assert_eq!(
+            request.url.as_str(),
+            "https://portal.example/rest/1/abc/im.user.status.set"
+        );
     }
 
     #[test]
     fn token_body_has_status_and_auth() {
         let request = Request::set_user_status("portal.example", "away", " tok123 ").unwrap();
         assert_eq!(request.body, r#"{"STATUS":"away","auth":"tok123"}"#);
-        assert_eq!(request.url.as_str(), "https://portal.example/rest/im.user.status.set");
+        assert_eq!(
+            request.url.as_str(),
+            "https://portal.example/rest/im.user.status.set"
+        );
     }
 
     #[test]
@@ -163,7 +175,8 @@ mod tests {
             assert!(error.description().contains("Token contains"), "{error}");
             assert!(!error.description().contains("5ecret"), "{error}");
         }
-        let error = Request::set_user_status("portal.example", "dnd", &"t".repeat(5000)).unwrap_err();
+        let error =
+            Request::set_user_status("portal.example", "dnd", &"t".repeat(5000)).unwrap_err();
         assert!(error.description().contains("at most 4096"), "{error}");
     }
 

@@ -56,11 +56,7 @@ enum Bitrix24Method {
         name = "SetUserStatus",
         long_about = "Set the status of the user the webhook or token belongs to \
 (REST method im.user.status.set).",
-        after_long_help = concat!(
-            "Examples:\n",
-            "  oint bitrix24 SetUserStatus --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --status dnd\n",
-            "  oint bitrix24 SetUserStatus --url b24-ar17wx.bitrix24.by --status away --token adf89366006e9f06...\n",
-        ),
+        after_long_help = format!("{SET_USER_STATUS_EXAMPLES}\n{}", after_help()),
     )]
     SetUserStatus(SetUserStatusArgs),
 }
@@ -85,13 +81,23 @@ struct SetUserStatusArgs {
     /// Access token, when app auth method used
     ///
     /// Without it (or with an empty one) --url is taken as a webhook.
-    #[arg(long, value_name = "TOKEN", default_value = "", hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        default_value = "",
+        hide_default_value = true
+    )]
     token: String,
 
     /// Write the answer to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
+
+const SET_USER_STATUS_EXAMPLES: &str = "Examples:
+  oint bitrix24 SetUserStatus --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --status dnd
+  oint bitrix24 SetUserStatus --url b24-ar17wx.bitrix24.by --status away --token adf89366006e9f06...
+";
 
 fn after_help() -> String {
     let mut text = String::from(
@@ -103,8 +109,10 @@ or could not be written; 2 the command line is wrong.\n\nEnvironment:\n",
     }
     text.push_str(&format!(
         "  {:<30} {}\n  {:<30} {}\n",
-        "SSL_CERT_FILE", "PEM file of trusted CAs used instead of the system's",
-        "HTTPS_PROXY, NO_PROXY", "proxies, as usual",
+        "SSL_CERT_FILE",
+        "PEM file of trusted CAs used instead of the system's",
+        "HTTPS_PROXY, NO_PROXY",
+        "proxies, as usual",
     ));
     text
 }
@@ -114,7 +122,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { Exit::Usage } else { Exit::Success }.into();
+            return if error.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success
+            }
+            .into();
         }
     };
     let Library::Bitrix24 {
@@ -147,7 +160,10 @@ fn write_answer(json: &str, out: Option<&std::path::Path>) -> Result<(), String>
     match out {
         Some(path) => std::fs::write(path, format!("{indented}\n")).map_err(|error| {
             let _ = print(&indented);
-            format!("cannot write {}: {error}; the answer went to standard output", path.display())
+            format!(
+                "cannot write {}: {error}; the answer went to standard output",
+                path.display()
+            )
         }),
         None => print(&indented).map_err(|error| format!("cannot write the answer: {error}")),
     }
@@ -165,6 +181,9 @@ mod tests {
 
     #[test]
     fn exit_codes_are_fixed() {
-        assert_eq!([Exit::Success as u8, Exit::Failed as u8, Exit::Usage as u8], [0, 1, 2]);
+        assert_eq!(
+            [Exit::Success as u8, Exit::Failed as u8, Exit::Usage as u8],
+            [0, 1, 2]
+        );
     }
 }

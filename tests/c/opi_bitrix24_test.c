@@ -1,0 +1,66 @@
+/*
+ * Drives the built library through include/opi_bitrix24.h, as a C user would.
+ *
+ *   opi_bitrix24_test call URL STATUS [TOKEN]   prints the JSON answer; exit 0
+ *   opi_bitrix24_test selftest                  checks the calls that need no portal
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opi_bitrix24.h"
+
+static int failures = 0;
+
+static void expect(int ok, const char *what, const char *got) {
+    if (!ok) {
+        fprintf(stderr, "FAILED: %s; got: %s\n", what, got ? got : "(null)");
+        failures++;
+    }
+}
+
+/* Calls the library and checks the answer holds `needle`. */
+static void expect_answer(const char *url, const char *status, const char *token, const char *needle) {
+    char *answer = opi_bitrix24_set_user_status(url, status, token);
+    expect(answer != NULL, "the answer is never NULL", answer);
+    if (answer != NULL) {
+        expect(strstr(answer, needle) != NULL, needle, answer);
+    }
+    opi_string_free(answer);
+}
+
+static int selftest(void) {
+    const char invalid_utf8[] = {'d', (char)0xff, 'n', 0};
+    const char *version = opi_version();
+
+    expect(version != NULL && strlen(version) > 0, "opi_version is not empty", version);
+    expect_answer(NULL, "dnd", NULL, "\"error_description\":\"url is NULL\"");
+    expect_answer("portal.example/rest/1/x/", NULL, NULL, "\"error_description\":\"status is NULL\"");
+    expect_answer("portal.example/rest/1/x/", invalid_utf8, NULL, "status is not valid UTF-8");
+    expect_answer("portal.example/rest/1/x/", "busy", "", "\"error\":\"OPI_INVALID_ARGUMENT\"");
+    expect_answer("portal.example", "dnd", NULL, "not a webhook address");
+    expect_answer("", "", "", "\"error\":\"OPI_INVALID_ARGUMENT\"");
+    opi_string_free(NULL);
+    if (failures == 0) {
+        printf("selftest: 8 passed, 0 failed\n");
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "selftest") == 0) {
+        return selftest();
+    }
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "call") == 0) {
+        char *answer = opi_bitrix24_set_user_status(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+        if (answer == NULL) {
+            fprintf(stderr, "the library returned NULL\n");
+            return 2;
+        }
+        printf("%s\n", answer);
+        opi_string_free(answer);
+        return 0;
+    }
+    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | selftest\n", argv[0]);
+    return 2;
+}

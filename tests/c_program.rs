@@ -1,0 +1,117 @@
+//! A C program, compiled here against include/opi_bitrix24.h and the built
+//! library, run against the test portal: it must see what Rust sees.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use opi_bitrix24::{Client, Config};
+use support::*;
+
+/// Compiles tests/c/opi_bitrix24_test.c once per test process.
+fn c_program() -> &'static Path {
+    static PROGRAM: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let program = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("opi_bitrix24_test-{}", std::process::id()));
+        let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        let output = Command::new(&compiler)
+            .args([
+                "-std=c99",
+                "-Wall",
+                "-Wextra",
+                "-Wpedantic",
+                "-Werror",
+                "-g",
+            ])
+            .arg("-I")
+            .arg(root.join("include"))
+            .arg(root.join("tests/c/opi_bitrix24_test.c"))
+            .arg("-L")
+            .arg(target_dir())
+            .arg("-lopi_bitrix24")
+            .arg("-o")
+            .arg(&program)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+        assert!(
+            output.status.success(),
+            "compiling the C test failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        program
+    })
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(c_program())
+        .args(args)
+        .env("LD_LIBRARY_PATH", target_dir())
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+        .output()
+        .expect("run the C program")
+}
+
+fn stdout_of(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn frozen_portal() -> Portal {
+    Portal::with(PortalOptions {
+        frozen_clock: Some(1722083795.3692),
+        ..PortalOptions::default()
+    })
+}
+
+#[test]
+fn c_program_checks_arguments_without_a_portal() {
+    let output = run(&["selftest"]);
+    assert!(stdout_of(&output).contains("8 passed, 0 failed"));
+}
+
+#[test]
+fn c_program_and_rust_give_the_same_document_for_both_seed_examples() {
+    let portal = frozen_portal();
+    let rust = Client::new(Config {
+        ca_file: Some(TestCa::global().pem_path.clone()),
+        ..Config::default()
+    })
+    .unwrap();
+    let webhook = portal.webhook_url();
+    let domain = portal.domain();
+    for args in [
+        vec!["call", &webhook, "dnd"],
+        vec!["call", &domain, "away", APP_TOKEN],
+    ] {
+        let from_c = stdout_of(&run(&args));
+        let from_rust = rust.set_user_status(args[1], args[2], args.get(3).copied().unwrap_or(""));
+        assert_eq!(parse(&from_c), parse(from_rust.json()), "call {args:?}");
+        assert_eq!(parse(&from_c)["result"], serde_json::json!(true));
+    }
+    let requests = portal.requests();
+    assert_eq!(requests.len(), 4);
+    assert_eq!(requests[0].target, requests[1].target);
+    assert_eq!(requests[0].body, requests[1].body);
+    assert_eq!(requests[2].body, requests[3].body);
+}
+
+#[test]
+fn c_program_gets_portal_errors_without_secrets() {
+    let portal = Portal::start();
+    let wrong = format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url());
+    let from_c = stdout_of(&run(&["call", &wrong, "dnd"]));
+    assert_eq!(parse(&from_c)["error"], "INVALID_CREDENTIALS");
+    let domain = portal.domain();
+    let from_c = stdout_of(&run(&["call", &domain, "dnd", EXPIRED_TOKEN]));
+    assert_eq!(parse(&from_c)["error"], "expired_token");
+    assert_no_secret(&from_c);
+}

@@ -1,0 +1,218 @@
+//! The `oint` command line, run as a process: the seed's command lines,
+//! output, --out, exit codes and help.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use opi_bitrix24::{Client, Config};
+use serde_json::json;
+use support::*;
+
+fn oint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oint"))
+        .args(args)
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+        .env("OPI_BITRIX24_RETRY_DELAY", "0.01")
+        .output()
+        .expect("run oint")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+#[test]
+fn seed_command_lines_print_the_answer_indented_and_exit_0() {
+    let portal = Portal::with(PortalOptions {
+        frozen_clock: Some(1722083795.3692),
+        ..PortalOptions::default()
+    });
+    let rust = Client::new(Config {
+        ca_file: Some(TestCa::global().pem_path.clone()),
+        ..Config::default()
+    })
+    .unwrap();
+    let webhook = portal.webhook_url();
+    let domain = portal.domain();
+    for (args, token) in [
+        (
+            vec![
+                "bitrix24",
+                "SetUserStatus",
+                "--url",
+                &webhook,
+                "--status",
+                "dnd",
+            ],
+            "",
+        ),
+        (
+            vec![
+                "bitrix24",
+                "SetUserStatus",
+                "--url",
+                &domain,
+                "--status",
+                "away",
+                "--token",
+                APP_TOKEN,
+            ],
+            APP_TOKEN,
+        ),
+    ] {
+        let output = oint(&args);
+        let stdout = text(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}\n{stdout}{}",
+            text(&output.stderr)
+        );
+        assert!(
+            stdout.starts_with("{\n  \"result\": true,\n  \"time\": {\n"),
+            "{stdout}"
+        );
+        let from_rust = rust.set_user_status(args[3], args[5], token);
+        assert_eq!(parse(&stdout), parse(from_rust.json()));
+    }
+}
+
+#[test]
+fn an_error_answer_is_printed_and_exits_1() {
+    let portal = Portal::start();
+    let webhook = portal.webhook_url();
+    let output = oint(&[
+        "bitrix24",
+        "SetUserStatus",
+        "--url",
+        &webhook,
+        "--status",
+        "busy",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert_eq!(parse(&stdout)["error"], json!("OPI_INVALID_ARGUMENT"));
+    let domain = portal.domain();
+    let output = oint(&[
+        "bitrix24",
+        "SetUserStatus",
+        "--url",
+        &domain,
+        "--status",
+        "dnd",
+        "--token",
+        EXPIRED_TOKEN,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert_eq!(parse(&stdout)["error"], json!("expired_token"));
+    assert_no_secret(&stdout);
+    assert_no_secret(&text(&output.stderr));
+}
+
+#[test]
+fn out_writes_the_answer_to_a_file() {
+    let portal = Portal::start();
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("answer-{}.json", std::process::id()));
+    let webhook = portal.webhook_url();
+    let output = oint(&[
+        "bitrix24",
+        "SetUserStatus",
+        "--url",
+        &webhook,
+        "--status",
+        "dnd",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(parse(&written)["result"], json!(true));
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn unwritable_out_keeps_the_answer_on_stdout_and_exits_1() {
+    let portal = Portal::start();
+    let webhook = portal.webhook_url();
+    let output = oint(&[
+        "bitrix24",
+        "SetUserStatus",
+        "--url",
+        &webhook,
+        "--status",
+        "dnd",
+        "--out",
+        "/nonexistent/dir/a.json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(parse(&text(&output.stdout))["result"], json!(true));
+    assert!(text(&output.stderr).contains("cannot write /nonexistent/dir/a.json"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec![],
+        vec!["bitrix24"],
+        vec!["bitrix24", "SetUserStatus", "--url", "x"],
+        vec!["bitrix24", "NoSuchMethod"],
+        vec!["telegram"],
+        vec![
+            "bitrix24",
+            "SetUserStatus",
+            "--url",
+            "x",
+            "--status",
+            "dnd",
+            "--bogus",
+        ],
+    ] {
+        let output = oint(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_explains_methods_and_options_like_the_parameter_table() {
+    let top = text(&oint(&["--help"]).stdout);
+    assert!(
+        top.contains("bitrix24") && top.contains("Exit codes"),
+        "{top}"
+    );
+    let library = text(&oint(&["bitrix24", "--help"]).stdout);
+    assert!(
+        library.contains("SetUserStatus") && library.contains("im.user.status.set"),
+        "{library}"
+    );
+    let method = text(&oint(&["bitrix24", "SetUserStatus", "--help"]).stdout);
+    for expected in [
+        "--url <URL>",
+        "URL of webhook or a Bitrix24 domain, when token used",
+        "--status <STATUS>",
+        "Status value: online, dnd, away",
+        "--token <TOKEN>",
+        "Access token, when app auth method used",
+        "--out <FILE>",
+        "OPI_BITRIX24_TIMEOUT",
+    ] {
+        assert!(
+            method.contains(expected),
+            "help lacks {expected:?}:\n{method}"
+        );
+    }
+    let version = text(&oint(&["--version"]).stdout);
+    assert_eq!(
+        version.trim(),
+        format!("oint {}", env!("CARGO_PKG_VERSION"))
+    );
+}

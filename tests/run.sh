@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every check of the project, in the order a failure is cheapest to see.
+# CI (.ci/run) runs exactly this after installing what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo nextest run --locked --no-fail-fast
+cargo build --locked --bin oint --example demo
+target/debug/examples/demo >/dev/null
+# build.rs has regenerated the header: it must be what is committed.
+if [ -n "$(git status --porcelain -- include/)" ]; then
+    git --no-pager diff -- include/
+    echo "include/opi_bitrix24.h differs from what build.rs generates: commit the regenerated header" >&2
+    exit 1
+fi
+echo "all checks passed"

@@ -1,0 +1,64 @@
+//! A certificate authority made at test time, and server certificates signed by it.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
+use rustls::ServerConfig;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// The names every test server certificate is valid for.
+pub const SERVER_NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
+
+pub struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    /// The CA certificate as a PEM file, for SSL_CERT_FILE or OPI_BITRIX24_CA_FILE.
+    pub pem_path: PathBuf,
+}
+
+impl TestCa {
+    /// One CA per test process, written to a file once.
+    pub fn global() -> &'static TestCa {
+        static CA: OnceLock<TestCa> = OnceLock::new();
+        CA.get_or_init(|| TestCa::new("opi-bitrix24 test CA"))
+    }
+
+    pub fn new(name: &str) -> TestCa {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let key = KeyPair::generate().expect("CA key");
+        let issuer = CertifiedIssuer::self_signed(params, key).expect("CA certificate");
+        let pem_path = std::env::temp_dir().join(format!(
+            "opi-bitrix24-{}-{}.pem",
+            name.replace(' ', "-"),
+            std::process::id()
+        ));
+        std::fs::write(&pem_path, issuer.pem()).expect("write the CA file");
+        TestCa { issuer, pem_path }
+    }
+
+    /// A TLS server configuration with a certificate for `names`, signed by this CA.
+    pub fn server_config(&self, names: &[&str]) -> Arc<ServerConfig> {
+        let params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .expect("server certificate parameters");
+        let key = KeyPair::generate().expect("server key");
+        let certificate = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        let chain = vec![certificate.der().clone(), self.issuer.der().clone()];
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("server certificate and key");
+        Arc::new(config)
+    }
+}
