@@ -16,6 +16,12 @@ fn c_program() -> &'static Path {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let program = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("opi_bitrix24_test-{}", std::process::id()));
+        let library = target_dir().join("libopi_bitrix24.so");
+        assert!(
+            library.exists(),
+            "{} is missing: run `cargo build` first (tests/run.sh does)",
+            library.display()
+        );
         let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
         let output = Command::new(&compiler)
             .args([

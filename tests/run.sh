@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+# The shared library for the C tests: `cargo test` alone builds only the rlib.
+cargo build --locked --lib --bins --example demo
 cargo nextest run --locked --no-fail-fast
-cargo build --locked --bin oint --example demo
 target/debug/examples/demo >/dev/null
 # build.rs has regenerated the header: it must be what is committed.
 if [ -n "$(git status --porcelain -- include/)" ]; then
