@@ -90,3 +90,28 @@ fn into_c_string(json: String) -> *mut c_char {
         })
         .into_raw()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exploding_export() -> *mut c_char {
+        ffi_boundary! {
+            panic!("a bug")
+        }
+    }
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_document() {
+        let answer = exploding_export();
+        // SAFETY: the boundary returned a string of ours, freed once below.
+        let text = unsafe { CStr::from_ptr(answer) }
+            .to_str()
+            .unwrap()
+            .to_owned();
+        // SAFETY: as above.
+        unsafe { opi_string_free(answer) };
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["error"], "OPI_INTERNAL_ERROR");
+    }
+}

@@ -14,14 +14,42 @@ impl OnPanic for () {
     fn on_panic() -> Self {}
 }
 
+impl OnPanic for bool {
+    fn on_panic() -> Self {
+        false
+    }
+}
+
+impl OnPanic for i32 {
+    fn on_panic() -> Self {
+        0
+    }
+}
+
+impl OnPanic for i64 {
+    fn on_panic() -> Self {
+        0
+    }
+}
+
+impl<T> OnPanic for *const T {
+    fn on_panic() -> Self {
+        std::ptr::null()
+    }
+}
+
 /// Runs an export's body, turning a panic into the return type's
-/// [`OnPanic`] value, so that no unwinding crosses into the host.
+/// [`OnPanic`] value (or the value given as `on_panic:`), so that no
+/// unwinding crosses into the host.
 macro_rules! ffi_boundary {
-    ($($body:tt)*) => {
+    (on_panic: $fallback:expr; $($body:tt)*) => {
         match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* })) {
             Ok(value) => value,
-            Err(_) => $crate::ffi::OnPanic::on_panic(),
+            Err(_) => $fallback,
         }
+    };
+    ($($body:tt)*) => {
+        $crate::ffi::ffi_boundary!(on_panic: $crate::ffi::OnPanic::on_panic(); $($body)*)
     };
 }
 pub(crate) use ffi_boundary;

@@ -22,6 +22,7 @@ mod error;
 mod request;
 mod tls;
 
+mod addin;
 pub mod capi;
 mod ffi;
 

@@ -3,52 +3,29 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use opi_bitrix24::{Client, Config};
 use support::*;
 
-/// Compiles tests/c/opi_bitrix24_test.c once per test process.
-fn c_program() -> &'static Path {
-    static PROGRAM: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PROGRAM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let program = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("opi_bitrix24_test-{}", std::process::id()));
-        let library = target_dir().join("libopi_bitrix24.so");
-        assert!(
-            library.exists(),
-            "{} is missing: run `cargo build` first (tests/run.sh does)",
-            library.display()
-        );
-        let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        let output = Command::new(&compiler)
-            .args([
-                "-std=c99",
-                "-Wall",
-                "-Wextra",
-                "-Wpedantic",
-                "-Werror",
-                "-g",
-            ])
-            .arg("-I")
-            .arg(root.join("include"))
-            .arg(root.join("tests/c/opi_bitrix24_test.c"))
-            .arg("-L")
-            .arg(target_dir())
-            .arg("-lopi_bitrix24")
-            .arg("-o")
-            .arg(&program)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
-        assert!(
-            output.status.success(),
-            "compiling the C test failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        program
-    })
+/// tests/c/opi_bitrix24_test.c, compiled strictly against the header and the built library.
+fn c_program() -> PathBuf {
+    let library_dir = format!("-L{}", shared_library().parent().unwrap().display());
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    compile(
+        &compiler,
+        &[
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-g",
+        ],
+        "tests/c/opi_bitrix24_test.c",
+        &[&library_dir, "-lopi_bitrix24"],
+    )
 }
 
 fn run(args: &[&str]) -> Output {

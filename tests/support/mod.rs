@@ -6,7 +6,9 @@ pub mod http;
 pub mod portal;
 pub mod tls;
 
-use std::path::PathBuf;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub use portal::*;
 pub use tls::TestCa;
@@ -40,4 +42,53 @@ pub fn assert_no_secret(text: &str) {
     for secret in [WEBHOOK_SECRET, APP_TOKEN, EXPIRED_TOKEN, NO_SCOPE_SECRET] {
         assert!(!text.contains(secret), "a secret leaked into: {text}");
     }
+}
+
+/// Compiles a C or C++ test program from `source` (relative to the crate)
+/// with `compiler` and `flags`, once for all test processes: the program is
+/// named by a hash of its source and flags, and moved into place atomically.
+pub fn compile(compiler: &str, flags: &[&str], source: &str, libraries: &[&str]) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read(root.join(source)).unwrap_or_else(|e| panic!("read {source}: {e}"));
+    let header = std::fs::read(root.join("include/opi_bitrix24.h")).unwrap_or_default();
+    let mut hasher = DefaultHasher::new();
+    (&text, &header, compiler, flags, libraries).hash(&mut hasher);
+    let stem = Path::new(source)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("program");
+    let tmp = option_env!("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let program = tmp.join(format!("{stem}-{:016x}", hasher.finish()));
+    if program.exists() {
+        return program;
+    }
+    let partial = tmp.join(format!("{stem}-{}.partial", std::process::id()));
+    let output = Command::new(compiler)
+        .args(flags)
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join(source))
+        .args(libraries)
+        .arg("-o")
+        .arg(&partial)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+    assert!(
+        output.status.success(),
+        "compiling {source} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::rename(&partial, &program).expect("move the program into place");
+    program
+}
+
+/// The built shared library, which `cargo test` alone does not make.
+pub fn shared_library() -> PathBuf {
+    let library = target_dir().join("libopi_bitrix24.so");
+    assert!(
+        library.exists(),
+        "{} is missing: run `cargo build` first (tests/run.sh does)",
+        library.display()
+    );
+    library
 }

@@ -1,0 +1,392 @@
+//! The 1C:Enterprise Native API add-in, in the same library as the C ABI:
+//! class `Main`, method `SetUserStatus` / `УстановитьСтатусПользователя`,
+//! property `Version` / `Версия`. Loaded by the 1C platform and by OneScript
+//! with `AttachAddIn(<path>, "OPI_Bitrix24", AddInType.Native)`.
+//!
+//! The binary contract is in shared/spec/native-api.md; `object` holds the
+//! hand-made C++ object, `host` the host's objects we call, `variant` the
+//! value cells. This file is the component's behaviour and the exports.
+
+mod host;
+mod object;
+mod variant;
+
+use std::ffi::{c_int, c_long, c_void};
+
+use host::{ADDIN_E_FAIL, Connection, MemoryManager};
+use variant::{Param, TVariant, WChar, wstr_to_string};
+
+use crate::answer::Answer;
+use crate::error::Error;
+
+/// The one class, returned by `GetClassNames` and `RegisterExtensionAs` alike,
+/// because OneScript uses the first and the platform the second.
+pub const CLASS_NAME: &str = "Main";
+/// Shown as the source of errors reported to the platform.
+const ERROR_SOURCE: &str = "OPI_Bitrix24";
+/// The result of GetInfo: the Native API version implemented.
+pub const INFO_VERSION: c_long = 2000;
+
+/// A method by its English and Russian names, and its parameter count.
+struct Method {
+    names: [&'static str; 2],
+    params: c_long,
+}
+
+const METHODS: [Method; 1] = [Method {
+    names: ["SetUserStatus", "УстановитьСтатусПользователя"],
+    params: 3,
+}];
+const PROPS: [[&str; 2]; 1] = [["Version", "Версия"]];
+const SET_USER_STATUS: c_long = 0;
+const TOKEN_PARAM: c_long = 2;
+const VERSION_PROP: c_long = 0;
+
+/// The component's state: what the host lent it.
+#[derive(Default)]
+pub(crate) struct Component {
+    memory: Option<MemoryManager>,
+    connection: Option<Connection>,
+}
+
+impl Component {
+    fn init(&mut self, connection: *mut c_void) -> bool {
+        // SAFETY: the host's IAddInDefBase, alive until Done.
+        self.connection = unsafe { Connection::new(connection) };
+        true
+    }
+
+    fn set_mem_manager(&mut self, memory: *mut c_void) -> bool {
+        // SAFETY: the host's IMemoryManager, alive until Done.
+        self.memory = unsafe { MemoryManager::new(memory) };
+        self.memory.is_some()
+    }
+
+    fn done(&mut self) {
+        *self = Component::default();
+    }
+
+    /// `text` in host memory, NUL-terminated, or NULL without a memory manager.
+    fn host_string(&self, text: &str) -> *mut WChar {
+        self.memory
+            .and_then(|memory| memory.alloc_wstr(text))
+            .map_or(std::ptr::null_mut(), |(pointer, _)| pointer)
+    }
+
+    fn class_name(&self) -> Option<*mut WChar> {
+        Some(self.host_string(CLASS_NAME)).filter(|p| !p.is_null())
+    }
+
+    fn prop_count(&self) -> c_long {
+        PROPS.len() as c_long
+    }
+
+    fn find_prop(&self, name: Option<String>) -> c_long {
+        find(PROPS.iter().copied(), name)
+    }
+
+    fn is_prop(&self, prop: c_long) -> bool {
+        usize::try_from(prop).is_ok_and(|prop| prop < PROPS.len())
+    }
+
+    fn prop_name(&self, prop: c_long, alias: c_long) -> *const WChar {
+        match name_at(PROPS.iter().copied(), prop, alias) {
+            Some(name) => self.host_string(name),
+            None => std::ptr::null(),
+        }
+    }
+
+    fn prop_value(&self, prop: c_long, value: &mut TVariant) -> bool {
+        match (prop, self.memory) {
+            (VERSION_PROP, Some(memory)) => value.set_text(crate::VERSION, &memory),
+            _ => false,
+        }
+    }
+
+    fn method_count(&self) -> c_long {
+        METHODS.len() as c_long
+    }
+
+    fn find_method(&self, name: Option<String>) -> c_long {
+        find(METHODS.iter().map(|m| m.names), name)
+    }
+
+    fn method_name(&self, method: c_long, alias: c_long) -> *const WChar {
+        match name_at(METHODS.iter().map(|m| m.names), method, alias) {
+            Some(name) => self.host_string(name),
+            None => std::ptr::null(),
+        }
+    }
+
+    fn param_count(&self, method: c_long) -> c_long {
+        method_at(method).map_or(0, |m| m.params)
+    }
+
+    /// Token's default is "", a String and not EMPTY, so that OneScript
+    /// takes the parameter as optional.
+    fn param_default(&self, method: c_long, param: c_long, value: &mut TVariant) -> bool {
+        match (method, param, self.memory) {
+            (SET_USER_STATUS, TOKEN_PARAM, Some(memory)) => value.set_text("", &memory),
+            _ => false,
+        }
+    }
+
+    fn has_result(&self, method: c_long) -> bool {
+        method_at(method).is_some()
+    }
+
+    /// Calls `method`; its JSON answer goes to `result` when given. False for
+    /// an unknown method, or when the host lent no memory for the result.
+    fn call(&self, method: c_long, params: &[TVariant], result: Option<&mut TVariant>) -> bool {
+        if method != SET_USER_STATUS {
+            self.report(&format!(
+                "no method number {method}; the only one is 0, SetUserStatus"
+            ));
+            return false;
+        }
+        // An answer that could not be handed over would be a status set unseen.
+        if result.is_some() && self.memory.is_none() {
+            self.report("the host gave no memory manager; call setMemManager first");
+            return false;
+        }
+        // SAFETY: the host filled each variant it passes.
+        let params: Vec<Param> = params.iter().map(|p| unsafe { p.param() }).collect();
+        let answer = match set_user_status_arguments(&params) {
+            Ok((url, status, token)) => crate::set_user_status(&url, &status, &token),
+            Err(error) => {
+                self.report(error.description());
+                Answer::from(error)
+            }
+        };
+        match (result, self.memory) {
+            (None, _) => true,
+            (Some(result), memory) => {
+                memory.is_some_and(|memory| result.set_text(answer.json(), &memory))
+            }
+        }
+    }
+
+    /// Tells the platform of a wrong call; it raises an exception with the text.
+    fn report(&self, description: &str) {
+        if let Some(connection) = self.connection {
+            connection.add_error(ADDIN_E_FAIL, ERROR_SOURCE, description);
+        }
+    }
+}
+
+fn method_at(method: c_long) -> Option<&'static Method> {
+    usize::try_from(method).ok().and_then(|m| METHODS.get(m))
+}
+
+/// The index whose English or Russian name is `name`, in any case; -1 if none.
+fn find(mut names: impl Iterator<Item = [&'static str; 2]>, name: Option<String>) -> c_long {
+    let Some(name) = name.map(|n| n.to_lowercase()) else {
+        return -1;
+    };
+    names
+        .position(|pair| pair.iter().any(|known| known.to_lowercase() == name))
+        .map_or(-1, |index| index as c_long)
+}
+
+/// Name `index` in language `alias` (0 English, 1 Russian).
+fn name_at(
+    mut names: impl Iterator<Item = [&'static str; 2]>,
+    index: c_long,
+    alias: c_long,
+) -> Option<&'static str> {
+    let pair = names.nth(usize::try_from(index).ok()?)?;
+    pair.get(usize::try_from(alias).ok()?).copied()
+}
+
+/// URL, Status, Token from the call's parameters: URL and Token Strings,
+/// Status a String or a Number (sent as its decimal text), Token optional.
+fn set_user_status_arguments(params: &[Param]) -> Result<(String, String, String), Error> {
+    if !(2..=3).contains(&params.len()) {
+        return Err(Error::invalid_argument(format!(
+            "SetUserStatus takes 2 or 3 parameters (URL, Status, optional Token); it was given {}",
+            params.len()
+        )));
+    }
+    let text = |param: &Param, name: &str, optional: bool| match param {
+        Param::Text(text) => Ok(text.clone()),
+        Param::Missing if optional => Ok(String::new()),
+        other => Err(Error::invalid_argument(format!(
+            "{name} must be a String; it was {}",
+            other.kind()
+        ))),
+    };
+    let url = text(&params[0], "URL", false)?;
+    let status = match &params[1] {
+        Param::Integer(number) => number.to_string(),
+        Param::Real(number) => number.to_string(),
+        other => text(other, "Status", false).map_err(|_| {
+            Error::invalid_argument(format!(
+                "Status must be a String or a Number; it was {}",
+                other.kind()
+            ))
+        })?,
+    };
+    let token = params
+        .get(2)
+        .map_or(Ok(String::new()), |param| text(param, "Token", true))?;
+    Ok((url, status, token))
+}
+
+// --- the exports -------------------------------------------------------------
+
+static CLASS_NAMES: [WChar; 5] = [
+    b'M' as WChar,
+    b'a' as WChar,
+    b'i' as WChar,
+    b'n' as WChar,
+    0,
+];
+
+/// `|`-separated class names, static.
+#[unsafe(no_mangle)]
+#[allow(non_snake_case)]
+pub extern "C" fn GetClassNames() -> *const WChar {
+    CLASS_NAMES.as_ptr()
+}
+
+/// Makes an object of class `name` into `*object`; non-zero on success.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated UTF-16 string; `object` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(non_snake_case)]
+pub unsafe extern "C" fn GetClassObject(name: *const WChar, object: *mut *mut c_void) -> c_long {
+    crate::ffi::ffi_boundary! {
+        // SAFETY: as the caller promises.
+        let name = unsafe { wstr_to_string(name) };
+        if object.is_null() || !name.is_some_and(|n| n.eq_ignore_ascii_case(CLASS_NAME)) {
+            return 0;
+        }
+        // SAFETY: `object` is writable and not NULL.
+        unsafe { *object = object::Object::create() };
+        1
+    }
+}
+
+/// Frees an object made by `GetClassObject` and clears `*object`; 0 on success.
+///
+/// # Safety
+/// `object` is NULL or points at NULL or at an object from `GetClassObject`.
+#[unsafe(no_mangle)]
+#[allow(non_snake_case)]
+pub unsafe extern "C" fn DestroyObject(object: *mut *mut c_void) -> c_long {
+    crate::ffi::ffi_boundary! {
+        on_panic: -1;
+        // SAFETY: checked for NULL; the host hands its object back once.
+        unsafe {
+            if object.is_null() || (*object).is_null() {
+                return -1;
+            }
+            object::Object::destroy(*object);
+            *object = std::ptr::null_mut();
+        }
+        0
+    }
+}
+
+/// The host offers a capability level (1 to 3); the add-in uses it, up to 3.
+#[unsafe(no_mangle)]
+#[allow(non_snake_case)]
+pub extern "C" fn SetPlatformCapabilities(capabilities: c_int) -> c_int {
+    capabilities.clamp(1, 3)
+}
+
+/// Loadable both isolated and not isolated (3, "any").
+#[unsafe(no_mangle)]
+#[allow(non_snake_case)]
+pub extern "C" fn GetAttachType() -> c_int {
+    3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_in_either_language_and_any_case() {
+        for name in [
+            "SetUserStatus",
+            "setuserstatus",
+            "SETUSERSTATUS",
+            "УстановитьСтатусПользователя",
+            "установитьстатуспользователя",
+        ] {
+            assert_eq!(
+                find(METHODS.iter().map(|m| m.names), Some(name.into())),
+                0,
+                "{name}"
+            );
+        }
+        for name in ["Version", "version", "Версия", "ВЕРСИЯ"] {
+            assert_eq!(find(PROPS.iter().copied(), Some(name.into())), 0, "{name}");
+        }
+        assert_eq!(
+            find(METHODS.iter().map(|m| m.names), Some("Nope".into())),
+            -1
+        );
+        assert_eq!(find(METHODS.iter().map(|m| m.names), None), -1);
+        assert_eq!(
+            name_at(METHODS.iter().map(|m| m.names), 0, 1),
+            Some("УстановитьСтатусПользователя")
+        );
+        assert_eq!(name_at(METHODS.iter().map(|m| m.names), 0, 2), None);
+        assert_eq!(name_at(METHODS.iter().map(|m| m.names), -1, 0), None);
+    }
+
+    #[test]
+    fn arguments_accept_numbers_as_status_and_refuse_wrong_types() {
+        let text = |s: &str| Param::Text(s.into());
+        assert_eq!(
+            set_user_status_arguments(&[text("u"), Param::Integer(7)]).unwrap(),
+            ("u".into(), "7".into(), String::new())
+        );
+        assert_eq!(
+            set_user_status_arguments(&[text("u"), Param::Real(2.5), Param::Missing])
+                .unwrap()
+                .1,
+            "2.5"
+        );
+        assert_eq!(
+            set_user_status_arguments(&[text("u"), Param::Real(3.0)])
+                .unwrap()
+                .1,
+            "3"
+        );
+        for (params, why) in [
+            (vec![text("u")], "it was given 1"),
+            (
+                vec![text("u"), text("dnd"), text("t"), text("x")],
+                "it was given 4",
+            ),
+            (
+                vec![Param::Integer(1), text("dnd")],
+                "URL must be a String; it was a Number",
+            ),
+            (
+                vec![text("u"), Param::Boolean(true)],
+                "Status must be a String or a Number; it was a Boolean",
+            ),
+            (
+                vec![text("u"), Param::Missing],
+                "Status must be a String or a Number; it was nothing",
+            ),
+            (
+                vec![text("u"), text("dnd"), Param::Integer(5)],
+                "Token must be a String",
+            ),
+            (vec![Param::BadText, text("dnd")], "not valid Unicode"),
+            (
+                vec![Param::Unsupported("DATE".into()), text("dnd")],
+                "type DATE",
+            ),
+        ] {
+            let error = set_user_status_arguments(&params).unwrap_err();
+            assert!(error.description().contains(why), "{params:?}: {error}");
+        }
+    }
+}
