@@ -5,7 +5,7 @@
 mod support;
 
 use std::ffi::{CStr, CString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
@@ -230,4 +230,186 @@ fn under_valgrind_both_hosts_and_bad_calls_are_clean() {
     }
     under_valgrind(&["bad-calls", &portal.webhook_url()]);
     under_valgrind(&["cycles", "20", &portal.webhook_url()]);
+}
+
+/// What the component tells a host of itself: class names, and each method's
+/// names and parameter count.
+fn component_names() -> (String, Vec<(String, String, usize)>) {
+    let stdout = passed(&run_host(&[], &["names"]));
+    let classes = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("CLASSES "))
+        .expect("CLASSES line")
+        .to_owned();
+    let methods = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("METHOD "))
+        .map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            (
+                fields[1].to_owned(),
+                fields[2].to_owned(),
+                fields[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    (classes, methods)
+}
+
+fn onescript_file(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("onescript")
+        .join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("read {}: {e}", full.display()))
+}
+
+#[test]
+fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_exposes() {
+    let module = onescript_file("src/OPI_Bitrix24.os");
+    for signature in [
+        "Function SetUserStatus(Val URL, Val Status, Val Token = \"\") Export",
+        "Функция УстановитьСтатусПользователя(Знач URL, Знач Статус, Знач Токен = \"\") Экспорт",
+    ] {
+        assert!(module.contains(signature), "the module lost {signature:?}");
+    }
+    let (classes, methods) = component_names();
+    assert!(module.contains("AttachAddIn(Path, \"OPI_Bitrix24\", AddInType.Native)"));
+    assert!(
+        module.contains(&format!("New(\"AddIn.OPI_Bitrix24.{classes}\")")),
+        "class {classes}"
+    );
+
+    let calls: Vec<&str> = module
+        .match_indices("Component().")
+        .map(|(at, _)| &module[at + 12..])
+        .collect();
+    assert!(!calls.is_empty(), "the module never calls the component");
+    for call in calls {
+        let (name, rest) = call.split_once('(').expect("a call");
+        let arguments: Vec<&str> = rest
+            .split_once(')')
+            .expect("closed call")
+            .0
+            .split(", ")
+            .collect();
+        let (_, _, count) = methods
+            .iter()
+            .find(|(english, russian, _)| {
+                english.eq_ignore_ascii_case(name) || russian.to_lowercase() == name.to_lowercase()
+            })
+            .unwrap_or_else(|| {
+                panic!("the module calls {name}, which the component does not have: {methods:?}")
+            });
+        assert_eq!(arguments.len(), *count, "{name} takes {count} parameters");
+        assert_eq!(
+            arguments,
+            ["URL", "Status", "Token"],
+            "{name}: the component's order is URL, Status, Token"
+        );
+    }
+}
+
+#[test]
+fn onescript_module_blocks_are_balanced() {
+    let module = onescript_file("src/OPI_Bitrix24.os");
+    let code: Vec<&str> = module
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default().trim())
+        .collect();
+    let count = |opening: &dyn Fn(&str) -> bool| code.iter().filter(|line| opening(line)).count();
+    for (open, close) in [
+        ("Function ", "EndFunction"),
+        ("Функция ", "КонецФункции"),
+        ("Try", "EndTry"),
+        ("#Region", "#EndRegion"),
+    ] {
+        assert_eq!(
+            count(&|line| line.starts_with(open)),
+            count(&|line| line.starts_with(close)),
+            "{open} / {close}"
+        );
+    }
+    assert_eq!(
+        count(&|line| line.starts_with("If ") && line.ends_with("Then")),
+        count(&|line| line.starts_with("EndIf;"))
+    );
+    assert_eq!(
+        count(&|line| line.starts_with("For ") && line.ends_with("Do")),
+        count(&|line| line.starts_with("EndDo;"))
+    );
+}
+
+#[test]
+fn onescript_package_names_the_module_and_the_crate_version() {
+    let config = onescript_file("lib.config");
+    assert!(
+        config.contains(r#"<module name="OPI_Bitrix24" file="src/OPI_Bitrix24.os"/>"#),
+        "{config}"
+    );
+    let packagedef = onescript_file("packagedef");
+    assert!(
+        packagedef.contains(&format!(".Версия(\"{}\")", env!("CARGO_PKG_VERSION"))),
+        "{packagedef}"
+    );
+    for included in ["src", "addin", "lib.config"] {
+        assert!(
+            packagedef.contains(&format!(".ВключитьФайл(\"{included}\")")),
+            "{included}"
+        );
+    }
+}
+
+#[test]
+fn package_zip_holds_exactly_what_its_manifest_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("package-{}", std::process::id()));
+    let output = Command::new("bash")
+        .arg(root.join(".ci/package"))
+        .args(["--debug", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run .ci/package");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let zip = out.join("OPI_Bitrix24.zip");
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import re, sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             names = sorted(z.namelist())\n\
+             manifest = z.read('MANIFEST.XML').decode()\n\
+             paths = sorted(re.findall(r'path=\"([^\"]+)\"', manifest))\n\
+             print(' '.join(names)); print(' '.join(paths)); print(manifest)",
+        ])
+        .arg(&zip)
+        .output()
+        .expect("python3 reads the ZIP");
+    let text = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap_or_default().split(' ').collect();
+    let paths: Vec<&str> = lines.next().unwrap_or_default().split(' ').collect();
+    let libraries: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| *n != "MANIFEST.XML")
+        .collect();
+    assert!(names.contains(&"MANIFEST.XML"), "{text}");
+    assert_eq!(
+        paths, libraries,
+        "the manifest must name exactly the libraries in the ZIP"
+    );
+    assert!(
+        text.contains(
+            r#"<component os="Linux" path="libopi_bitrix24_x64.so" type="native" arch="x86_64"/>"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"name="OPI_Bitrix24""#));
+    assert!(root.join("onescript/addin/OPI_Bitrix24.zip").exists());
+    std::fs::remove_dir_all(out).unwrap();
 }

@@ -8,6 +8,7 @@
 //   host LIBRARY onescript WEBHOOK_URL PORTAL TOKEN VERSION
 //   host LIBRARY bad-calls WEBHOOK_URL
 //   host LIBRARY cycles N WEBHOOK_URL
+//   host LIBRARY names                       prints the classes, methods and properties
 //
 // Every string the add-in hands over must come from the tracking memory
 // manager, and is freed through it; a block freed twice, not from it, or
@@ -610,7 +611,42 @@ static void cycles(const Library &lib, long count, const std::string &webhook) {
     printf("RSS_GROWTH_KB %ld\n", resident_kb() - warm_kb);
 }
 
+// What a host learns of the component by asking it, as "CLASSES", "METHOD" and "PROP" lines.
+static void names(const Library &lib) {
+    TrackingMemory memory(true);
+    std::string classes = utf8(lib.GetClassNames());
+    printf("CLASSES %s\n", classes.c_str());
+    IComponentBase *object = nullptr;
+    check(lib.GetClassObject(utf16(classes).c_str(), &object) != 0, "GetClassObject");
+    if (object == nullptr) {
+        return;
+    }
+    object->setMemManager(&memory);
+    for (long i = 0; i < object->GetNMethods(); i++) {
+        const WCHAR_T *english = object->GetMethodName(i, 0);
+        const WCHAR_T *russian = object->GetMethodName(i, 1);
+        printf("METHOD %ld %s %s %ld\n", i, utf8(english).c_str(), utf8(russian).c_str(), object->GetNParams(i));
+        memory.release(english, "method name");
+        memory.release(russian, "method name");
+    }
+    for (long i = 0; i < object->GetNProps(); i++) {
+        const WCHAR_T *english = object->GetPropName(i, 0);
+        const WCHAR_T *russian = object->GetPropName(i, 1);
+        printf("PROP %ld %s %s\n", i, utf8(english).c_str(), utf8(russian).c_str());
+        memory.release(english, "property name");
+        memory.release(russian, "property name");
+    }
+    object->Done();
+    delete object;
+    check(memory.outstanding() == 0, "names: every block handed over was freed");
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && std::string(argv[2]) == "names") {
+        names(load(argv[1]));
+        printf("host names: %d passed, %d failed\n", passed, failed);
+        return failed == 0 ? 0 : 1;
+    }
     if (argc < 4) {
         fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
         return 2;
