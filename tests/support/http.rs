@@ -3,8 +3,8 @@
 //! so that tests can see which requests shared one.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -50,12 +50,24 @@ impl HttpRequest {
     }
 }
 
+/// How a response misbehaves on the wire, for fault tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Reads the request, then says nothing until the client goes away.
+    Silent,
+    /// Sends the response one byte at a time, this far apart.
+    Drip(Duration),
+    /// Sends this many bytes of the response, then resets the connection.
+    ResetAfter(usize),
+}
+
 /// What the handler answers.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    pub fault: Option<Fault>,
 }
 
 impl HttpResponse {
@@ -64,7 +76,13 @@ impl HttpResponse {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            fault: None,
         }
+    }
+
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
     }
 
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
@@ -79,38 +97,50 @@ impl HttpResponse {
 
 pub type Handler = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
 
-/// A server on 127.0.0.1 with a free port; stopped when dropped.
+/// A server on 127.0.0.1 with a free port. Dropping it stops it: every
+/// connection is shut down and every thread it started has ended.
 pub struct Server {
     address: SocketAddr,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
+    connections: Arc<Mutex<Vec<(TcpStream, JoinHandle<()>)>>>,
 }
 
 impl Server {
     pub fn start(tls: Option<Arc<ServerConfig>>, handler: Handler) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Server::start_on("127.0.0.1:0", tls, handler)
+    }
+
+    /// On a free port of `address` (e.g. "[::1]:0").
+    pub fn start_on(address: &str, tls: Option<Arc<ServerConfig>>, handler: Handler) -> Server {
+        let listener = TcpListener::bind(address).unwrap_or_else(|e| panic!("bind {address}: {e}"));
         let address = listener.local_addr().expect("local address");
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let started = Arc::clone(&connections);
         let accept = std::thread::spawn(move || {
-            let connections = AtomicU64::new(0);
+            let numbering = AtomicU64::new(0);
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let id = connections.fetch_add(1, Ordering::SeqCst) + 1;
+                let Ok(kept) = stream.try_clone() else { continue };
+                let id = numbering.fetch_add(1, Ordering::SeqCst) + 1;
                 let handler = Arc::clone(&handler);
                 let tls = tls.clone();
-                std::thread::spawn(move || {
+                let thread = std::thread::spawn(move || {
                     let _ = serve_connection(stream, tls, id, &*handler);
                 });
+                started.lock().unwrap_or_else(|p| p.into_inner()).push((kept, thread));
             }
         });
         Server {
             address,
             stop,
             accept: Some(accept),
+            connections,
         }
     }
 
@@ -126,6 +156,11 @@ impl Drop for Server {
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
+        let connections = std::mem::take(&mut *self.connections.lock().unwrap_or_else(|p| p.into_inner()));
+        for (stream, thread) in connections {
+            let _ = stream.shutdown(Shutdown::Both);
+            let _ = thread.join();
+        }
     }
 }
 
@@ -137,17 +172,19 @@ fn serve_connection(
 ) -> io::Result<()> {
     stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
     stream.set_nodelay(true)?;
+    let raw = stream.try_clone()?;
     match tls {
         Some(config) => {
             let connection = ServerConnection::new(config).map_err(io::Error::other)?;
-            serve(StreamOwned::new(connection, stream), id, true, handler)
+            serve(StreamOwned::new(connection, stream), &raw, id, true, handler)
         }
-        None => serve(stream, id, false, handler),
+        None => serve(stream, &raw, id, false, handler),
     }
 }
 
 fn serve<S: Read + Write>(
     stream: S,
+    raw: &TcpStream,
     id: u64,
     tls: bool,
     handler: &(dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync),
@@ -156,12 +193,57 @@ fn serve<S: Read + Write>(
     while let Some(request) = read_request(&mut reader, id, tls)? {
         let response = handler(&request);
         let close = request.wants_close();
-        write_response(reader.get_mut(), &response, close)?;
+        let bytes = serialize(&response, close);
+        match response.fault {
+            None => {
+                let writer = reader.get_mut();
+                writer.write_all(&bytes)?;
+                writer.flush()?;
+            }
+            Some(Fault::Silent) => {
+                // Wait for the client to give up (or the server to stop).
+                let mut sink = [0u8; 256];
+                while reader.get_mut().read(&mut sink)? > 0 {}
+                return Ok(());
+            }
+            Some(Fault::Drip(gap)) => {
+                for byte in bytes {
+                    let writer = reader.get_mut();
+                    writer.write_all(&[byte])?;
+                    writer.flush()?;
+                    std::thread::sleep(gap);
+                }
+            }
+            Some(Fault::ResetAfter(count)) => {
+                let writer = reader.get_mut();
+                writer.write_all(&bytes[..count.min(bytes.len())])?;
+                writer.flush()?;
+                reset(raw);
+                return Ok(());
+            }
+        }
         if close {
             break;
         }
     }
     Ok(())
+}
+
+/// Closes with a TCP reset (SO_LINGER 0) instead of an orderly FIN.
+fn reset(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: a valid socket descriptor and a correctly sized option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            std::ptr::from_ref(&linger).cast(),
+            size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    let _ = stream.shutdown(Shutdown::Both);
 }
 
 fn read_request<R: BufRead>(
@@ -248,11 +330,7 @@ fn read_chunked<R: BufRead>(reader: &mut R) -> io::Result<Vec<u8>> {
     }
 }
 
-fn write_response<W: Write>(
-    writer: &mut W,
-    response: &HttpResponse,
-    close: bool,
-) -> io::Result<()> {
+fn serialize(response: &HttpResponse, close: bool) -> Vec<u8> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
@@ -266,9 +344,9 @@ fn write_response<W: Write>(
         response.body.len(),
         if close { "close" } else { "keep-alive" }
     ));
-    writer.write_all(head.as_bytes())?;
-    writer.write_all(&response.body)?;
-    writer.flush()
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&response.body);
+    bytes
 }
 
 fn reason(status: u16) -> &'static str {

@@ -34,6 +34,10 @@ pub struct PortalOptions {
     pub webhooks_need_https: bool,
     /// Unix time used for every `time` block, so that answers can be compared.
     pub frozen_clock: Option<f64>,
+    /// Keep every request for `requests()`; off for long load tests.
+    pub record: bool,
+    /// Listen on [::1] instead of 127.0.0.1.
+    pub ipv6: bool,
 }
 
 impl Default for PortalOptions {
@@ -44,6 +48,8 @@ impl Default for PortalOptions {
             moved_to: None,
             webhooks_need_https: true,
             frozen_clock: None,
+            record: true,
+            ipv6: false,
         }
     }
 }
@@ -130,6 +136,7 @@ impl Portal {
             .https
             .then(|| TestCa::global().server_config(&SERVER_NAMES));
         let scheme = if options.https { "https" } else { "http" };
+        let bind = if options.ipv6 { "[::1]:0" } else { "127.0.0.1:0" };
         let state = Arc::new(Mutex::new(State {
             options,
             webhooks: vec![
@@ -165,7 +172,8 @@ impl Portal {
             bucket,
         }));
         let handler_state = Arc::clone(&state);
-        let server = Server::start(
+        let server = Server::start_on(
+            bind,
             tls,
             Arc::new(move |request: &HttpRequest| handle(&handler_state, request)),
         );
@@ -219,7 +227,9 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
     let mut state = state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    state.requests.push(Recorded(request.clone()));
+    if state.options.record {
+        state.requests.push(Recorded(request.clone()));
+    }
     if let Some(base) = &state.options.moved_to {
         return HttpResponse::new(302, "text/html", "<html><body>Moved</body></html>")
             .with_header("Location", format!("{base}{}", request.target));

@@ -10,7 +10,7 @@ use rustls::ServerConfig;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The names every test server certificate is valid for.
-pub const SERVER_NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
+pub const SERVER_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 
 pub struct TestCa {
     issuer: CertifiedIssuer<'static, KeyPair>,
@@ -43,9 +43,18 @@ impl TestCa {
 
     /// A TLS server configuration with a certificate for `names`, signed by this CA.
     pub fn server_config(&self, names: &[&str]) -> Arc<ServerConfig> {
-        let params =
+        self.server_config_valid(names, true)
+    }
+
+    /// As [`TestCa::server_config`]; with `current` false the certificate expired in 2020.
+    pub fn server_config_valid(&self, names: &[&str], current: bool) -> Arc<ServerConfig> {
+        let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .expect("server certificate parameters");
+        if !current {
+            params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
         let key = KeyPair::generate().expect("server key");
         let certificate = params
             .signed_by(&key, &self.issuer)
