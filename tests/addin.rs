@@ -5,47 +5,29 @@
 mod support;
 
 use std::ffi::{CStr, CString};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use support::*;
 
-/// The host emulation, compiled with the system's C++ compiler.
-fn host() -> PathBuf {
-    let compiler = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
-    compile(
-        &compiler,
-        &[
-            "-std=c++17",
-            "-Wall",
-            "-Wextra",
-            "-Wpedantic",
-            "-Werror",
-            "-g",
-        ],
-        "tests/addin/host.cpp",
-        &["-ldl"],
-    )
-}
-
-fn run_host(wrapper: &[&str], args: &[&str]) -> Output {
-    let (program, before) = match wrapper.split_first() {
-        Some((program, rest)) => (PathBuf::from(program), rest.to_vec()),
-        None => (host(), Vec::new()),
+fn run_host(valgrind: bool, args: &[&str]) -> Output {
+    let mut command = if valgrind {
+        under_valgrind(&addin_host())
+    } else {
+        Command::new(addin_host())
     };
-    let mut command = Command::new(program);
-    command.args(before);
-    if !wrapper.is_empty() {
-        command.arg(host());
-    }
-    command
+    let output = command
         .arg(shared_library())
         .args(args)
         .env("SSL_CERT_FILE", &TestCa::global().pem_path)
         .env("OPI_BITRIX24_RETRY_DELAY", "0.01")
         .output()
-        .expect("run the host emulation")
+        .expect("run the host emulation");
+    if valgrind {
+        assert_valgrind_clean(&output);
+    }
+    output
 }
 
 fn passed(output: &Output) -> String {
@@ -107,10 +89,10 @@ fn host_args(portal: &Portal, mode: &'static str) -> Vec<String> {
     ]
 }
 
-fn check_both_calls(portal: &Portal, mode: &'static str, wrapper: &[&str]) -> String {
+fn check_both_calls(portal: &Portal, mode: &'static str) -> String {
     let args = host_args(portal, mode);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let stdout = passed(&run_host(wrapper, &args));
+    let stdout = passed(&run_host(false, &args));
     let webhook = through_c_abi(&portal.webhook_url(), "dnd", "");
     let token = through_c_abi(&portal.domain(), "away", APP_TOKEN);
     let found = results(&stdout);
@@ -130,7 +112,7 @@ fn check_both_calls(portal: &Portal, mode: &'static str, wrapper: &[&str]) -> St
 #[test]
 fn as_the_1c_platform_both_calls_equal_the_c_abi() {
     let portal = frozen_portal();
-    check_both_calls(&portal, "platform", &[]);
+    check_both_calls(&portal, "platform");
     let requests = portal.requests();
     assert_eq!(
         requests.len(),
@@ -154,7 +136,7 @@ fn as_the_1c_platform_both_calls_equal_the_c_abi() {
 #[test]
 fn as_onescript_both_calls_equal_the_c_abi() {
     let portal = frozen_portal();
-    check_both_calls(&portal, "onescript", &[]);
+    check_both_calls(&portal, "onescript");
     assert_eq!(
         portal.requests()[1].json_body(),
         serde_json::json!({"STATUS": "away", "auth": APP_TOKEN})
@@ -164,7 +146,7 @@ fn as_onescript_both_calls_equal_the_c_abi() {
 #[test]
 fn bad_calls_answer_errors_and_never_crash() {
     let portal = Portal::start();
-    let stdout = passed(&run_host(&[], &["bad-calls", &portal.webhook_url()]));
+    let stdout = passed(&run_host(false, &["bad-calls", &portal.webhook_url()]));
     let found = results(&stdout);
     assert!(found.len() >= 9, "{stdout}");
     for (label, value) in found {
@@ -180,7 +162,7 @@ fn a_thousand_create_call_destroy_cycles_do_not_grow_memory() {
         bucket: None,
         ..PortalOptions::default()
     });
-    let stdout = passed(&run_host(&[], &["cycles", "1000", &portal.webhook_url()]));
+    let stdout = passed(&run_host(false, &["cycles", "1000", &portal.webhook_url()]));
     let growth: i64 = stdout
         .lines()
         .find_map(|line| line.strip_prefix("RSS_GROWTH_KB "))
@@ -196,46 +178,22 @@ fn a_thousand_create_call_destroy_cycles_do_not_grow_memory() {
     assert_eq!(portal.requests().len(), 1000);
 }
 
-/// valgrind: no invalid access, nothing definitely lost.
-fn under_valgrind(args: &[&str]) -> String {
-    let wrapper = [
-        "valgrind",
-        "--error-exitcode=99",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite",
-        "--show-leak-kinds=definite",
-        "--num-callers=40",
-        concat!(
-            "--suppressions=",
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/valgrind.supp"
-        ),
-    ];
-    let output = run_host(&wrapper, args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        stderr.contains("ERROR SUMMARY: 0 errors"),
-        "valgrind found errors:\n{stderr}"
-    );
-    passed(&output)
-}
-
 #[test]
 fn under_valgrind_both_hosts_and_bad_calls_are_clean() {
     let portal = frozen_portal();
     for mode in ["platform", "onescript"] {
         let args = host_args(&portal, mode);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        under_valgrind(&args);
+        passed(&run_host(true, &args));
     }
-    under_valgrind(&["bad-calls", &portal.webhook_url()]);
-    under_valgrind(&["cycles", "20", &portal.webhook_url()]);
+    passed(&run_host(true, &["bad-calls", &portal.webhook_url()]));
+    passed(&run_host(true, &["cycles", "20", &portal.webhook_url()]));
 }
 
 /// What the component tells a host of itself: class names, and each method's
 /// names and parameter count.
 fn component_names() -> (String, Vec<(String, String, usize)>) {
-    let stdout = passed(&run_host(&[], &["names"]));
+    let stdout = passed(&run_host(false, &["names"]));
     let classes = stdout
         .lines()
         .find_map(|line| line.strip_prefix("CLASSES "))

@@ -3,33 +3,13 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use opi_bitrix24::{Client, Config};
 use support::*;
 
-/// tests/c/opi_bitrix24_test.c, compiled strictly against the header and the built library.
-fn c_program() -> PathBuf {
-    let library_dir = format!("-L{}", shared_library().parent().unwrap().display());
-    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    compile(
-        &compiler,
-        &[
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Wpedantic",
-            "-Werror",
-            "-g",
-        ],
-        "tests/c/opi_bitrix24_test.c",
-        &[&library_dir, "-lopi_bitrix24"],
-    )
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(c_program())
+    Command::new(c_test_program())
         .args(args)
         .env("LD_LIBRARY_PATH", target_dir())
         .env("SSL_CERT_FILE", &TestCa::global().pem_path)
@@ -97,4 +77,31 @@ fn c_program_gets_portal_errors_without_secrets() {
     let from_c = stdout_of(&run(&["call", &domain, "dnd", EXPIRED_TOKEN]));
     assert_eq!(parse(&from_c)["error"], "expired_token");
     assert_no_secret(&from_c);
+}
+
+#[test]
+fn c_program_under_valgrind_is_clean() {
+    let portal = Portal::start();
+    let (webhook, domain) = (portal.webhook_url(), portal.domain());
+    for args in [
+        vec!["selftest"],
+        vec!["call", &webhook, "dnd"],
+        vec!["call", &domain, "away", APP_TOKEN],
+    ] {
+        let output = under_valgrind(&c_test_program())
+            .args(&args)
+            .env("LD_LIBRARY_PATH", target_dir())
+            .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+            .output()
+            .expect("run valgrind");
+        assert_valgrind_clean(&output);
+        let stdout = stdout_of(&output);
+        if args[0] == "call" {
+            assert_eq!(
+                parse(&stdout)["result"],
+                serde_json::json!(true),
+                "{stdout}"
+            );
+        }
+    }
 }

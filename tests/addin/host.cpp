@@ -9,6 +9,7 @@
 //   host LIBRARY bad-calls WEBHOOK_URL
 //   host LIBRARY cycles N WEBHOOK_URL
 //   host LIBRARY names                       prints the classes, methods and properties
+//   host LIBRARY call < ARGUMENTS            URL, Status[, Token] from stdin, separated by NUL bytes
 //
 // Every string the add-in hands over must come from the tracking memory
 // manager, and is freed through it; a block freed twice, not from it, or
@@ -22,6 +23,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <iostream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -641,7 +644,40 @@ static void names(const Library &lib) {
     check(memory.outstanding() == 0, "names: every block handed over was freed");
 }
 
+// One SetUserStatus call, as the platform makes it, with arguments of any size or content.
+static void call_from_stdin(const Library &lib) {
+    std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    std::vector<tVariant> params;
+    size_t start = 0;
+    for (;;) {
+        size_t end = input.find('\0', start);
+        params.push_back(text_param(input.substr(start, end == std::string::npos ? std::string::npos : end - start)));
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    TrackingMemory memory(false);
+    Connection connection;
+    IComponentBase *object = nullptr;
+    check(lib.GetClassObject(u"Main", &object) != 0, "GetClassObject");
+    if (object == nullptr) {
+        return;
+    }
+    object->Init(&connection);
+    object->setMemManager(&memory);
+    call(object, memory, 0, params, "call");
+    object->Done();
+    check(lib.DestroyObject(&object) == 0, "DestroyObject");
+    check(memory.outstanding() == 0, "call: every block handed over was freed");
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && std::string(argv[2]) == "call") {
+        call_from_stdin(load(argv[1]));
+        printf("host call: %d passed, %d failed\n", passed, failed);
+        return failed == 0 ? 0 : 1;
+    }
     if (argc == 3 && std::string(argv[2]) == "names") {
         names(load(argv[1]));
         printf("host names: %d passed, %d failed\n", passed, failed);

@@ -4,8 +4,8 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -95,6 +95,9 @@ impl HttpResponse {
     }
 }
 
+/// A served connection: its socket (to shut down) and its thread (to join).
+type Connection = (TcpStream, JoinHandle<()>);
+
 pub type Handler = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
 
 /// A server on 127.0.0.1 with a free port. Dropping it stops it: every
@@ -103,7 +106,7 @@ pub struct Server {
     address: SocketAddr,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
-    connections: Arc<Mutex<Vec<(TcpStream, JoinHandle<()>)>>>,
+    connections: Arc<Mutex<Vec<Connection>>>,
 }
 
 impl Server {
@@ -126,14 +129,19 @@ impl Server {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let Ok(kept) = stream.try_clone() else { continue };
+                let Ok(kept) = stream.try_clone() else {
+                    continue;
+                };
                 let id = numbering.fetch_add(1, Ordering::SeqCst) + 1;
                 let handler = Arc::clone(&handler);
                 let tls = tls.clone();
                 let thread = std::thread::spawn(move || {
                     let _ = serve_connection(stream, tls, id, &*handler);
                 });
-                started.lock().unwrap_or_else(|p| p.into_inner()).push((kept, thread));
+                started
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((kept, thread));
             }
         });
         Server {
@@ -156,7 +164,8 @@ impl Drop for Server {
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
-        let connections = std::mem::take(&mut *self.connections.lock().unwrap_or_else(|p| p.into_inner()));
+        let connections =
+            std::mem::take(&mut *self.connections.lock().unwrap_or_else(|p| p.into_inner()));
         for (stream, thread) in connections {
             let _ = stream.shutdown(Shutdown::Both);
             let _ = thread.join();
@@ -176,7 +185,13 @@ fn serve_connection(
     match tls {
         Some(config) => {
             let connection = ServerConnection::new(config).map_err(io::Error::other)?;
-            serve(StreamOwned::new(connection, stream), &raw, id, true, handler)
+            serve(
+                StreamOwned::new(connection, stream),
+                &raw,
+                id,
+                true,
+                handler,
+            )
         }
         None => serve(stream, &raw, id, false, handler),
     }
@@ -232,7 +247,10 @@ fn serve<S: Read + Write>(
 /// Closes with a TCP reset (SO_LINGER 0) instead of an orderly FIN.
 fn reset(stream: &TcpStream) {
     use std::os::fd::AsRawFd;
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: a valid socket descriptor and a correctly sized option value.
     unsafe {
         libc::setsockopt(

@@ -2,6 +2,7 @@
 //! paths of the built artifacts. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod http;
 pub mod portal;
 pub mod tls;
@@ -91,4 +92,74 @@ pub fn shared_library() -> PathBuf {
         library.display()
     );
     library
+}
+
+/// tests/c/opi_bitrix24_test.c, compiled strictly against the header and the built library.
+pub fn c_test_program() -> PathBuf {
+    let library_dir = format!(
+        "-L{}",
+        shared_library().parent().expect("target folder").display()
+    );
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    compile(
+        &compiler,
+        &[
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-g",
+        ],
+        "tests/c/opi_bitrix24_test.c",
+        &[&library_dir, "-lopi_bitrix24"],
+    )
+}
+
+/// The 1C host emulation, tests/addin/host.cpp, compiled with the system's C++ compiler.
+pub fn addin_host() -> PathBuf {
+    let compiler = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
+    compile(
+        &compiler,
+        &[
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-g",
+        ],
+        "tests/addin/host.cpp",
+        &["-ldl"],
+    )
+}
+
+/// `program` run under valgrind's memcheck: any invalid access or definite
+/// leak makes it fail; tests/valgrind.supp names the known false positives.
+pub fn under_valgrind(program: &Path) -> Command {
+    let mut command = Command::new("valgrind");
+    command
+        .args([
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            "--num-callers=40",
+            concat!(
+                "--suppressions=",
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/valgrind.supp"
+            ),
+        ])
+        .arg(program);
+    command
+}
+
+/// Fails unless valgrind reported zero errors.
+pub fn assert_valgrind_clean(output: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("ERROR SUMMARY: 0 errors"),
+        "valgrind found errors:\n{stderr}"
+    );
 }

@@ -136,7 +136,11 @@ impl Portal {
             .https
             .then(|| TestCa::global().server_config(&SERVER_NAMES));
         let scheme = if options.https { "https" } else { "http" };
-        let bind = if options.ipv6 { "[::1]:0" } else { "127.0.0.1:0" };
+        let bind = if options.ipv6 {
+            "[::1]:0"
+        } else {
+            "127.0.0.1:0"
+        };
         let state = Arc::new(Mutex::new(State {
             options,
             webhooks: vec![

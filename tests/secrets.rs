@@ -1,0 +1,216 @@
+//! Secrets never show: every error text and every line printed by every
+//! front — Rust API, C ABI, CLI, C program, 1C add-in — for every fault
+//! class and every refused input, collected and searched for the webhook
+//! secret and the token.
+
+mod support;
+
+use std::ffi::{CStr, CString};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
+use opi_bitrix24::{Client, Config};
+use support::faults::{FaultKind, FaultyPortal};
+use support::*;
+
+const ENVIRONMENT: [(&str, &str); 3] = [
+    ("OPI_BITRIX24_TIMEOUT", "1.5"),
+    ("OPI_BITRIX24_ATTEMPTS", "2"),
+    ("OPI_BITRIX24_RETRY_DELAY", "0.01"),
+];
+
+/// The same settings for this process's shared client as for the child processes.
+fn configure_this_process() {
+    trust_test_ca();
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for (name, value) in ENVIRONMENT {
+            // SAFETY: once, first thing in the test, before the library reads the environment.
+            unsafe { std::env::set_var(name, value) };
+        }
+    });
+}
+
+fn text_of(output: Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn child(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+        .envs(ENVIRONMENT);
+    command
+}
+
+/// What each front prints or returns for one call.
+fn every_front(url: &str, status: &str, token: &str) -> Vec<(&'static str, String)> {
+    configure_this_process();
+    std::thread::scope(|scope| {
+        let rust = scope.spawn(|| {
+            let client = Client::new(Config {
+                ca_file: Some(TestCa::global().pem_path.clone()),
+                timeout: Duration::from_secs_f64(1.5),
+                attempts: 2,
+                ..Config::default()
+            })
+            .unwrap();
+            client.set_user_status(url, status, token).into_json()
+        });
+        let c_abi = scope.spawn(|| {
+            let [url, status, token] = [url, status, token].map(|s| CString::new(s).unwrap());
+            // SAFETY: live NUL-terminated strings; the answer is freed once.
+            unsafe {
+                let answer =
+                    opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), token.as_ptr());
+                let text = CStr::from_ptr(answer).to_string_lossy().into_owned();
+                opi_string_free(answer);
+                text
+            }
+        });
+        let cli = scope.spawn(|| {
+            text_of(
+                child(env!("CARGO_BIN_EXE_oint"))
+                    .args([
+                        "bitrix24",
+                        "SetUserStatus",
+                        "--url",
+                        url,
+                        "--status",
+                        status,
+                        "--token",
+                        token,
+                    ])
+                    .output()
+                    .unwrap(),
+            )
+        });
+        let c_program = scope.spawn(|| {
+            text_of(
+                child(c_test_program())
+                    .args(["call", url, status, token])
+                    .env("LD_LIBRARY_PATH", target_dir())
+                    .output()
+                    .unwrap(),
+            )
+        });
+        let addin = scope.spawn(|| {
+            let mut process = child(addin_host())
+                .arg(shared_library())
+                .arg("call")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let input = [url, status, token].join("\0");
+            process
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            text_of(process.wait_with_output().unwrap())
+        });
+        vec![
+            ("Rust API", rust.join().unwrap()),
+            ("C ABI", c_abi.join().unwrap()),
+            ("CLI", cli.join().unwrap()),
+            ("C program", c_program.join().unwrap()),
+            ("add-in", addin.join().unwrap()),
+        ]
+    })
+}
+
+#[test]
+fn no_error_text_or_printed_line_of_any_front_holds_a_secret() {
+    let mut collected: Vec<(String, String)> = Vec::new();
+    for kind in FaultKind::ALL {
+        let portal = FaultyPortal::start(kind);
+        for (url, token) in [
+            (portal.webhook_url(WEBHOOK_SECRET), ""),
+            (portal.address.clone(), APP_TOKEN),
+        ] {
+            for (front, text) in every_front(&url, "dnd", token) {
+                assert!(
+                    text.contains("\"error\""),
+                    "{kind:?} through {front} gave no error: {text}"
+                );
+                collected.push((format!("{kind:?} through {front}"), text));
+            }
+        }
+    }
+    let portal = Portal::start();
+    let refused = [
+        (
+            format!(
+                "{}/rest/1/{WEBHOOK_SECRET}/?auth={APP_TOKEN}",
+                portal.base_url()
+            ),
+            "dnd",
+            "",
+        ),
+        (
+            format!("{}/rest/1/{WEBHOOK_SECRET}/ x", portal.base_url()),
+            "dnd",
+            "",
+        ),
+        (
+            format!(
+                "https://1:{WEBHOOK_SECRET}@{}/rest/1/{WEBHOOK_SECRET}/",
+                portal.domain()
+            ),
+            "dnd",
+            "",
+        ),
+        (
+            portal.domain(),
+            "dnd",
+            &format!("{APP_TOKEN} {APP_TOKEN}") as &str,
+        ),
+        (
+            portal.domain(),
+            "dnd",
+            &format!("{APP_TOKEN}\r\nX-Injected: 1") as &str,
+        ),
+        (portal.domain(), "dnd", &APP_TOKEN.repeat(100) as &str),
+        (
+            format!("ftp://{}/rest/1/{WEBHOOK_SECRET}/", portal.domain()),
+            "dnd",
+            "",
+        ),
+        (
+            format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url()),
+            "dnd",
+            "",
+        ),
+        (portal.domain(), "dnd", EXPIRED_TOKEN),
+        (
+            format!("{}/rest/2/{NO_SCOPE_SECRET}/", portal.base_url()),
+            "dnd",
+            "",
+        ),
+    ];
+    for (url, status, token) in &refused {
+        for (front, text) in every_front(url, status, token) {
+            assert!(text.contains("\"error\""), "{url} through {front}: {text}");
+            collected.push((format!("{url:.40}… through {front}"), text));
+        }
+    }
+    assert!(collected.len() >= (FaultKind::ALL.len() * 2 + refused.len()) * 5);
+    for (case, text) in &collected {
+        for secret in [WEBHOOK_SECRET, APP_TOKEN, EXPIRED_TOKEN, NO_SCOPE_SECRET] {
+            assert!(!text.contains(secret), "{case} showed a secret:\n{text}");
+        }
+    }
+    eprintln!(
+        "{} error texts and outputs searched, none holds a secret",
+        collected.len()
+    );
+}
