@@ -119,7 +119,7 @@ impl FaultyPortal {
             }
             FaultKind::ResetMidBody => (
                 trusted,
-                Box::new(always(ok().with_fault(Fault::ResetAfter(120)))),
+                Box::new(always(ok().with_fault(Fault::ResetInBody(10)))),
             ),
             FaultKind::Silent => (trusted, Box::new(always(ok().with_fault(Fault::Silent)))),
             FaultKind::Drip => (

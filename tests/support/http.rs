@@ -57,8 +57,8 @@ pub enum Fault {
     Silent,
     /// Sends the response one byte at a time, this far apart.
     Drip(Duration),
-    /// Sends this many bytes of the response, then resets the connection.
-    ResetAfter(usize),
+    /// Sends the head and this many bytes of the body, then resets the connection.
+    ResetInBody(usize),
 }
 
 /// What the handler answers.
@@ -229,9 +229,10 @@ fn serve<S: Read + Write>(
                     std::thread::sleep(gap);
                 }
             }
-            Some(Fault::ResetAfter(count)) => {
+            Some(Fault::ResetInBody(count)) => {
+                let head = bytes.len() - response.body.len();
                 let writer = reader.get_mut();
-                writer.write_all(&bytes[..count.min(bytes.len())])?;
+                writer.write_all(&bytes[..(head + count).min(bytes.len())])?;
                 writer.flush()?;
                 reset(raw);
                 return Ok(());
