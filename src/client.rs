@@ -14,6 +14,7 @@ use reqwest::{StatusCode, Url};
 use crate::answer::Answer;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode};
+use crate::limiter::Limiter;
 use crate::request::{Request, Secrets};
 use crate::tls;
 
@@ -29,10 +30,18 @@ const EXCERPT_CHARS: usize = 200;
 
 /// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
 /// Cheap to share: all calls and threads may use one.
-#[derive(Debug)]
 pub struct Client {
     http: reqwest::blocking::Client,
     config: Config,
+    limiter: Option<Limiter>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How one HTTP exchange ended.
@@ -65,7 +74,12 @@ impl Client {
             .map_err(|e| {
                 Error::internal(format!("cannot set up the HTTP client: {}", chain(&e)))
             })?;
-        Ok(Client { http, config })
+        let limiter = config.rate_limit.map(Limiter::new);
+        Ok(Client {
+            http,
+            config,
+            limiter,
+        })
     }
 
     /// The process-wide client, made on first use from [`Config::from_env`].
@@ -127,6 +141,21 @@ impl Client {
 
     fn exchange(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
         let secrets = &request.secrets;
+        if let Some(limiter) = &self.limiter {
+            let now = Instant::now();
+            match limiter.reserve(&url.origin().ascii_serialization(), now, deadline) {
+                Some(start) => std::thread::sleep(start.saturating_duration_since(now)),
+                None => {
+                    return Exchange::Done(Err(Error::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "the client-side rate limit for {} (OPI_BITRIX24_RATE_LIMIT) has no free slot within the call's time budget",
+                            host_of(url)
+                        ),
+                    )));
+                }
+            }
+        }
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Exchange::Done(Err(self.out_of_time(url, secrets)));

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::limiter::RateLimit;
 
 /// How the shared client connects, waits and retries.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,8 @@ pub struct Config {
     /// A PEM file of extra trusted certificates, added to the system's
     /// (`OPI_BITRIX24_CA_FILE`). `SSL_CERT_FILE` replaces the system's instead.
     pub ca_file: Option<PathBuf>,
+    /// Client-side pacing per portal, or none (`OPI_BITRIX24_RATE_LIMIT`).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for Config {
@@ -32,12 +35,13 @@ impl Default for Config {
             attempts: 5,
             retry_delay: Duration::from_millis(500),
             ca_file: None,
+            rate_limit: Some(RateLimit::STANDARD),
         }
     }
 }
 
 /// The environment variables read by [`Config::from_env`], for help texts.
-pub const ENVIRONMENT: [(&str, &str); 5] = [
+pub const ENVIRONMENT: [(&str, &str); 6] = [
     (
         "OPI_BITRIX24_CONNECT_TIMEOUT",
         "seconds to connect (default 10)",
@@ -57,6 +61,10 @@ pub const ENVIRONMENT: [(&str, &str); 5] = [
     (
         "OPI_BITRIX24_CA_FILE",
         "PEM file of extra trusted CA certificates",
+    ),
+    (
+        "OPI_BITRIX24_RATE_LIMIT",
+        "pace calls per portal: standard (50, 2/s; default), enterprise (250, 5/s), off, or N/R",
     ),
 ];
 
@@ -100,7 +108,42 @@ impl Config {
         if let Some(path) = lookup("OPI_BITRIX24_CA_FILE").filter(|p| !p.trim().is_empty()) {
             config.ca_file = Some(PathBuf::from(path));
         }
+        if let Some(text) = lookup("OPI_BITRIX24_RATE_LIMIT") {
+            config.rate_limit = parse_rate_limit(&text)?;
+        }
         Ok(config)
+    }
+}
+
+/// `standard`, `enterprise`, `off`, or `CAPACITY/PER_SECOND` (e.g. `10/20`).
+fn parse_rate_limit(text: &str) -> Result<Option<RateLimit>, Error> {
+    let text = text.trim().to_ascii_lowercase();
+    match text.as_str() {
+        "standard" => return Ok(Some(RateLimit::STANDARD)),
+        "enterprise" => return Ok(Some(RateLimit::ENTERPRISE)),
+        "off" => return Ok(None),
+        _ => {}
+    }
+    let numbers = text.split_once('/').and_then(|(capacity, rate)| {
+        Some((
+            capacity.trim().parse::<f64>().ok()?,
+            rate.trim().parse::<f64>().ok()?,
+        ))
+    });
+    match numbers {
+        Some((capacity, per_second))
+            if (1.0..=100_000.0).contains(&capacity)
+                && per_second > 0.0
+                && per_second <= 100_000.0 =>
+        {
+            Ok(Some(RateLimit {
+                capacity,
+                per_second,
+            }))
+        }
+        _ => Err(Error::invalid_argument(
+            "environment variable OPI_BITRIX24_RATE_LIMIT must be standard, enterprise, off, or CAPACITY/PER_SECOND such as 50/2",
+        )),
     }
 }
 
@@ -140,10 +183,30 @@ mod tests {
                 attempts: 1,
                 retry_delay: Duration::from_millis(10),
                 ca_file: Some(PathBuf::from("/etc/portal-ca.pem")),
+                rate_limit: Some(RateLimit::STANDARD),
             }
         );
         let names: Vec<_> = ENVIRONMENT.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names.len(), 5);
+        assert_eq!(names.len(), 6);
+    }
+
+    #[test]
+    fn rate_limits_by_name_or_numbers() {
+        for (text, expected) in [
+            ("standard", Some(RateLimit::STANDARD)),
+            ("Enterprise", Some(RateLimit::ENTERPRISE)),
+            ("off", None),
+            (
+                " 10 / 20 ",
+                Some(RateLimit {
+                    capacity: 10.0,
+                    per_second: 20.0,
+                }),
+            ),
+        ] {
+            let found = config(&[("OPI_BITRIX24_RATE_LIMIT", text)]).unwrap();
+            assert_eq!(found.rate_limit, expected, "{text}");
+        }
     }
 
     #[test]
@@ -156,6 +219,9 @@ mod tests {
             ("OPI_BITRIX24_ATTEMPTS", "0"),
             ("OPI_BITRIX24_ATTEMPTS", "11"),
             ("OPI_BITRIX24_RETRY_DELAY", "inf"),
+            ("OPI_BITRIX24_RATE_LIMIT", "fast"),
+            ("OPI_BITRIX24_RATE_LIMIT", "0/2"),
+            ("OPI_BITRIX24_RATE_LIMIT", "10/0"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert!(

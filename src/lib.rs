@@ -19,6 +19,7 @@ mod answer;
 mod client;
 mod config;
 mod error;
+mod limiter;
 mod request;
 mod tls;
 
@@ -30,6 +31,7 @@ pub use answer::Answer;
 pub use client::{Client, MAX_ANSWER_BYTES, MAX_REDIRECTS, USER_AGENT};
 pub use config::{Config, ENVIRONMENT};
 pub use error::{Error, ErrorCode};
+pub use limiter::RateLimit;
 pub use request::{MAX_TOKEN_BYTES, METHOD, STATUSES};
 
 /// The library's version.

@@ -22,6 +22,7 @@ fn run_host(valgrind: bool, args: &[&str]) -> Output {
         .args(args)
         .env("SSL_CERT_FILE", &TestCa::global().pem_path)
         .env("OPI_BITRIX24_RETRY_DELAY", "0.01")
+        .env("OPI_BITRIX24_RATE_LIMIT", "off")
         .output()
         .expect("run the host emulation");
     if valgrind {

@@ -21,6 +21,7 @@ fn client() -> Client {
         connect_timeout: Duration::from_secs(1),
         attempts: ATTEMPTS,
         retry_delay: Duration::from_millis(20),
+        rate_limit: None,
     })
     .expect("client")
 }

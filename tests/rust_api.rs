@@ -409,7 +409,12 @@ fn one_client_serves_many_threads() {
         bucket: None,
         ..PortalOptions::default()
     });
-    let client = client();
+    let client = Client::new(Config {
+        ca_file: Some(TestCa::global().pem_path.clone()),
+        rate_limit: None,
+        ..Config::default()
+    })
+    .unwrap();
     std::thread::scope(|scope| {
         for thread in 0..8 {
             let (client, portal) = (&client, &portal);
