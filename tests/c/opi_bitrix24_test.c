@@ -3,6 +3,7 @@
  *
  *   opi_bitrix24_test call URL STATUS [TOKEN]   prints the JSON answer; exit 0
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
+ *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,36 @@ static int selftest(void) {
     return failures == 0 ? 0 : 1;
 }
 
+/* Resident memory of this process in KiB, from /proc/self/statm. */
+static long resident_kib(void) {
+    long pages = 0, resident = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (statm != NULL) {
+        if (fscanf(statm, "%ld %ld", &pages, &resident) != 2) {
+            resident = 0;
+        }
+        fclose(statm);
+    }
+    return resident * 4;
+}
+
+static int repeat(long count, const char *url, const char *status) {
+    long failures = 0;
+    for (long i = 0; i < count; i++) {
+        char *answer = opi_bitrix24_set_user_status(url, status, NULL);
+        if (strstr(answer, "\"result\":true") == NULL) {
+            failures++;
+        }
+        opi_string_free(answer);
+    }
+    printf("calls %ld failures %ld resident_kib %ld\n", count, failures, resident_kib());
+    return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "repeat") == 0) {
+        return repeat(atol(argv[2]), argv[3], argv[4]);
+    }
     if (argc == 2 && strcmp(argv[1], "selftest") == 0) {
         return selftest();
     }
@@ -61,6 +91,6 @@ int main(int argc, char **argv) {
         opi_string_free(answer);
         return 0;
     }
-    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | selftest\n", argv[0]);
+    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | selftest | repeat N URL STATUS\n", argv[0]);
     return 2;
 }
