@@ -26,6 +26,7 @@ fn burst(rate_limit: Option<RateLimit>) -> Burst {
     let client = Client::new(Config {
         ca_file: Some(TestCa::global().pem_path.clone()),
         rate_limit,
+        attempts: 10,
         ..Config::default()
     })
     .unwrap();
@@ -90,9 +91,10 @@ fn a_paced_burst_earns_no_503_and_ends_near_the_minimum_time_unlike_an_unpaced_o
         unpaced.elapsed
     );
     assert!(unpaced.requests > CALLS, "no 503 without pacing");
+    // Without pacing, calls either give up on 503s or get through later.
     assert!(
-        unpaced.elapsed > paced.elapsed,
-        "unpaced {:?}, paced {:?}",
+        unpaced.succeeded < CALLS || unpaced.elapsed > paced.elapsed,
+        "unpaced: all {CALLS} succeeded in {:?}, paced in {:?}",
         unpaced.elapsed,
         paced.elapsed
     );
