@@ -72,14 +72,6 @@ fn through_c_abi(url: &str, status: &str, token: &str) -> serde_json::Value {
     }
 }
 
-fn frozen_portal() -> Portal {
-    Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
-        bucket: None,
-        ..PortalOptions::default()
-    })
-}
-
 fn host_args(portal: &Portal, mode: &'static str) -> Vec<String> {
     vec![
         mode.into(),

@@ -10,7 +10,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
-use opi_bitrix24::{Client, Config};
 use serde_json::{Value, json};
 use support::*;
 
@@ -33,12 +32,7 @@ struct Case {
 }
 
 fn rust_api(url: &str, status: &str, token: &str) -> Value {
-    let client = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
-        ..Config::default()
-    })
-    .unwrap();
-    parse(client.set_user_status(url, status, token).json())
+    parse(trusting_client().set_user_status(url, status, token).json())
 }
 
 fn c_abi(url: &str, status: &str, token: &str) -> Value {
@@ -337,7 +331,7 @@ fn cases(portal: &Portal) -> Vec<Case> {
 #[test]
 fn every_front_answers_bad_input_alike_and_sends_only_what_it_means() {
     let portal = Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
+        frozen_clock: Some(FROZEN_CLOCK),
         bucket: None,
         ..PortalOptions::default()
     });
@@ -349,7 +343,7 @@ fn every_front_answers_bad_input_alike_and_sends_only_what_it_means() {
 #[test]
 fn an_ipv6_literal_reaches_the_portal_through_every_front() {
     let portal = Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
+        frozen_clock: Some(FROZEN_CLOCK),
         ipv6: true,
         ..PortalOptions::default()
     });

@@ -6,7 +6,6 @@ use std::ffi::{CStr, CString, c_char};
 use std::ptr;
 
 use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free, opi_version};
-use opi_bitrix24::{Client, Config};
 use serde_json::json;
 use support::*;
 
@@ -47,15 +46,8 @@ fn error_of(json: &str) -> (String, String) {
 
 #[test]
 fn seed_examples_through_the_c_abi_equal_the_rust_api() {
-    let portal = Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
-        ..PortalOptions::default()
-    });
-    let rust = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
-        ..Config::default()
-    })
-    .unwrap();
+    let portal = frozen_portal();
+    let rust = trusting_client();
     let from_c = call(&portal.webhook_url(), "dnd", None);
     assert_eq!(parse(&from_c)["result"], json!(true), "{from_c}");
     assert_eq!(

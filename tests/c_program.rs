@@ -5,7 +5,6 @@ mod support;
 
 use std::process::{Command, Output};
 
-use opi_bitrix24::{Client, Config};
 use support::*;
 
 fn run(args: &[&str]) -> Output {
@@ -28,13 +27,6 @@ fn stdout_of(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
-fn frozen_portal() -> Portal {
-    Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
-        ..PortalOptions::default()
-    })
-}
-
 #[test]
 fn c_program_checks_arguments_without_a_portal() {
     let output = run(&["selftest"]);
@@ -44,11 +36,7 @@ fn c_program_checks_arguments_without_a_portal() {
 #[test]
 fn c_program_and_rust_give_the_same_document_for_both_seed_examples() {
     let portal = frozen_portal();
-    let rust = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
-        ..Config::default()
-    })
-    .unwrap();
+    let rust = trusting_client();
     let webhook = portal.webhook_url();
     let domain = portal.domain();
     for args in [

@@ -5,7 +5,6 @@ mod support;
 
 use std::process::{Command, Output};
 
-use opi_bitrix24::{Client, Config};
 use serde_json::json;
 use support::*;
 
@@ -24,15 +23,8 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn seed_command_lines_print_the_answer_indented_and_exit_0() {
-    let portal = Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
-        ..PortalOptions::default()
-    });
-    let rust = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
-        ..Config::default()
-    })
-    .unwrap();
+    let portal = frozen_portal();
+    let rust = trusting_client();
     let webhook = portal.webhook_url();
     let domain = portal.domain();
     for (args, token) in [

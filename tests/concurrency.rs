@@ -88,10 +88,9 @@ fn sixteen_threads_times_500_calls_through_the_c_abi_with_flat_memory() {
 fn a_burst_of_200_concurrent_calls_against_the_portal_rate_limit_all_end_correctly() {
     let portal = Portal::start();
     let client = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
         // The portal's limit is what this shows; the client-side one is tests/rate_limit.rs's.
         rate_limit: None,
-        ..Config::default()
+        ..trusting_config()
     })
     .unwrap();
     let attempts = client.config().attempts as usize;

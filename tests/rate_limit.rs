@@ -24,10 +24,9 @@ fn burst(rate_limit: Option<RateLimit>) -> Burst {
         ..PortalOptions::default()
     });
     let client = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
         rate_limit,
         attempts: 10,
-        ..Config::default()
+        ..trusting_config()
     })
     .unwrap();
     let started = Instant::now();

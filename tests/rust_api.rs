@@ -15,9 +15,8 @@ use support::*;
 /// A client trusting the test CA, retrying quickly.
 fn client() -> Client {
     Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
         retry_delay: Duration::from_millis(20),
-        ..Config::default()
+        ..trusting_config()
     })
     .expect("client")
 }
@@ -112,10 +111,7 @@ fn every_status_value_through_webhook_and_token() {
 
 #[test]
 fn success_answer_is_the_portal_document_with_its_time_block() {
-    let portal = Portal::with(PortalOptions {
-        frozen_clock: Some(1722083795.3692),
-        ..PortalOptions::default()
-    });
+    let portal = frozen_portal();
     let answer = client().set_user_status(&portal.webhook_url(), "dnd", "");
     let value = parse(answer.json());
     assert_eq!(value["result"], json!(true));
@@ -238,10 +234,9 @@ fn rate_limit_past_the_retry_budget_returns_the_portal_error() {
         ..PortalOptions::default()
     });
     let client = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
         retry_delay: Duration::from_millis(10),
         attempts: 3,
-        ..Config::default()
+        ..trusting_config()
     })
     .unwrap();
     assert!(
@@ -410,9 +405,8 @@ fn one_client_serves_many_threads() {
         ..PortalOptions::default()
     });
     let client = Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
         rate_limit: None,
-        ..Config::default()
+        ..trusting_config()
     })
     .unwrap();
     std::thread::scope(|scope| {

@@ -21,6 +21,30 @@ pub fn target_dir() -> PathBuf {
     deps.parent().expect("profile folder").to_path_buf()
 }
 
+/// The `time` of every answer of a [`frozen_portal`]: the seed page's example.
+pub const FROZEN_CLOCK: f64 = 1722083795.3692;
+
+/// A portal whose answers are the same for the same call, so that fronts can be compared.
+pub fn frozen_portal() -> Portal {
+    Portal::with(PortalOptions {
+        frozen_clock: Some(FROZEN_CLOCK),
+        ..PortalOptions::default()
+    })
+}
+
+/// The default settings, trusting the test CA.
+pub fn trusting_config() -> opi_bitrix24::Config {
+    opi_bitrix24::Config {
+        ca_file: Some(TestCa::global().pem_path.clone()),
+        ..opi_bitrix24::Config::default()
+    }
+}
+
+/// A client with [`trusting_config`].
+pub fn trusting_client() -> opi_bitrix24::Client {
+    opi_bitrix24::Client::new(trusting_config()).expect("a client")
+}
+
 /// Makes this process trust the test CA, before the library's shared client
 /// exists (it reads SSL_CERT_FILE once, when made).
 pub fn trust_test_ca() {
