@@ -3,11 +3,10 @@
 //! turned into one JSON document.
 
 use std::error::Error as StdError;
-use std::io::Read;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use reqwest::blocking::Response;
+use reqwest::Response;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 
@@ -31,7 +30,11 @@ const EXCERPT_CHARS: usize = 200;
 /// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
 /// Cheap to share: all calls and threads may use one.
 pub struct Client {
-    http: reqwest::blocking::Client,
+    http: reqwest::Client,
+    /// Drives every exchange on the calling thread: a current-thread runtime
+    /// lets whichever caller is inside `block_on` run the I/O and the pooled
+    /// connections' tasks, so a call costs no hand-over to another thread.
+    runtime: tokio::runtime::Runtime,
     config: Config,
     limiter: Option<Limiter>,
 }
@@ -63,7 +66,7 @@ impl Client {
         let tls = tls::client_config(config.ca_file.as_deref())?;
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::blocking::Client::builder()
+        let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
             .default_headers(headers)
@@ -75,8 +78,13 @@ impl Client {
                 Error::internal(format!("cannot set up the HTTP client: {}", chain(&e)))
             })?;
         let limiter = config.rate_limit.map(Limiter::new);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))?;
         Ok(Client {
             http,
+            runtime,
             config,
             limiter,
         })
@@ -160,13 +168,16 @@ impl Client {
         if remaining.is_zero() {
             return Exchange::Done(Err(self.out_of_time(url, secrets)));
         }
-        let sent = self
-            .http
-            .post(url.clone())
-            .header(CONTENT_TYPE, "application/json; charset=utf-8")
-            .body(request.body.clone())
-            .timeout(remaining)
-            .send();
+        // Built inside the runtime: the request's timer needs its clock.
+        let sent = self.runtime.block_on(async {
+            self.http
+                .post(url.clone())
+                .header(CONTENT_TYPE, "application/json; charset=utf-8")
+                .body(request.body.clone())
+                .timeout(remaining)
+                .send()
+                .await
+        });
         let response = match sent {
             Ok(response) => response,
             Err(error) => return self.transport_failure(&error, url, secrets),
@@ -178,9 +189,9 @@ impl Client {
             }
         }
         let retry_after = retry_after(&response);
-        let body = match read_capped(response) {
+        let body = match self.runtime.block_on(read_capped(response)) {
             Ok(body) => body,
-            Err(error) if is_timeout(&error) => {
+            Err(error) if error.is_timeout() => {
                 return Exchange::Done(Err(self.out_of_time(url, secrets)));
             }
             Err(error) => {
@@ -300,10 +311,15 @@ fn retry_after(response: &Response) -> Option<Duration> {
     Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
 }
 
-/// Reads the body, but no more than [`MAX_ANSWER_BYTES`] and one byte.
-fn read_capped(response: Response) -> Result<Vec<u8>, std::io::Error> {
+/// Reads the body, stopping once it is over [`MAX_ANSWER_BYTES`].
+async fn read_capped(mut response: Response) -> Result<Vec<u8>, reqwest::Error> {
     let mut body = Vec::new();
-    response.take(MAX_ANSWER_BYTES + 1).read_to_end(&mut body)?;
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > MAX_ANSWER_BYTES {
+            break;
+        }
+    }
     Ok(body)
 }
 
@@ -402,15 +418,6 @@ fn is_tls_failure(error: &(dyn StdError + 'static)) -> bool {
     causes(error)
         .iter()
         .any(|cause| cause.is::<rustls::Error>())
-}
-
-fn is_timeout(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::TimedOut
-        || causes(error).iter().any(|cause| {
-            cause
-                .downcast_ref::<reqwest::Error>()
-                .is_some_and(reqwest::Error::is_timeout)
-        })
 }
 
 /// A number in [0, 1) that differs between calls and threads, for jitter.
