@@ -31,30 +31,6 @@ fn run_host(valgrind: bool, args: &[&str]) -> Output {
     output
 }
 
-fn passed(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
-    stdout
-}
-
-/// The `RESULT <label> <json>` lines of a run.
-fn results(stdout: &str) -> Vec<(String, serde_json::Value)> {
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("RESULT "))
-        .map(|rest| {
-            let (label, json) = rest.split_once(' ').expect("label and JSON");
-            (label.to_owned(), parse(json))
-        })
-        .collect()
-}
-
 /// What the C ABI answers for the same call, in this process.
 fn through_c_abi(url: &str, status: &str, token: &str) -> serde_json::Value {
     trust_test_ca();
@@ -72,23 +48,13 @@ fn through_c_abi(url: &str, status: &str, token: &str) -> serde_json::Value {
     }
 }
 
-fn host_args(portal: &Portal, mode: &'static str) -> Vec<String> {
-    vec![
-        mode.into(),
-        portal.webhook_url(),
-        portal.domain(),
-        APP_TOKEN.into(),
-        env!("CARGO_PKG_VERSION").into(),
-    ]
-}
-
 fn check_both_calls(portal: &Portal, mode: &'static str) -> String {
     let args = host_args(portal, mode);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let stdout = passed(&run_host(false, &args));
+    let stdout = host_stdout(&run_host(false, &args));
     let webhook = through_c_abi(&portal.webhook_url(), "dnd", "");
     let token = through_c_abi(&portal.domain(), "away", APP_TOKEN);
-    let found = results(&stdout);
+    let found = host_results(&stdout);
     assert!(found.len() >= 2, "{stdout}");
     for (label, value) in found {
         let expected = if label.ends_with("-webhook") {
@@ -139,8 +105,8 @@ fn as_onescript_both_calls_equal_the_c_abi() {
 #[test]
 fn bad_calls_answer_errors_and_never_crash() {
     let portal = Portal::start();
-    let stdout = passed(&run_host(false, &["bad-calls", &portal.webhook_url()]));
-    let found = results(&stdout);
+    let stdout = host_stdout(&run_host(false, &["bad-calls", &portal.webhook_url()]));
+    let found = host_results(&stdout);
     assert!(found.len() >= 9, "{stdout}");
     for (label, value) in found {
         assert_eq!(value["error"], "OPI_INVALID_ARGUMENT", "{label}");
@@ -155,7 +121,7 @@ fn a_thousand_create_call_destroy_cycles_do_not_grow_memory() {
         bucket: None,
         ..PortalOptions::default()
     });
-    let stdout = passed(&run_host(false, &["cycles", "1000", &portal.webhook_url()]));
+    let stdout = host_stdout(&run_host(false, &["cycles", "1000", &portal.webhook_url()]));
     let growth: i64 = stdout
         .lines()
         .find_map(|line| line.strip_prefix("RSS_GROWTH_KB "))
@@ -177,16 +143,16 @@ fn under_valgrind_both_hosts_and_bad_calls_are_clean() {
     for mode in ["platform", "onescript"] {
         let args = host_args(&portal, mode);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        passed(&run_host(true, &args));
+        host_stdout(&run_host(true, &args));
     }
-    passed(&run_host(true, &["bad-calls", &portal.webhook_url()]));
-    passed(&run_host(true, &["cycles", "20", &portal.webhook_url()]));
+    host_stdout(&run_host(true, &["bad-calls", &portal.webhook_url()]));
+    host_stdout(&run_host(true, &["cycles", "20", &portal.webhook_url()]));
 }
 
 /// What the component tells a host of itself: class names, and each method's
 /// names and parameter count.
 fn component_names() -> (String, Vec<(String, String, usize)>) {
-    let stdout = passed(&run_host(false, &["names"]));
+    let stdout = host_stdout(&run_host(false, &["names"]));
     let classes = stdout
         .lines()
         .find_map(|line| line.strip_prefix("CLASSES "))
@@ -354,12 +320,22 @@ fn package_zip_holds_exactly_what_its_manifest_names() {
         paths, libraries,
         "the manifest must name exactly the libraries in the ZIP"
     );
-    assert!(
-        text.contains(
-            r#"<component os="Linux" path="libopi_bitrix24_x64.so" type="native" arch="x86_64"/>"#
-        ),
-        "{text}"
+    assert_eq!(
+        libraries,
+        [
+            "libopi_bitrix24_x64.so",
+            "opi_bitrix24_x64.dll",
+            "opi_bitrix24_x86.dll"
+        ],
+        "Linux x64, Windows x64 and Windows x86"
     );
+    for component in [
+        r#"<component os="Linux" path="libopi_bitrix24_x64.so" type="native" arch="x86_64"/>"#,
+        r#"<component os="Windows" path="opi_bitrix24_x64.dll" type="native" arch="x86_64"/>"#,
+        r#"<component os="Windows" path="opi_bitrix24_x86.dll" type="native" arch="i386"/>"#,
+    ] {
+        assert!(text.contains(component), "{text}");
+    }
     assert!(text.contains(r#"name="OPI_Bitrix24""#));
     assert!(root.join("onescript/addin/OPI_Bitrix24.zip").exists());
     std::fs::remove_dir_all(out).unwrap();

@@ -16,21 +16,10 @@ fn run(args: &[&str]) -> Output {
         .expect("run the C program")
 }
 
-fn stdout_of(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
-}
-
 #[test]
 fn c_program_checks_arguments_without_a_portal() {
     let output = run(&["selftest"]);
-    assert!(stdout_of(&output).contains("8 passed, 0 failed"));
+    assert!(successful_stdout(&output).contains("8 passed, 0 failed"));
 }
 
 #[test]
@@ -43,7 +32,7 @@ fn c_program_and_rust_give_the_same_document_for_both_seed_examples() {
         vec!["call", &webhook, "dnd"],
         vec!["call", &domain, "away", APP_TOKEN],
     ] {
-        let from_c = stdout_of(&run(&args));
+        let from_c = successful_stdout(&run(&args));
         let from_rust = rust.set_user_status(args[1], args[2], args.get(3).copied().unwrap_or(""));
         assert_eq!(parse(&from_c), parse(from_rust.json()), "call {args:?}");
         assert_eq!(parse(&from_c)["result"], serde_json::json!(true));
@@ -59,10 +48,10 @@ fn c_program_and_rust_give_the_same_document_for_both_seed_examples() {
 fn c_program_gets_portal_errors_without_secrets() {
     let portal = Portal::start();
     let wrong = format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url());
-    let from_c = stdout_of(&run(&["call", &wrong, "dnd"]));
+    let from_c = successful_stdout(&run(&["call", &wrong, "dnd"]));
     assert_eq!(parse(&from_c)["error"], "INVALID_CREDENTIALS");
     let domain = portal.domain();
-    let from_c = stdout_of(&run(&["call", &domain, "dnd", EXPIRED_TOKEN]));
+    let from_c = successful_stdout(&run(&["call", &domain, "dnd", EXPIRED_TOKEN]));
     assert_eq!(parse(&from_c)["error"], "expired_token");
     assert_no_secret(&from_c);
 }
@@ -83,7 +72,7 @@ fn c_program_under_valgrind_is_clean() {
             .output()
             .expect("run valgrind");
         assert_valgrind_clean(&output);
-        let stdout = stdout_of(&output);
+        let stdout = successful_stdout(&output);
         if args[0] == "call" {
             assert_eq!(
                 parse(&stdout)["result"],

@@ -8,6 +8,8 @@ cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 # The release library for old Linux servers: glibc 2.17, no OpenSSL, and it loads.
 bash .ci/portable
+# The Windows DLLs (x64, x86) and oint.exe, and the Wine prefix tests/windows.rs runs them in.
+bash .ci/windows
 # The shared library for the C tests: `cargo test` alone builds only the rlib.
 cargo build --locked --lib --bins --example demo
 cargo nextest run --locked --no-fail-fast

@@ -405,4 +405,41 @@ mod tests {
             Object::destroy(object);
         }
     }
+
+    #[cfg(windows)]
+    #[test]
+    fn scalar_deleting_destructor_with_flag_1_frees_through_any_base() {
+        let _counting = COUNTING.lock().unwrap();
+        let before = LIVE_OBJECTS.load(Ordering::SeqCst);
+        for base in [INIT_DONE, LANGUAGE_EXTENDER, LOCALE, USER_LANGUAGE] {
+            let object = Object::create();
+            assert_eq!(LIVE_OBJECTS.load(Ordering::SeqCst), before + 1);
+            // SAFETY: the pointer of base `base` inside a live object; its vtable
+            // starts with the scalar deleting destructor.
+            unsafe {
+                let this = object.cast::<*const Destructors>().add(base);
+                let returned = ((**this).scalar_deleting)(this.cast(), 1);
+                assert_eq!(returned, this.cast::<c_void>(), "it returns its this");
+            }
+            assert_eq!(LIVE_OBJECTS.load(Ordering::SeqCst), before, "base {base}");
+        }
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn scalar_deleting_destructor_with_flag_0_ends_the_component_but_keeps_the_memory() {
+        let _counting = COUNTING.lock().unwrap();
+        let object = Object::create();
+        // SAFETY: base 0 of a live object; slot 0 is the scalar deleting destructor.
+        unsafe {
+            let this = object.cast::<*const Destructors>();
+            ((**this).scalar_deleting)(this.cast(), 0);
+            assert!(object_of(object, INIT_DONE).component.is_none());
+            assert_eq!(
+                get_n_methods(object.cast::<*const c_void>().add(LANGUAGE_EXTENDER).cast()),
+                0
+            );
+            Object::destroy(object);
+        }
+    }
 }

@@ -6,10 +6,11 @@ pub mod faults;
 pub mod http;
 pub mod portal;
 pub mod tls;
+pub mod windows;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 pub use portal::*;
 pub use tls::TestCa;
@@ -186,4 +187,46 @@ pub fn assert_valgrind_clean(output: &std::process::Output) {
         stderr.contains("ERROR SUMMARY: 0 errors"),
         "valgrind found errors:\n{stderr}"
     );
+}
+
+/// The standard output of a run that must have succeeded; else fails showing both streams.
+pub fn successful_stdout(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The standard output of a host emulation run with no failed check.
+pub fn host_stdout(output: &Output) -> String {
+    let stdout = successful_stdout(output);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    stdout
+}
+
+/// The `RESULT <label> <json>` lines of a host emulation's run.
+pub fn host_results(stdout: &str) -> Vec<(String, serde_json::Value)> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("RESULT "))
+        .map(|rest| {
+            let (label, json) = rest.split_once(' ').expect("label and JSON");
+            (label.to_owned(), parse(json))
+        })
+        .collect()
+}
+
+/// A host emulation's arguments for `mode` (platform or onescript) against `portal`.
+pub fn host_args(portal: &Portal, mode: &str) -> Vec<String> {
+    vec![
+        mode.into(),
+        portal.webhook_url(),
+        portal.domain(),
+        APP_TOKEN.into(),
+        env!("CARGO_PKG_VERSION").into(),
+    ]
 }

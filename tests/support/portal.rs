@@ -38,6 +38,8 @@ pub struct PortalOptions {
     pub record: bool,
     /// Listen on [::1] instead of 127.0.0.1.
     pub ipv6: bool,
+    /// The CA that signs the portal's certificate; [`TestCa::global`] when None.
+    pub ca: Option<&'static TestCa>,
 }
 
 impl Default for PortalOptions {
@@ -50,6 +52,7 @@ impl Default for PortalOptions {
             frozen_clock: None,
             record: true,
             ipv6: false,
+            ca: None,
         }
     }
 }
@@ -132,9 +135,12 @@ impl Portal {
                 level: 0.0,
                 at: Instant::now(),
             });
-        let tls = options
-            .https
-            .then(|| TestCa::global().server_config(&SERVER_NAMES));
+        let tls = options.https.then(|| {
+            options
+                .ca
+                .unwrap_or_else(TestCa::global)
+                .server_config(&SERVER_NAMES)
+        });
         let scheme = if options.https { "https" } else { "http" };
         let bind = if options.ipv6 {
             "[::1]:0"

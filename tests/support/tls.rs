@@ -12,6 +12,7 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 /// The names every test server certificate is valid for.
 pub const SERVER_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 
+#[derive(Debug)]
 pub struct TestCa {
     issuer: CertifiedIssuer<'static, KeyPair>,
     /// The CA certificate as a PEM file, for SSL_CERT_FILE or OPI_BITRIX24_CA_FILE.

@@ -1,0 +1,125 @@
+//! The Windows build (`.ci/windows`) and running it under Wine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{TestCa, compile, target_dir};
+
+/// The two Windows targets: Rust's name, and the MinGW-w64 tool prefix.
+#[derive(Debug, Clone, Copy)]
+pub enum Windows {
+    X64,
+    X86,
+}
+
+impl Windows {
+    fn triple(self) -> &'static str {
+        match self {
+            Windows::X64 => "x86_64-pc-windows-gnu",
+            Windows::X86 => "i686-pc-windows-gnu",
+        }
+    }
+
+    pub fn c_compiler(self) -> &'static str {
+        match self {
+            Windows::X64 => "x86_64-w64-mingw32-gcc",
+            Windows::X86 => "i686-w64-mingw32-gcc",
+        }
+    }
+
+    /// target/windows/<triple>/release, where `.ci/windows` puts the binaries.
+    pub fn release_dir(self) -> PathBuf {
+        windows_dir().join(self.triple()).join("release")
+    }
+
+    /// The built DLL; fails, saying how to build it, if it is missing.
+    pub fn dll(self) -> PathBuf {
+        built(self.release_dir().join("opi_bitrix24.dll"))
+    }
+
+    /// tests/c/opi_bitrix24_test.c for this target: it loads the DLL with LoadLibrary.
+    pub fn c_test_program(self) -> PathBuf {
+        compile(
+            self.c_compiler(),
+            &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"],
+            "tests/c/opi_bitrix24_test.c",
+            &["-lpsapi"],
+        )
+    }
+
+    /// tests/windows/host.c, the 1C hosts with MSVC-layout objects, for this target.
+    pub fn addin_host(self) -> PathBuf {
+        compile(
+            self.c_compiler(),
+            &["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"],
+            "tests/windows/host.c",
+            &[],
+        )
+    }
+}
+
+/// tests/windows/trust_ca.c: adds a CA to the Windows ROOT store, or removes it.
+pub fn trust_ca_program() -> PathBuf {
+    compile(
+        Windows::X64.c_compiler(),
+        &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"],
+        "tests/windows/trust_ca.c",
+        &["-lcrypt32"],
+    )
+}
+
+/// target/windows, next to the profile folder the tests run from.
+fn windows_dir() -> PathBuf {
+    target_dir()
+        .parent()
+        .expect("the target folder")
+        .join("windows")
+}
+
+fn built(path: PathBuf) -> PathBuf {
+    assert!(
+        path.exists(),
+        "{} is missing: run `bash .ci/windows` first (tests/run.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// The x64 oint.exe.
+pub fn oint_exe() -> PathBuf {
+    built(Windows::X64.release_dir().join("oint.exe"))
+}
+
+/// `path` as Windows programs under Wine see it: Wine maps drive Z: to `/`.
+pub fn windows_path(path: &Path) -> String {
+    format!("Z:{}", path.display()).replace('/', "\\")
+}
+
+/// `program` (a Windows executable) run by 64-bit Wine in the tests' prefix,
+/// with the library set to trust the test CA through its extra-CA option.
+/// Wine hands the Linux environment to Windows programs: SSL_CERT_FILE and
+/// SSL_CERT_DIR would make the library read Linux's CA bundle instead of the
+/// Windows certificate store, as it never would on Windows, so they go.
+pub fn wine(program: &Path) -> Command {
+    let prefix = built(windows_dir().join("wine-prefix"));
+    built(prefix.join("drive_c/windows/system32/bcryptprimitives.dll"));
+    let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .expect("wine64 is not installed: .ci/run installs it");
+    let mut command = Command::new(wine);
+    command
+        .arg(program)
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env(
+            "OPI_BITRIX24_CA_FILE",
+            windows_path(&TestCa::global().pem_path),
+        )
+        .env("OPI_BITRIX24_RETRY_DELAY", "0.01")
+        .env("OPI_BITRIX24_RATE_LIMIT", "off");
+    command
+}

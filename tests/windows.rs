@@ -1,0 +1,302 @@
+//! The Windows binaries from `.ci/windows`, run under 64-bit Wine against the
+//! test portal over HTTPS, trusting its CA through OPI_BITRIX24_CA_FILE: the
+//! C test program loading the DLL with LoadLibrary, the 1C hosts with MSVC's
+//! object layout, and oint.exe. Each must answer exactly what the Linux build
+//! answers. The x86 DLL is built and checked, but this machine has no 32-bit
+//! Wine to run it (README, "Windows").
+
+mod support;
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use support::windows::{Windows, oint_exe, trust_ca_program, windows_path, wine};
+use support::*;
+
+fn run_c_test(args: &[&str]) -> Output {
+    let dll = windows_path(&Windows::X64.dll());
+    wine(&Windows::X64.c_test_program())
+        .args(args)
+        .env("OPI_BITRIX24_DLL", dll)
+        .output()
+        .expect("run the C test under Wine")
+}
+
+fn run_host(args: &[&str]) -> Output {
+    wine(&Windows::X64.addin_host())
+        .arg(windows_path(&Windows::X64.dll()))
+        .args(args)
+        .output()
+        .expect("run the Windows host under Wine")
+}
+
+#[test]
+fn c_program_under_wine_checks_arguments_without_a_portal() {
+    let stdout = successful_stdout(&run_c_test(&["selftest"]));
+    assert!(stdout.contains("8 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn c_program_under_wine_gives_the_linux_documents_for_both_seed_examples() {
+    let portal = frozen_portal();
+    let rust = trusting_client();
+    let (webhook, domain) = (portal.webhook_url(), portal.domain());
+    for args in [
+        vec!["call", &webhook, "dnd"],
+        vec!["call", &domain, "away", APP_TOKEN],
+    ] {
+        let from_windows = successful_stdout(&run_c_test(&args));
+        let from_rust = rust.set_user_status(args[1], args[2], args.get(3).copied().unwrap_or(""));
+        assert_eq!(
+            parse(&from_windows),
+            parse(from_rust.json()),
+            "call {args:?}"
+        );
+        assert_eq!(parse(&from_windows)["result"], serde_json::json!(true));
+    }
+    let requests = portal.requests();
+    assert_eq!(requests.len(), 4);
+    assert_eq!(requests[0].target, requests[1].target);
+    assert_eq!(requests[0].body, requests[1].body);
+    assert_eq!(requests[2].body, requests[3].body);
+}
+
+#[test]
+fn c_program_under_wine_gets_portal_errors_without_secrets() {
+    let portal = Portal::start();
+    let wrong = format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url());
+    let from_windows = successful_stdout(&run_c_test(&["call", &wrong, "dnd"]));
+    assert_eq!(parse(&from_windows)["error"], "INVALID_CREDENTIALS");
+    let domain = portal.domain();
+    let from_windows = successful_stdout(&run_c_test(&["call", &domain, "dnd", EXPIRED_TOKEN]));
+    assert_eq!(parse(&from_windows)["error"], "expired_token");
+    assert_no_secret(&from_windows);
+}
+
+fn run_c_test_without_extra_ca(args: &[&str]) -> Output {
+    wine(&Windows::X64.c_test_program())
+        .args(args)
+        .env("OPI_BITRIX24_DLL", windows_path(&Windows::X64.dll()))
+        .env_remove("OPI_BITRIX24_CA_FILE")
+        .output()
+        .expect("run the C test under Wine")
+}
+
+#[test]
+fn without_the_extra_ca_the_windows_store_does_not_trust_the_test_portal() {
+    let portal = Portal::start();
+    let output = run_c_test_without_extra_ca(&["call", &portal.webhook_url(), "dnd"]);
+    let answer = parse(&successful_stdout(&output));
+    assert_eq!(answer["error"], "OPI_NETWORK_ERROR", "{answer}");
+    let description = answer["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains("UnknownIssuer"), "{description}");
+    assert!(portal.requests().is_empty());
+}
+
+#[test]
+fn a_ca_in_the_windows_certificate_store_is_trusted() {
+    // A CA of its own, so that no other test's portal is trusted through the
+    // store while this one has it there.
+    static STORE_CA: OnceLock<TestCa> = OnceLock::new();
+    let store_ca = STORE_CA.get_or_init(|| TestCa::new("opi-bitrix24 Windows store CA"));
+    let portal = Portal::with(PortalOptions {
+        ca: Some(store_ca),
+        ..PortalOptions::default()
+    });
+    let ca = windows_path(&store_ca.pem_path);
+    let trust = |action: &str| {
+        let output = wine(&trust_ca_program())
+            .args([action, &ca])
+            .output()
+            .expect("run trust_ca under Wine");
+        successful_stdout(&output);
+    };
+    let call = || {
+        let output = run_c_test_without_extra_ca(&["call", &portal.webhook_url(), "dnd"]);
+        parse(&successful_stdout(&output))
+    };
+    let before = call();
+    trust("add");
+    let trusted = call();
+    trust("remove");
+    let after = call();
+    assert_eq!(before["error"], "OPI_NETWORK_ERROR", "{before}");
+    assert_eq!(trusted["result"], serde_json::json!(true), "{trusted}");
+    assert_eq!(after["error"], "OPI_NETWORK_ERROR", "{after}");
+}
+
+#[test]
+fn plain_http_works_under_wine_too() {
+    let portal = Portal::with(PortalOptions {
+        https: false,
+        webhooks_need_https: false,
+        ..PortalOptions::default()
+    });
+    let answer = parse(&successful_stdout(&run_c_test(&[
+        "call",
+        &portal.webhook_url(),
+        "online",
+    ])));
+    assert_eq!(answer["result"], serde_json::json!(true), "{answer}");
+    assert_eq!(portal.status_of(WEBHOOK_USER).as_deref(), Some("online"));
+}
+
+/// Both hosts' calls, under Wine, equal the Linux C ABI's answers for the same calls.
+fn check_host(mode: &str) {
+    let portal = frozen_portal();
+    let args = host_args(&portal, mode);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let stdout = host_stdout(&run_host(&args));
+    let rust = trusting_client();
+    let webhook = parse(
+        rust.set_user_status(&portal.webhook_url(), "dnd", "")
+            .json(),
+    );
+    let token = parse(
+        rust.set_user_status(&portal.domain(), "away", APP_TOKEN)
+            .json(),
+    );
+    let found = host_results(&stdout);
+    assert!(found.len() >= 2, "{stdout}");
+    for (label, value) in found {
+        let expected = if label.ends_with("-webhook") {
+            &webhook
+        } else {
+            &token
+        };
+        assert_eq!(&value, expected, "{label}: Windows and Linux differ");
+        assert_eq!(value["result"], serde_json::json!(true), "{label}");
+    }
+}
+
+#[test]
+fn as_the_1c_platform_on_windows_both_calls_equal_linux() {
+    check_host("platform");
+}
+
+#[test]
+fn as_onescript_on_windows_both_calls_equal_linux() {
+    check_host("onescript");
+}
+
+#[test]
+fn bad_calls_on_windows_answer_errors_and_never_crash() {
+    let portal = Portal::start();
+    let stdout = host_stdout(&run_host(&["bad-calls", &portal.webhook_url()]));
+    let found = host_results(&stdout);
+    assert!(found.len() >= 9, "{stdout}");
+    for (label, value) in found {
+        assert_eq!(value["error"], "OPI_INVALID_ARGUMENT", "{label}");
+    }
+    assert_eq!(
+        portal.requests().len(),
+        1,
+        "only CallAsProc with good arguments reached the portal"
+    );
+}
+
+#[test]
+fn msvc_scalar_deleting_destructors_free_through_every_base() {
+    let stdout = host_stdout(&run_host(&["destructors"]));
+    assert!(stdout.contains("host destructors: "), "{stdout}");
+}
+
+#[test]
+fn windows_and_linux_components_describe_themselves_alike() {
+    let description = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|line| {
+                ["CLASSES ", "METHOD ", "PROP "]
+                    .iter()
+                    .any(|p| line.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let windows = description(&host_stdout(&run_host(&["names"])));
+    let linux = description(&host_stdout(
+        &Command::new(addin_host())
+            .arg(shared_library())
+            .arg("names")
+            .output()
+            .expect("run the Linux host"),
+    ));
+    assert!(!windows.is_empty());
+    assert_eq!(windows, linux);
+}
+
+#[test]
+fn oint_exe_runs_the_seed_command_lines_as_oint_does_on_linux() {
+    let portal = frozen_portal();
+    let (webhook, domain) = (portal.webhook_url(), portal.domain());
+    let linux_oint = target_dir().join("oint");
+    for args in [
+        vec!["--url", &webhook, "--status", "dnd"],
+        vec!["--url", &domain, "--status", "away", "--token", APP_TOKEN],
+    ] {
+        let windows = wine(&oint_exe())
+            .args(["bitrix24", "SetUserStatus"])
+            .args(&args)
+            .output()
+            .expect("run oint.exe under Wine");
+        let linux = Command::new(&linux_oint)
+            .args(["bitrix24", "SetUserStatus"])
+            .args(&args)
+            .env("OPI_BITRIX24_CA_FILE", &TestCa::global().pem_path)
+            .output()
+            .expect("run oint");
+        let windows = successful_stdout(&windows);
+        assert_eq!(
+            windows.replace("\r\n", "\n"),
+            successful_stdout(&linux),
+            "{args:?}"
+        );
+        assert_eq!(parse(&windows)["result"], serde_json::json!(true));
+    }
+    let refused = wine(&oint_exe())
+        .args([
+            "bitrix24",
+            "SetUserStatus",
+            "--url",
+            &webhook,
+            "--status",
+            "busy",
+        ])
+        .output()
+        .expect("run oint.exe under Wine");
+    assert_eq!(refused.status.code(), Some(1), "a refused status exits 1");
+    assert_eq!(
+        parse(&String::from_utf8_lossy(&refused.stdout))["error"],
+        "OPI_INVALID_ARGUMENT"
+    );
+    let usage = wine(&oint_exe())
+        .args(["bitrix24", "SetUserStatus", "--status", "dnd"])
+        .output()
+        .expect("run oint.exe under Wine");
+    assert_eq!(usage.status.code(), Some(2), "a wrong command line exits 2");
+}
+
+#[test]
+fn the_x86_dll_and_its_test_programs_are_built_for_32_bit_windows() {
+    let headers = Command::new("i686-w64-mingw32-objdump")
+        .arg("-p")
+        .arg(Windows::X86.dll())
+        .output()
+        .expect("objdump the x86 DLL");
+    let headers = String::from_utf8_lossy(&headers.stdout);
+    assert!(headers.contains("file format pei-i386"), "{headers}");
+    for export in [
+        "GetClassObject",
+        "DestroyObject",
+        "opi_bitrix24_set_user_status",
+        "opi_string_free",
+    ] {
+        assert!(headers.contains(&format!("] {export}\n")), "{export}");
+    }
+    // The x86 hosts compile against the same layout (thiscall destructors,
+    // stdcall methods, a 48-byte tVariant); only 32-bit Wine could run them.
+    for program in [Windows::X86.addin_host(), Windows::X86.c_test_program()] {
+        assert!(program.exists());
+    }
+}
