@@ -4,15 +4,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step's start, for seeing where CI's time goes.
+step() { printf '\n== %s (at %ss)\n' "$1" "$SECONDS"; }
+
+step "format and lint"
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
-# The release library for old Linux servers: glibc 2.17, no OpenSSL, and it loads.
+step "the release library for old Linux servers: glibc 2.17, no OpenSSL, and it loads"
 bash .ci/portable
-# The Windows DLLs (x64, x86) and oint.exe, and the Wine prefix tests/windows.rs runs them in.
+step "the Windows DLLs (x64, x86), oint.exe, and the Wine prefix tests/windows.rs runs them in"
 bash .ci/windows
-# The shared library for the C tests: `cargo test` alone builds only the rlib.
+step "the shared library for the C tests (cargo test alone builds only the rlib)"
 cargo build --locked --lib --bins --example demo
+step "the test suites"
 cargo nextest run --locked --no-fail-fast
+step "the demo and the committed header"
 target/debug/examples/demo >/dev/null
 # build.rs has regenerated the header: it must be what is committed.
 if [ -n "$(git status --porcelain -- include/)" ]; then
@@ -20,3 +26,4 @@ if [ -n "$(git status --porcelain -- include/)" ]; then
     echo "include/opi_bitrix24.h differs from what build.rs generates: commit the regenerated header" >&2
     exit 1
 fi
+step "done"
