@@ -168,16 +168,27 @@ impl Client {
         if remaining.is_zero() {
             return Exchange::Done(Err(self.out_of_time(url, secrets)));
         }
-        // Built inside the runtime: the request's timer needs its clock.
-        let sent = self.runtime.block_on(async {
-            self.http
-                .post(url.clone())
-                .header(CONTENT_TYPE, "application/json; charset=utf-8")
-                .body(request.body.clone())
-                .timeout(remaining)
-                .send()
-                .await
-        });
+        // One trip into the runtime for the whole exchange: the request's timer
+        // needs its clock, and each `block_on` costs a park and a driver poll.
+        self.runtime
+            .block_on(self.exchange_in_runtime(url, request, remaining))
+    }
+
+    async fn exchange_in_runtime(
+        &self,
+        url: &Url,
+        request: &Request,
+        remaining: Duration,
+    ) -> Exchange {
+        let secrets = &request.secrets;
+        let sent = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(request.body.clone())
+            .timeout(remaining)
+            .send()
+            .await;
         let response = match sent {
             Ok(response) => response,
             Err(error) => return self.transport_failure(&error, url, secrets),
@@ -189,7 +200,7 @@ impl Client {
             }
         }
         let retry_after = retry_after(&response);
-        let body = match self.runtime.block_on(read_capped(response)) {
+        let body = match read_capped(response).await {
             Ok(body) => body,
             Err(error) if error.is_timeout() => {
                 return Exchange::Done(Err(self.out_of_time(url, secrets)));
