@@ -7,7 +7,8 @@
 //!   cargo build --release && cargo bench --bench latency
 //!
 //! Prints a Markdown table and writes the plot to benches/latency.svg.
-//! Numbers on a shared machine drift: compare the ratios of one run.
+//! Numbers on a shared machine drift: compare the ratios of one run, whose
+//! loopback ways are measured in turns so that drift falls on all alike.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -31,6 +32,9 @@ const RTT: Duration = Duration::from_millis(50);
 const RTT_CALLS: usize = 12;
 const MEMORY_CALLS: usize = 10_000;
 
+/// A way of calling: its name, how many calls to time, and one call.
+type Way<'a> = (&'static str, usize, Box<dyn FnMut() + 'a>);
+
 /// Latencies of one way of calling.
 struct Sample {
     name: String,
@@ -53,6 +57,34 @@ impl Sample {
             name: name.into(),
             latencies,
         }
+    }
+
+    /// Measures every way in turns, a tenth of each one's calls per round, so
+    /// that the machine's drift during the run falls on all of them alike and
+    /// their ratios hold.
+    fn measure_in_turns(mut ways: Vec<Way<'_>>) -> Vec<Sample> {
+        const ROUNDS: usize = 10;
+        let mut samples: Vec<Sample> = ways
+            .iter()
+            .map(|(name, _, _)| Sample {
+                name: (*name).to_owned(),
+                latencies: Vec::new(),
+            })
+            .collect();
+        for (_, _, call) in &mut ways {
+            call();
+            call();
+        }
+        for _ in 0..ROUNDS {
+            for ((_, calls, call), sample) in ways.iter_mut().zip(&mut samples) {
+                for _ in 0..*calls / ROUNDS {
+                    let started = Instant::now();
+                    call();
+                    sample.latencies.push(started.elapsed());
+                }
+            }
+        }
+        samples
     }
 
     fn quantile(&self, q: f64) -> Duration {
@@ -358,35 +390,43 @@ fn main() {
         .build()
         .unwrap();
 
-    let loopback = vec![
-        Sample::measure("library, pooled, HTTPS (C ABI)", LOOPBACK_CALLS, || {
-            c_abi_call(&https_webhook, &dnd)
-        }),
-        Sample::measure("library, pooled, HTTP (C ABI)", LOOPBACK_CALLS, || {
-            c_abi_call(&http_webhook, &dnd)
-        }),
-        Sample::measure("fresh connection + TLS per call", LOOPBACK_CALLS, || {
-            fresh_call(&fresh, &https_method_url)
-        }),
-        Sample::measure("curl, a process per call", PROCESS_CALLS, || {
-            curl_call(&https_method_url)
-        }),
-        Sample::measure(
+    let loopback = Sample::measure_in_turns(vec![
+        (
+            "library, pooled, HTTPS (C ABI)",
+            LOOPBACK_CALLS,
+            Box::new(|| c_abi_call(&https_webhook, &dnd)),
+        ),
+        (
+            "library, pooled, HTTP (C ABI)",
+            LOOPBACK_CALLS,
+            Box::new(|| c_abi_call(&http_webhook, &dnd)),
+        ),
+        (
+            "fresh connection + TLS per call",
+            LOOPBACK_CALLS,
+            Box::new(|| fresh_call(&fresh, &https_method_url)),
+        ),
+        (
+            "curl, a process per call",
+            PROCESS_CALLS,
+            Box::new(|| curl_call(&https_method_url)),
+        ),
+        (
             "reqwest::blocking, pooled (for comparison)",
             LOOPBACK_CALLS,
-            || fresh_call(&pooled_reqwest, &https_method_url),
+            Box::new(|| fresh_call(&pooled_reqwest, &https_method_url)),
         ),
-        Sample::measure(
+        (
             "floor: bare hyper, kept-alive, current-thread tokio",
             LOOPBACK_CALLS,
-            || hyper_client.call(),
+            Box::new(|| hyper_client.call()),
         ),
-        Sample::measure(
+        (
             "floor: hand-written HTTP/1.1 over rustls, no runtime",
             LOOPBACK_CALLS,
-            || bare.call(),
+            Box::new(|| bare.call()),
         ),
-    ];
+    ]);
 
     let relay = delaying_relay(https.domain().parse().unwrap(), RTT);
     let relay_webhook = CString::new(format!("https://{relay}/rest/1/{WEBHOOK_SECRET}/")).unwrap();
@@ -456,7 +496,7 @@ fn main() {
     let pooled = loopback[0].median();
     let mut table = String::new();
     table.push_str(&format!(
-        "Loopback, {LOOPBACK_CALLS} sequential calls each ({PROCESS_CALLS} for curl), one thread:\n\n"
+        "Loopback, {LOOPBACK_CALLS} sequential calls each ({PROCESS_CALLS} for curl), one thread, the ways taking turns over 10 rounds:\n\n"
     ));
     table.push_str("| way of calling | median ms | p99 ms | calls/s | × hyper floor |\n|---|---|---|---|---|\n");
     for sample in &loopback {
