@@ -54,17 +54,7 @@ fn check_both_calls(portal: &Portal, mode: &'static str) -> String {
     let stdout = host_stdout(&run_host(false, &args));
     let webhook = through_c_abi(&portal.webhook_url(), "dnd", "");
     let token = through_c_abi(&portal.domain(), "away", APP_TOKEN);
-    let found = host_results(&stdout);
-    assert!(found.len() >= 2, "{stdout}");
-    for (label, value) in found {
-        let expected = if label.ends_with("-webhook") {
-            &webhook
-        } else {
-            &token
-        };
-        assert_eq!(&value, expected, "{label}: the add-in and the C ABI differ");
-        assert_eq!(value["result"], serde_json::json!(true), "{label}");
-    }
+    assert_host_answers(&stdout, &webhook, &token);
     stdout
 }
 

@@ -38,39 +38,12 @@ fn c_program_under_wine_checks_arguments_without_a_portal() {
 
 #[test]
 fn c_program_under_wine_gives_the_linux_documents_for_both_seed_examples() {
-    let portal = frozen_portal();
-    let rust = trusting_client();
-    let (webhook, domain) = (portal.webhook_url(), portal.domain());
-    for args in [
-        vec!["call", &webhook, "dnd"],
-        vec!["call", &domain, "away", APP_TOKEN],
-    ] {
-        let from_windows = successful_stdout(&run_c_test(&args));
-        let from_rust = rust.set_user_status(args[1], args[2], args.get(3).copied().unwrap_or(""));
-        assert_eq!(
-            parse(&from_windows),
-            parse(from_rust.json()),
-            "call {args:?}"
-        );
-        assert_eq!(parse(&from_windows)["result"], serde_json::json!(true));
-    }
-    let requests = portal.requests();
-    assert_eq!(requests.len(), 4);
-    assert_eq!(requests[0].target, requests[1].target);
-    assert_eq!(requests[0].body, requests[1].body);
-    assert_eq!(requests[2].body, requests[3].body);
+    check_c_program_seed_calls(run_c_test);
 }
 
 #[test]
 fn c_program_under_wine_gets_portal_errors_without_secrets() {
-    let portal = Portal::start();
-    let wrong = format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url());
-    let from_windows = successful_stdout(&run_c_test(&["call", &wrong, "dnd"]));
-    assert_eq!(parse(&from_windows)["error"], "INVALID_CREDENTIALS");
-    let domain = portal.domain();
-    let from_windows = successful_stdout(&run_c_test(&["call", &domain, "dnd", EXPIRED_TOKEN]));
-    assert_eq!(parse(&from_windows)["error"], "expired_token");
-    assert_no_secret(&from_windows);
+    check_c_program_portal_errors(run_c_test);
 }
 
 fn run_c_test_without_extra_ca(args: &[&str]) -> Output {
@@ -156,17 +129,7 @@ fn check_host(mode: &str) {
         rust.set_user_status(&portal.domain(), "away", APP_TOKEN)
             .json(),
     );
-    let found = host_results(&stdout);
-    assert!(found.len() >= 2, "{stdout}");
-    for (label, value) in found {
-        let expected = if label.ends_with("-webhook") {
-            &webhook
-        } else {
-            &token
-        };
-        assert_eq!(&value, expected, "{label}: Windows and Linux differ");
-        assert_eq!(value["result"], serde_json::json!(true), "{label}");
-    }
+    assert_host_answers(&stdout, &webhook, &token);
 }
 
 #[test]

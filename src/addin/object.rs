@@ -369,33 +369,28 @@ mod tests {
         unsafe { Object::destroy(object) };
     }
 
-    #[cfg(not(windows))]
-    #[test]
-    fn deleting_destructor_of_any_base_frees_exactly_once() {
+    /// Destroys one new object through each base with `destroy`, which gets
+    /// that base's interface pointer, and checks each is freed exactly once.
+    fn assert_every_base_frees_once(destroy: impl Fn(*mut *const Destructors)) {
         let _counting = COUNTING.lock().unwrap();
         let before = LIVE_OBJECTS.load(Ordering::SeqCst);
         for base in [INIT_DONE, LANGUAGE_EXTENDER, LOCALE, USER_LANGUAGE] {
             let object = Object::create();
             assert_eq!(LIVE_OBJECTS.load(Ordering::SeqCst), before + 1);
-            // SAFETY: the pointer of base `base` inside a live object; its vtable
-            // starts with the two destructors, the second deleting.
-            unsafe {
-                let this = object.cast::<*const Destructors>().add(base);
-                ((**this).deleting)(this.cast());
-            }
+            // SAFETY: the interface pointer of base `base`, inside the live object.
+            destroy(unsafe { object.cast::<*const Destructors>().add(base) });
             assert_eq!(LIVE_OBJECTS.load(Ordering::SeqCst), before, "base {base}");
         }
     }
 
-    #[cfg(not(windows))]
-    #[test]
-    fn complete_destructor_ends_the_component_but_keeps_the_memory() {
+    /// Ends a new object's component with `end`, given its first interface
+    /// pointer; the object must answer as a destroyed one, then free normally.
+    fn assert_ending_keeps_the_memory(end: impl Fn(*mut *const Destructors)) {
         let _counting = COUNTING.lock().unwrap();
         let object = Object::create();
-        // SAFETY: base 0 of a live object; slot 0 is the complete destructor.
+        end(object.cast());
+        // SAFETY: the destructor kept the memory, so the object is still there.
         unsafe {
-            let this = object.cast::<*const Destructors>();
-            ((**this).complete)(this.cast());
             assert!(object_of(object, INIT_DONE).component.is_none());
             // A call after it answers as for a destroyed object, not a crash.
             assert_eq!(
@@ -406,40 +401,40 @@ mod tests {
         }
     }
 
+    #[cfg(not(windows))]
+    #[test]
+    fn deleting_destructor_of_any_base_frees_exactly_once() {
+        // SAFETY: an interface pointer of a live object, whose vtable starts
+        // with the two Itanium destructors, the second deleting.
+        assert_every_base_frees_once(|this| unsafe { ((**this).deleting)(this.cast()) });
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn complete_destructor_ends_the_component_but_keeps_the_memory() {
+        // SAFETY: the first interface pointer of a live object; slot 0 is the
+        // complete-object destructor.
+        assert_ending_keeps_the_memory(|this| unsafe { ((**this).complete)(this.cast()) });
+    }
+
     #[cfg(windows)]
     #[test]
     fn scalar_deleting_destructor_with_flag_1_frees_through_any_base() {
-        let _counting = COUNTING.lock().unwrap();
-        let before = LIVE_OBJECTS.load(Ordering::SeqCst);
-        for base in [INIT_DONE, LANGUAGE_EXTENDER, LOCALE, USER_LANGUAGE] {
-            let object = Object::create();
-            assert_eq!(LIVE_OBJECTS.load(Ordering::SeqCst), before + 1);
-            // SAFETY: the pointer of base `base` inside a live object; its vtable
+        assert_every_base_frees_once(|this| {
+            // SAFETY: an interface pointer of a live object, whose vtable
             // starts with the scalar deleting destructor.
-            unsafe {
-                let this = object.cast::<*const Destructors>().add(base);
-                let returned = ((**this).scalar_deleting)(this.cast(), 1);
-                assert_eq!(returned, this.cast::<c_void>(), "it returns its this");
-            }
-            assert_eq!(LIVE_OBJECTS.load(Ordering::SeqCst), before, "base {base}");
-        }
+            let returned = unsafe { ((**this).scalar_deleting)(this.cast(), 1) };
+            assert_eq!(returned, this.cast::<c_void>(), "it returns its this");
+        });
     }
 
     #[cfg(windows)]
     #[test]
     fn scalar_deleting_destructor_with_flag_0_ends_the_component_but_keeps_the_memory() {
-        let _counting = COUNTING.lock().unwrap();
-        let object = Object::create();
-        // SAFETY: base 0 of a live object; slot 0 is the scalar deleting destructor.
-        unsafe {
-            let this = object.cast::<*const Destructors>();
+        // SAFETY: the first interface pointer of a live object; slot 0 is the
+        // scalar deleting destructor.
+        assert_ending_keeps_the_memory(|this| unsafe {
             ((**this).scalar_deleting)(this.cast(), 0);
-            assert!(object_of(object, INIT_DONE).component.is_none());
-            assert_eq!(
-                get_n_methods(object.cast::<*const c_void>().add(LANGUAGE_EXTENDER).cast()),
-                0
-            );
-            Object::destroy(object);
-        }
+        });
     }
 }

@@ -220,6 +220,58 @@ pub fn host_results(stdout: &str) -> Vec<(String, serde_json::Value)> {
         .collect()
 }
 
+/// Checks a host run's answers: each `…-webhook` one equals `webhook`, every
+/// other one `token`, and all of them succeeded.
+pub fn assert_host_answers(stdout: &str, webhook: &serde_json::Value, token: &serde_json::Value) {
+    let found = host_results(stdout);
+    assert!(found.len() >= 2, "{stdout}");
+    for (label, value) in found {
+        let expected = if label.ends_with("-webhook") {
+            webhook
+        } else {
+            token
+        };
+        assert_eq!(&value, expected, "{label}: the host's answer differs");
+        assert_eq!(value["result"], serde_json::json!(true), "{label}");
+    }
+}
+
+/// Runs the C test program through `run` against a frozen portal: both of
+/// the seed's calls must give the Rust API's documents, and send the same
+/// requests as the Rust API.
+pub fn check_c_program_seed_calls(run: impl Fn(&[&str]) -> Output) {
+    let portal = frozen_portal();
+    let rust = trusting_client();
+    let (webhook, domain) = (portal.webhook_url(), portal.domain());
+    for args in [
+        vec!["call", &webhook, "dnd"],
+        vec!["call", &domain, "away", APP_TOKEN],
+    ] {
+        let from_c = successful_stdout(&run(&args));
+        let from_rust = rust.set_user_status(args[1], args[2], args.get(3).copied().unwrap_or(""));
+        assert_eq!(parse(&from_c), parse(from_rust.json()), "call {args:?}");
+        assert_eq!(parse(&from_c)["result"], serde_json::json!(true));
+    }
+    let requests = portal.requests();
+    assert_eq!(requests.len(), 4);
+    assert_eq!(requests[0].target, requests[1].target);
+    assert_eq!(requests[0].body, requests[1].body);
+    assert_eq!(requests[2].body, requests[3].body);
+}
+
+/// Runs the C test program through `run` with a wrong webhook and an expired
+/// token: the portal's errors come back, with no secret in them.
+pub fn check_c_program_portal_errors(run: impl Fn(&[&str]) -> Output) {
+    let portal = Portal::start();
+    let wrong = format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url());
+    let from_c = successful_stdout(&run(&["call", &wrong, "dnd"]));
+    assert_eq!(parse(&from_c)["error"], "INVALID_CREDENTIALS");
+    let domain = portal.domain();
+    let from_c = successful_stdout(&run(&["call", &domain, "dnd", EXPIRED_TOKEN]));
+    assert_eq!(parse(&from_c)["error"], "expired_token");
+    assert_no_secret(&from_c);
+}
+
 /// A host emulation's arguments for `mode` (platform or onescript) against `portal`.
 pub fn host_args(portal: &Portal, mode: &str) -> Vec<String> {
     vec![
