@@ -3,10 +3,12 @@
 //! C test program loading the DLL with LoadLibrary, the 1C hosts with MSVC's
 //! object layout, and oint.exe. Each must answer exactly what the Linux build
 //! answers. The x86 DLL is built and checked, but this machine has no 32-bit
-//! Wine to run it (README, "Windows").
+//! Wine to run it (README, "On Windows"). Last, the 1C package that holds
+//! the Linux and both Windows libraries.
 
 mod support;
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
@@ -262,4 +264,69 @@ fn the_x86_dll_and_its_test_programs_are_built_for_32_bit_windows() {
     for program in [Windows::X86.addin_host(), Windows::X86.c_test_program()] {
         assert!(program.exists());
     }
+}
+
+#[test]
+fn the_1c_package_holds_the_three_libraries_its_manifest_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("package-{}", std::process::id()));
+    let output = Command::new("bash")
+        .arg(root.join(".ci/package"))
+        .args(["--debug", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run .ci/package");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let zip = out.join("OPI_Bitrix24.zip");
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import re, sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             names = sorted(z.namelist())\n\
+             manifest = z.read('MANIFEST.XML').decode()\n\
+             paths = sorted(re.findall(r'path=\"([^\"]+)\"', manifest))\n\
+             print(' '.join(names)); print(' '.join(paths)); print(manifest)",
+        ])
+        .arg(&zip)
+        .output()
+        .expect("python3 reads the ZIP");
+    let text = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap_or_default().split(' ').collect();
+    let paths: Vec<&str> = lines.next().unwrap_or_default().split(' ').collect();
+    let libraries: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| *n != "MANIFEST.XML")
+        .collect();
+    assert!(names.contains(&"MANIFEST.XML"), "{text}");
+    assert_eq!(
+        paths, libraries,
+        "the manifest must name exactly the libraries in the ZIP"
+    );
+    assert_eq!(
+        libraries,
+        [
+            "libopi_bitrix24_x64.so",
+            "opi_bitrix24_x64.dll",
+            "opi_bitrix24_x86.dll"
+        ],
+        "Linux x64, Windows x64 and Windows x86"
+    );
+    for component in [
+        r#"<component os="Linux" path="libopi_bitrix24_x64.so" type="native" arch="x86_64"/>"#,
+        r#"<component os="Windows" path="opi_bitrix24_x64.dll" type="native" arch="x86_64"/>"#,
+        r#"<component os="Windows" path="opi_bitrix24_x86.dll" type="native" arch="i386"/>"#,
+    ] {
+        assert!(text.contains(component), "{text}");
+    }
+    assert!(text.contains(r#"name="OPI_Bitrix24""#));
+    assert!(root.join("onescript/addin/OPI_Bitrix24.zip").exists());
+    std::fs::remove_dir_all(out).unwrap();
 }
