@@ -32,9 +32,14 @@ impl Windows {
         windows_dir().join(self.triple()).join("release")
     }
 
-    /// The built DLL; fails, saying how to build it, if it is missing.
+    /// The built DLL, release or else dev profile (`.ci/windows --x86-dev`
+    /// builds the x86 one so); fails, saying how to build it, if neither is there.
     pub fn dll(self) -> PathBuf {
-        built(self.release_dir().join("opi_bitrix24.dll"))
+        let debug = windows_dir()
+            .join(self.triple())
+            .join("debug/opi_bitrix24.dll");
+        let release = self.release_dir().join("opi_bitrix24.dll");
+        built(if release.exists() { release } else { debug })
     }
 
     /// tests/c/opi_bitrix24_test.c for this target: it loads the DLL with LoadLibrary.
