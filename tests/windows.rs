@@ -15,13 +15,17 @@ use std::sync::OnceLock;
 use support::windows::{Windows, oint_exe, trust_ca_program, windows_path, wine};
 use support::*;
 
-fn run_c_test(args: &[&str]) -> Output {
-    let dll = windows_path(&Windows::X64.dll());
-    wine(&Windows::X64.c_test_program())
+/// The C test program on the x64 DLL, under Wine.
+fn c_test(args: &[&str]) -> Command {
+    let mut command = wine(&Windows::X64.c_test_program());
+    command
         .args(args)
-        .env("OPI_BITRIX24_DLL", dll)
-        .output()
-        .expect("run the C test under Wine")
+        .env("OPI_BITRIX24_DLL", windows_path(&Windows::X64.dll()));
+    command
+}
+
+fn run_c_test(args: &[&str]) -> Output {
+    c_test(args).output().expect("run the C test under Wine")
 }
 
 fn run_host(args: &[&str]) -> Output {
@@ -49,9 +53,7 @@ fn c_program_under_wine_gets_portal_errors_without_secrets() {
 }
 
 fn run_c_test_without_extra_ca(args: &[&str]) -> Output {
-    wine(&Windows::X64.c_test_program())
-        .args(args)
-        .env("OPI_BITRIX24_DLL", windows_path(&Windows::X64.dll()))
+    c_test(args)
         .env_remove("OPI_BITRIX24_CA_FILE")
         .output()
         .expect("run the C test under Wine")
