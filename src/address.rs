@@ -6,7 +6,7 @@
 //! an explicit `http://` is kept (self-hosted portals), and whatever cannot be
 //! a portal address is refused here, before anything is sent.
 
-use reqwest::Url;
+use url::Url;
 
 use crate::error::Error;
 
@@ -68,15 +68,7 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
         ));
     }
 
-    let mut segments: Vec<String> = url
-        .path_segments()
-        .map(|segments| {
-            segments
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
     let webhook_secret = match auth {
         AuthKind::Webhook => {
             let [.., rest, user, secret] = segments.as_slice() else {
@@ -88,20 +80,24 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
             if user.eq_ignore_ascii_case("rest") || secret.eq_ignore_ascii_case("rest") {
                 return Err(not_a_webhook());
             }
-            Some(secret.clone())
+            Some((*secret).to_owned())
         }
-        AuthKind::Token => {
-            if !segments
-                .last()
-                .is_some_and(|s| s.eq_ignore_ascii_case("rest"))
-            {
-                segments.push("rest".to_owned());
-            }
-            None
-        }
+        AuthKind::Token => None,
     };
-    segments.push(method.to_owned());
-    url.set_path(&format!("/{}", segments.join("/")));
+    let mut path = String::with_capacity(url.path().len() + method.len() + 6);
+    for segment in &segments {
+        path.push('/');
+        path.push_str(segment);
+    }
+    let ends_in_rest = segments
+        .last()
+        .is_some_and(|s| s.eq_ignore_ascii_case("rest"));
+    if auth == AuthKind::Token && !ends_in_rest {
+        path.push_str("/rest");
+    }
+    path.push('/');
+    path.push_str(method);
+    url.set_path(&path);
     Ok(Endpoint {
         url,
         webhook_secret,

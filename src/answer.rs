@@ -1,5 +1,9 @@
 //! What every call yields: one JSON document, the portal's or ours.
 
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
 use crate::error::Error;
 
 /// A JSON object: the portal's answer exactly as it was sent, or an error of
@@ -14,14 +18,13 @@ impl Answer {
     /// Accepts a portal's body if it is a JSON object, and keeps its text as
     /// sent; gives the body back otherwise.
     pub(crate) fn from_portal(body: String) -> Result<Answer, String> {
-        let is_error = match serde_json::from_str::<serde_json::Value>(&body) {
-            Ok(serde_json::Value::Object(object)) => object.contains_key("error"),
-            _ => return Err(body),
-        };
-        Ok(Answer {
-            json: body,
-            is_error,
-        })
+        match serde_json::from_str::<ObjectOutline>(&body) {
+            Ok(outline) => Ok(Answer {
+                json: body,
+                is_error: outline.has_error,
+            }),
+            Err(_) => Err(body),
+        }
     }
 
     /// The JSON document.
@@ -49,6 +52,58 @@ impl From<Error> for Answer {
     }
 }
 
+/// What a portal's answer is read for: that it is one valid JSON object, and
+/// whether it has an `error` field. Nothing of it is kept or built.
+struct ObjectOutline {
+    has_error: bool,
+}
+
+impl<'de> Deserialize<'de> for ObjectOutline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ObjectOutlineVisitor)
+    }
+}
+
+struct ObjectOutlineVisitor;
+
+impl<'de> Visitor<'de> for ObjectOutlineVisitor {
+    type Value = ObjectOutline;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectOutline, A::Error> {
+        let mut has_error = false;
+        while let Some(IsErrorKey(is_error)) = map.next_key()? {
+            has_error |= is_error;
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(ObjectOutline { has_error })
+    }
+}
+
+/// A key of the answer's object, read as whether it is `error`.
+struct IsErrorKey(bool);
+
+impl<'de> Deserialize<'de> for IsErrorKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = IsErrorKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<IsErrorKey, E> {
+                Ok(IsErrorKey(key == "error"))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,11 +116,31 @@ mod tests {
         assert!(!answer.is_error());
         let error = Answer::from_portal(r#"{"error":"STATUS_ERROR"}"#.to_owned()).unwrap();
         assert!(error.is_error());
+        for (body, is_error) in [
+            (r#"{"result":{"error":"nested, not the answer's"}}"#, false),
+            (r#"{"time":{},"\u0065rror":"ESCAPED_KEY"}"#, true),
+            (r#"{"error_description":"x"}"#, false),
+            (r#"{"result":true,"error":null}"#, true),
+        ] {
+            let answer = Answer::from_portal(body.to_owned()).unwrap();
+            assert_eq!(answer.is_error(), is_error, "{body}");
+        }
     }
 
     #[test]
     fn non_objects_are_not_portal_answers() {
-        for body in ["", "[]", "true", "\"x\"", "<html>", "{\"a\":1"] {
+        for body in [
+            "",
+            "[]",
+            "true",
+            "\"x\"",
+            "<html>",
+            "{\"a\":1",
+            "{\"a\":1}x",
+            "{\"a\":tru}",
+            "{\"a\":[1,}",
+            "{1:2}",
+        ] {
             assert_eq!(Answer::from_portal(body.to_owned()), Err(body.to_owned()));
         }
     }

@@ -6,9 +6,9 @@ use std::error::Error as StdError;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use reqwest::Response;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
+use hyper::StatusCode;
+use hyper::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use url::Url;
 
 use crate::answer::Answer;
 use crate::config::Config;
@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorCode};
 use crate::limiter::Limiter;
 use crate::request::{Request, Secrets};
 use crate::tls;
+use crate::transport::{Failure, Transport};
 
 /// Larger answers are refused: a status answer is a few hundred bytes.
 pub const MAX_ANSWER_BYTES: u64 = 16 << 20;
@@ -30,7 +31,7 @@ const EXCERPT_CHARS: usize = 200;
 /// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
 /// Cheap to share: all calls and threads may use one.
 pub struct Client {
-    http: reqwest::Client,
+    transport: Transport,
     /// Drives every exchange on the calling thread: a current-thread runtime
     /// lets whichever caller is inside `block_on` run the I/O and the pooled
     /// connections' tasks, so a call costs no hand-over to another thread.
@@ -64,26 +65,14 @@ impl Client {
     /// A client with these settings.
     pub fn new(config: Config) -> Result<Client, Error> {
         let tls = tls::client_config(config.ca_file.as_deref())?;
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Error::internal(format!("cannot set up the HTTP client: {}", chain(&e)))
-            })?;
+        let transport = Transport::new(tls, config.connect_timeout, USER_AGENT);
         let limiter = config.rate_limit.map(Limiter::new);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))?;
         Ok(Client {
-            http,
+            transport,
             runtime,
             config,
             limiter,
@@ -181,38 +170,22 @@ impl Client {
         remaining: Duration,
     ) -> Exchange {
         let secrets = &request.secrets;
-        let sent = self
-            .http
-            .post(url.clone())
-            .header(CONTENT_TYPE, "application/json; charset=utf-8")
-            .body(request.body.clone())
-            .timeout(remaining)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => return self.transport_failure(&error, url, secrets),
+        let posted = self
+            .transport
+            .post(url, &request.body, MAX_ANSWER_BYTES as usize);
+        let reply = match tokio::time::timeout(remaining, posted).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(failure)) => return self.transport_failure(failure, url, secrets),
+            Err(_) => return Exchange::Done(Err(self.out_of_time(url, secrets))),
         };
-        let status = response.status();
+        let status = reply.status;
         if is_moved(status) {
-            if let Some(location) = response.headers().get(LOCATION) {
+            if let Some(location) = reply.headers.get(LOCATION) {
                 return Exchange::Moved(String::from_utf8_lossy(location.as_bytes()).into_owned());
             }
         }
-        let retry_after = retry_after(&response);
-        let body = match read_capped(response).await {
-            Ok(body) => body,
-            Err(error) if error.is_timeout() => {
-                return Exchange::Done(Err(self.out_of_time(url, secrets)));
-            }
-            Err(error) => {
-                return Exchange::Retryable {
-                    result: Err(network_error(url, secrets, &error)),
-                    retry_after: None,
-                };
-            }
-        };
-        let result = classify(status, body, secrets);
+        let retry_after = retry_after(&reply.headers);
+        let result = classify(status, reply.body, secrets);
         if status.is_server_error() {
             Exchange::Retryable {
                 result,
@@ -223,32 +196,24 @@ impl Client {
         }
     }
 
-    fn transport_failure(&self, error: &reqwest::Error, url: &Url, secrets: &Secrets) -> Exchange {
-        if error.is_timeout() && error.is_connect() {
-            let error = Error::new(
-                ErrorCode::Timeout,
-                secrets.redact(&format!(
-                    "could not connect to {} within {:?} (OPI_BITRIX24_CONNECT_TIMEOUT)",
-                    host_of(url),
-                    self.config.connect_timeout
+    fn transport_failure(&self, failure: Failure, url: &Url, secrets: &Secrets) -> Exchange {
+        match failure {
+            Failure::ConnectTimeout => Exchange::Retryable {
+                result: Err(Error::new(
+                    ErrorCode::Timeout,
+                    secrets.redact(&format!(
+                        "could not connect to {} within {:?} (OPI_BITRIX24_CONNECT_TIMEOUT)",
+                        host_of(url),
+                        self.config.connect_timeout
+                    )),
                 )),
-            );
-            return Exchange::Retryable {
-                result: Err(error),
                 retry_after: None,
-            };
-        }
-        if error.is_timeout() {
-            return Exchange::Done(Err(self.out_of_time(url, secrets)));
-        }
-        let result = Err(network_error(url, secrets, error));
-        if is_tls_failure(error) || error.is_builder() {
-            Exchange::Done(result)
-        } else {
-            Exchange::Retryable {
-                result,
+            },
+            Failure::Fatal(error) => Exchange::Done(Err(network_error(url, secrets, &*error))),
+            Failure::Network(error) => Exchange::Retryable {
+                result: Err(network_error(url, secrets, &*error)),
                 retry_after: None,
-            }
+            },
         }
     }
 
@@ -310,9 +275,8 @@ fn follow(from: &Url, location: &str, redirects: u32, secrets: &Secrets) -> Resu
     Ok(to)
 }
 
-fn retry_after(response: &Response) -> Option<Duration> {
-    let seconds: u64 = response
-        .headers()
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
         .get(RETRY_AFTER)?
         .to_str()
         .ok()?
@@ -320,18 +284,6 @@ fn retry_after(response: &Response) -> Option<Duration> {
         .parse()
         .ok()?;
     Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
-}
-
-/// Reads the body, stopping once it is over [`MAX_ANSWER_BYTES`].
-async fn read_capped(mut response: Response) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        body.extend_from_slice(&chunk);
-        if body.len() as u64 > MAX_ANSWER_BYTES {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 /// Turns a finished exchange into the one JSON document a caller gets.
@@ -381,30 +333,16 @@ fn host_of(url: &Url) -> String {
     }
 }
 
-/// The error and its causes on one line, without reqwest's copy of the URL.
+/// The error and its causes on one line, each said once.
 fn chain(error: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in causes(error) {
-        let text = match cause.downcast_ref::<reqwest::Error>() {
-            Some(reqwest_error) => reqwest_error.to_string().replace(" for url", ""),
-            None => cause.to_string(),
-        };
-        let text = match reqwest_url_suffix(&text) {
-            Some(stripped) => stripped.to_owned(),
-            None => text,
-        };
+        let text = cause.to_string();
         if parts.last().is_none_or(|last| !last.contains(&text)) {
             parts.push(text);
         }
     }
     parts.join(": ")
-}
-
-/// reqwest writes `… (<url>)` after its own text; the URL is shown once, redacted, by us.
-fn reqwest_url_suffix(text: &str) -> Option<&str> {
-    let open = text.rfind(" (")?;
-    let inside = text[open + 2..].strip_suffix(')')?;
-    (inside.starts_with("http://") || inside.starts_with("https://")).then(|| &text[..open])
 }
 
 /// An error and its sources, looking inside I/O errors, whose `source` skips
@@ -423,12 +361,6 @@ fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 's
         };
     }
     found
-}
-
-fn is_tls_failure(error: &(dyn StdError + 'static)) -> bool {
-    causes(error)
-        .iter()
-        .any(|cause| cause.is::<rustls::Error>())
 }
 
 /// A number in [0, 1) that differs between calls and threads, for jitter.
@@ -536,18 +468,6 @@ mod tests {
         assert_eq!(
             client.retry_delay(1, Some(Duration::from_secs(7))),
             Duration::from_secs(7)
-        );
-    }
-
-    #[test]
-    fn reqwest_url_suffix_is_cut() {
-        assert_eq!(
-            reqwest_url_suffix("error sending request (https://h/rest/1/x/m)"),
-            Some("error sending request")
-        );
-        assert_eq!(
-            reqwest_url_suffix("connection refused (os error 111)"),
-            None
         );
     }
 }

@@ -22,6 +22,7 @@ mod error;
 mod limiter;
 mod request;
 mod tls;
+mod transport;
 
 mod addin;
 pub mod capi;

@@ -1,7 +1,7 @@
 //! What is sent for `im.user.status.set`: the checked status, the token, the
 //! address and the JSON body, and the secrets that must never be shown.
 
-use reqwest::Url;
+use url::Url;
 
 use crate::address::{self, AuthKind};
 use crate::error::Error;
@@ -34,9 +34,10 @@ impl Request {
             AuthKind::Webhook
         };
         let endpoint = address::endpoint(url, METHOD, auth)?;
+        // The status is one of STATUSES, which need no escaping; the token may.
         let body = match token {
-            Some(token) => serde_json::json!({ "STATUS": status, "auth": token }),
-            None => serde_json::json!({ "STATUS": status }),
+            Some(token) => format!(r#"{{"STATUS":"{status}","auth":{}}}"#, json_string(token)),
+            None => format!(r#"{{"STATUS":"{status}"}}"#),
         };
         let secrets = Secrets(
             endpoint
@@ -47,7 +48,7 @@ impl Request {
         );
         Ok(Request {
             url: endpoint.url,
-            body: body.to_string(),
+            body,
             secrets,
         })
     }
@@ -91,6 +92,10 @@ pub fn normalize_status(status: &str) -> Result<&'static str, Error> {
                 STATUSES.join(", ")
             ))
         })
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
 }
 
 /// Trims the token; empty means "call by webhook". Never echoes the token.
@@ -162,6 +167,8 @@ mod tests {
     fn token_body_has_status_and_auth() {
         let request = Request::set_user_status("portal.example", "away", " tok123 ").unwrap();
         assert_eq!(request.body, r#"{"STATUS":"away","auth":"tok123"}"#);
+        let request = Request::set_user_status("portal.example", "away", r#"t"o\k"#).unwrap();
+        assert_eq!(request.body, r#"{"STATUS":"away","auth":"t\"o\\k"}"#);
         assert_eq!(
             request.url.as_str(),
             "https://portal.example/rest/im.user.status.set"

@@ -1,0 +1,381 @@
+//! Kept-alive HTTP/1.1 connections to portals, on hyper's connection API: a
+//! pool of idle connections per origin, reached directly or through the proxy
+//! the environment (or Windows' settings) names — an `https://` portal by a
+//! CONNECT tunnel, an `http://` one by a request in absolute form — and TLS
+//! by rustls.
+//!
+//! This is all the HTTP client the library needs: one verb, one body, and
+//! redirects, retries and timeouts that `client` decides. A general client's
+//! layers (URL re-parsing, redirect and retry policies, per-request timers)
+//! cost more than the exchange itself on a fast network; see
+//! `benches/latency.rs`.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{
+    ACCEPT, CONTENT_TYPE, HOST, HeaderMap, HeaderValue, PROXY_AUTHORIZATION, USER_AGENT,
+};
+use hyper::{Response, StatusCode, Uri};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tower_service::Service;
+use url::{Host, Position, Url};
+
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Idle connections older than this are closed rather than reused: web
+/// servers commonly drop theirs after a minute (nginx: 75 s), and a request
+/// sent on a connection the server is closing may be lost.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+/// Idle connections kept per origin at the most; more are closed.
+const MAX_IDLE_PER_ORIGIN: usize = 32;
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
+
+type Sender = SendRequest<Full<Bytes>>;
+
+/// Connections to portals, shared by every call of a [`crate::Client`].
+pub(crate) struct Transport {
+    tls: TlsConnector,
+    proxies: Matcher,
+    connect_timeout: Duration,
+    user_agent: HeaderValue,
+    /// Keyed by `scheme://host:port` as the URL writes it.
+    origins: Mutex<HashMap<String, Origin>>,
+}
+
+/// How an origin is reached, decided at its first call, and its idle connections.
+struct Origin {
+    route: Route,
+    idle: Vec<Idle>,
+}
+
+#[derive(Clone)]
+enum Route {
+    Direct,
+    /// Through an HTTP proxy's CONNECT tunnel (for https).
+    Tunnel {
+        proxy: Uri,
+        auth: Option<HeaderValue>,
+    },
+    /// To an HTTP proxy, the request in absolute form (for plain http).
+    Forward {
+        proxy: Uri,
+        auth: Option<HeaderValue>,
+    },
+}
+
+struct Idle {
+    sender: Sender,
+    since: Instant,
+}
+
+/// A complete answer: its status, headers and body (cut after `answer_cap` bytes).
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Why an exchange failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// No connection within the connect timeout.
+    ConnectTimeout,
+    /// Trying again cannot help: the portal's certificate was refused, or
+    /// the address or proxy setting cannot be used.
+    Fatal(BoxError),
+    /// The connection failed or broke; another attempt may succeed.
+    Network(BoxError),
+}
+
+impl Transport {
+    pub(crate) fn new(
+        tls: rustls::ClientConfig,
+        connect_timeout: Duration,
+        user_agent: &'static str,
+    ) -> Transport {
+        Transport {
+            tls: TlsConnector::from(std::sync::Arc::new(tls)),
+            proxies: Matcher::from_system(),
+            connect_timeout,
+            user_agent: HeaderValue::from_static(user_agent),
+            origins: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// POSTs `body` as JSON to `url` and reads the whole answer. Runs inside
+    /// the client's runtime, which also drives the connections' tasks.
+    pub(crate) async fn post(
+        &self,
+        url: &Url,
+        body: &str,
+        answer_cap: usize,
+    ) -> Result<Reply, Failure> {
+        let origin = &url[..Position::BeforePath];
+        let (route, pooled) = self.checkout(url, origin).await?;
+        if let Some(mut sender) = pooled {
+            match sender
+                .try_send_request(self.request(url, &route, body)?)
+                .await
+            {
+                Ok(response) => return self.read(origin, sender, response, answer_cap).await,
+                // The portal closed this kept-alive connection while it was idle:
+                // the request was not sent, or not answered. A new connection
+                // gets the one answer this call is owed.
+                Err(error) if error.error().is_canceled() => {}
+                Err(error) if error.error().is_incomplete_message() => {}
+                Err(error) => return Err(Failure::Network(error.into_error().into())),
+            }
+        }
+        let mut sender = self.connect(url, &route).await?;
+        let response = sender
+            .send_request(self.request(url, &route, body)?)
+            .await
+            .map_err(|e| Failure::Network(e.into()))?;
+        self.read(origin, sender, response, answer_cap).await
+    }
+
+    /// The origin's route, and a live idle connection to it if there is one.
+    async fn checkout(&self, url: &Url, origin: &str) -> Result<(Route, Option<Sender>), Failure> {
+        loop {
+            let (route, idle) = {
+                let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
+                match origins.get_mut(origin) {
+                    Some(known) => (known.route.clone(), known.idle.pop()),
+                    None => {
+                        let route = self.route(url)?;
+                        let known = Origin {
+                            route: route.clone(),
+                            idle: Vec::new(),
+                        };
+                        origins.insert(origin.to_owned(), known);
+                        (route, None)
+                    }
+                }
+            };
+            let Some(Idle { mut sender, since }) = idle else {
+                return Ok((route, None));
+            };
+            // Polling readiness lets the connection's task see a close that
+            // arrived while nobody drove the runtime.
+            if since.elapsed() < IDLE_TIMEOUT && sender.ready().await.is_ok() {
+                return Ok((route, Some(sender)));
+            }
+        }
+    }
+
+    fn route(&self, url: &Url) -> Result<Route, Failure> {
+        let target: Uri = url
+            .as_str()
+            .parse()
+            .map_err(|e| Failure::Fatal(format!("the address cannot be sent: {e}").into()))?;
+        let Some(proxy) = self.proxies.intercept(&target) else {
+            return Ok(Route::Direct);
+        };
+        let uri = proxy.uri();
+        if uri.scheme_str() != Some("http") {
+            return Err(Failure::Fatal(
+                format!(
+                    "the proxy at {} is not an http:// proxy; only those are supported",
+                    uri.authority().map_or("?", |a| a.as_str())
+                )
+                .into(),
+            ));
+        }
+        let (proxy, auth) = (uri.clone(), proxy.basic_auth().cloned());
+        Ok(match url.scheme() {
+            "https" => Route::Tunnel { proxy, auth },
+            _ => Route::Forward { proxy, auth },
+        })
+    }
+
+    fn request(
+        &self,
+        url: &Url,
+        route: &Route,
+        body: &str,
+    ) -> Result<hyper::Request<Full<Bytes>>, Failure> {
+        let (target, proxy_auth) = match route {
+            Route::Forward { auth, .. } => (url.as_str(), auth.as_ref()),
+            _ => (&url[Position::BeforePath..], None),
+        };
+        let mut request = hyper::Request::post(target)
+            .header(HOST, &url[Position::BeforeHost..Position::AfterPort])
+            .header(ACCEPT, JSON)
+            .header(USER_AGENT, self.user_agent.clone())
+            .header(CONTENT_TYPE, JSON_UTF8);
+        if let Some(auth) = proxy_auth {
+            request = request.header(PROXY_AUTHORIZATION, auth.clone());
+        }
+        request
+            .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
+            .map_err(|e| Failure::Fatal(format!("the address cannot be sent: {e}").into()))
+    }
+
+    /// Reads the whole answer, and keeps the connection for the next call
+    /// when the answer ended as HTTP/1.1 allows.
+    async fn read(
+        &self,
+        origin: &str,
+        sender: Sender,
+        response: Response<Incoming>,
+        answer_cap: usize,
+    ) -> Result<Reply, Failure> {
+        let (head, mut incoming) = response.into_parts();
+        let mut body = Vec::new();
+        while let Some(frame) = incoming.frame().await {
+            let frame = frame.map_err(|e| Failure::Network(e.into()))?;
+            if let Ok(data) = frame.into_data() {
+                body.extend_from_slice(&data);
+                if body.len() > answer_cap {
+                    // The rest is left unread, so the connection closes.
+                    return Ok(Reply {
+                        status: head.status,
+                        headers: head.headers,
+                        body,
+                    });
+                }
+            }
+        }
+        self.keep(origin, sender);
+        Ok(Reply {
+            status: head.status,
+            headers: head.headers,
+            body,
+        })
+    }
+
+    fn keep(&self, origin: &str, sender: Sender) {
+        if sender.is_closed() {
+            return;
+        }
+        let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = origins.get_mut(origin) {
+            if known.idle.len() >= MAX_IDLE_PER_ORIGIN {
+                known.idle.remove(0);
+            }
+            known.idle.push(Idle {
+                sender,
+                since: Instant::now(),
+            });
+        }
+    }
+
+    /// A new connection, TLS included, within the connect timeout.
+    async fn connect(&self, url: &Url, route: &Route) -> Result<Sender, Failure> {
+        let connecting = async {
+            let tcp = self.open_tcp(url, route).await?;
+            if url.scheme() == "https" {
+                let tls = self
+                    .tls
+                    .connect(server_name(url)?, tcp)
+                    .await
+                    .map_err(|e| {
+                        if is_tls_refusal(&e) {
+                            Failure::Fatal(e.into())
+                        } else {
+                            Failure::Network(e.into())
+                        }
+                    })?;
+                handshake(TokioIo::new(tls)).await
+            } else {
+                handshake(TokioIo::new(tcp)).await
+            }
+        };
+        tokio::time::timeout(self.connect_timeout, connecting)
+            .await
+            .unwrap_or(Err(Failure::ConnectTimeout))
+    }
+
+    /// A TCP stream to the portal, or a tunnel or a stream to the proxy.
+    async fn open_tcp(&self, url: &Url, route: &Route) -> Result<TcpStream, Failure> {
+        let mut connector = HttpConnector::new();
+        connector.enforce_http(false);
+        connector.set_nodelay(true);
+        let target: Uri = url[..Position::BeforePath]
+            .parse()
+            .map_err(|e| Failure::Fatal(format!("the address cannot be reached: {e}").into()))?;
+        let stream = match route {
+            Route::Direct => connector.call(target).await.map_err(network)?,
+            Route::Forward { proxy, .. } => connector.call(proxy.clone()).await.map_err(network)?,
+            Route::Tunnel { proxy, auth } => {
+                let mut tunnel = Tunnel::new(proxy.clone(), connector);
+                if let Some(auth) = auth {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                tunnel.call(target).await.map_err(|error| {
+                    network(ProxyError {
+                        proxy: proxy.clone(),
+                        error: error.into(),
+                    })
+                })?
+            }
+        };
+        Ok(stream.into_inner())
+    }
+}
+
+/// A tunnel that failed, saying through which proxy (its address holds no
+/// credentials: the matcher keeps them apart).
+#[derive(Debug)]
+struct ProxyError {
+    proxy: Uri,
+    error: BoxError,
+}
+
+impl std::fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "through the proxy {}", self.proxy)
+    }
+}
+
+impl StdError for ProxyError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.error)
+    }
+}
+
+fn network(error: impl Into<BoxError>) -> Failure {
+    Failure::Network(error.into())
+}
+
+fn server_name(url: &Url) -> Result<ServerName<'static>, Failure> {
+    match url.host() {
+        Some(Host::Domain(name)) => ServerName::try_from(name.to_owned())
+            .map_err(|e| Failure::Fatal(format!("{name} is not a valid TLS name: {e}").into())),
+        Some(Host::Ipv4(address)) => Ok(ServerName::IpAddress(address.into())),
+        Some(Host::Ipv6(address)) => Ok(ServerName::IpAddress(address.into())),
+        None => Err(Failure::Fatal("the address has no host".into())),
+    }
+}
+
+/// Starts HTTP/1.1 on a connection; its task runs on the client's runtime
+/// and ends when the connection closes.
+async fn handshake<T>(io: T) -> Result<Sender, Failure>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (sender, connection) = http1::handshake(io).await.map_err(network)?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// Whether rustls refused the handshake (a certificate, a protocol), which a
+/// second attempt would meet again.
+fn is_tls_refusal(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<rustls::Error>())
+}

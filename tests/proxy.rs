@@ -1,0 +1,198 @@
+//! Proxies as the environment names them (curl's variables): an https portal
+//! through an HTTP proxy's CONNECT tunnel, a plain-http one by requests in
+//! absolute form, both with the proxy's credentials, NO_PROXY obeyed, and a
+//! dead proxy named in the error without its password.
+//!
+//! One test in its own process: it changes the environment, which the
+//! library reads when a client is made.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use support::*;
+
+const CREDENTIALS: &str = "proxy-user:pr0xy-pa55";
+/// `Basic` and base64 of [`CREDENTIALS`].
+const BASIC_AUTH: &str = "Basic cHJveHktdXNlcjpwcjB4eS1wYTU1";
+
+/// What a proxy was asked: the request line and its Proxy-Authorization.
+#[derive(Debug, Clone, PartialEq)]
+struct Asked {
+    line: String,
+    auth: Option<String>,
+}
+
+/// An HTTP proxy on loopback: CONNECT opens a tunnel; any other request, in
+/// absolute form, is passed on in origin form with the rest of its connection.
+struct TestProxy {
+    url: String,
+    asked: Arc<Mutex<Vec<Asked>>>,
+}
+
+impl TestProxy {
+    fn start() -> TestProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&asked);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let record = Arc::clone(&record);
+                std::thread::spawn(move || relay(client, &record));
+            }
+        });
+        TestProxy { url, asked }
+    }
+
+    fn asked(&self) -> Vec<Asked> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+fn relay(client: TcpStream, record: &Mutex<Vec<Asked>>) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let mut head = Vec::new();
+    let mut auth = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("proxy-authorization") {
+                auth = Some(value.trim().to_owned());
+                continue;
+            }
+        }
+        head.push(line);
+    }
+    let line = head[0].trim_end().to_owned();
+    record.lock().unwrap().push(Asked {
+        line: line.clone(),
+        auth,
+    });
+    let mut words = line.split(' ');
+    let (method, target) = (words.next().unwrap(), words.next().unwrap());
+    let mut client = client;
+    let mut upstream = if method == "CONNECT" {
+        let upstream = TcpStream::connect(target).unwrap();
+        client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .unwrap();
+        upstream
+    } else {
+        let rest = target.strip_prefix("http://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap());
+        let mut upstream = TcpStream::connect(authority).unwrap();
+        head[0] = format!("{method} {path} HTTP/1.1\r\n");
+        upstream
+            .write_all(format!("{}\r\n", head.concat()).as_bytes())
+            .unwrap();
+        upstream
+    };
+    let mut from_upstream = upstream.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from_upstream, &mut client);
+        let _ = client.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut reader, &mut upstream);
+    let _ = upstream.shutdown(Shutdown::Write);
+}
+
+fn set_proxies(proxy: &str, no_proxy: &str) {
+    // SAFETY: this binary's only test, on its only thread reading the
+    // environment; the library reads it when the next client is made.
+    unsafe {
+        for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] {
+            std::env::set_var(name, proxy);
+        }
+        for name in ["ALL_PROXY", "all_proxy"] {
+            std::env::remove_var(name);
+        }
+        std::env::set_var("NO_PROXY", no_proxy);
+        std::env::set_var("no_proxy", no_proxy);
+    }
+}
+
+fn with_credentials(proxy_url: &str) -> String {
+    proxy_url.replacen("http://", &format!("http://{CREDENTIALS}@"), 1)
+}
+
+#[test]
+fn proxies_from_the_environment_are_used_with_their_credentials() {
+    let https = Portal::start();
+    let http = Portal::with(PortalOptions {
+        https: false,
+        webhooks_need_https: false,
+        ..PortalOptions::default()
+    });
+    let proxy = TestProxy::start();
+    set_proxies(&with_credentials(&proxy.url), "");
+    let client = trusting_client();
+
+    for _ in 0..2 {
+        let answer = client.set_user_status(&https.webhook_url(), "dnd", "");
+        assert!(!answer.is_error(), "{}", answer.json());
+    }
+    assert_eq!(
+        proxy.asked(),
+        [Asked {
+            line: format!("CONNECT {} HTTP/1.1", https.domain()),
+            auth: Some(BASIC_AUTH.to_owned()),
+        }],
+        "one tunnel, kept for the second call"
+    );
+    assert_eq!(https.requests().len(), 2);
+
+    let answer = client.set_user_status(&http.webhook_url(), "away", "");
+    assert!(!answer.is_error(), "{}", answer.json());
+    assert_eq!(
+        proxy.asked()[1],
+        Asked {
+            line: format!(
+                "POST {}/rest/1/{WEBHOOK_SECRET}/im.user.status.set HTTP/1.1",
+                http.base_url()
+            ),
+            auth: Some(BASIC_AUTH.to_owned()),
+        }
+    );
+    assert_eq!(http.status_of(1).as_deref(), Some("away"));
+
+    set_proxies(&with_credentials(&proxy.url), "127.0.0.1");
+    let answer = trusting_client().set_user_status(&https.webhook_url(), "online", "");
+    assert!(!answer.is_error(), "{}", answer.json());
+    assert_eq!(proxy.asked().len(), 2, "NO_PROXY was not obeyed");
+    assert_eq!(https.requests().len(), 3);
+
+    let dead = format!(
+        "http://127.0.0.1:{}",
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
+    set_proxies(&with_credentials(&dead), "");
+    let client = opi_bitrix24::Client::new(opi_bitrix24::Config {
+        attempts: 1,
+        ..trusting_config()
+    })
+    .unwrap();
+    let answer = client.set_user_status(&https.webhook_url(), "dnd", "");
+    let json = parse(answer.json());
+    assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{json}");
+    let description = json["error_description"].as_str().unwrap();
+    assert!(
+        description.contains(&format!("through the proxy {dead}/"))
+            && description.contains("Connection refused"),
+        "{description}"
+    );
+    assert!(!description.contains("pa55"), "{description}");
+    assert_no_secret(description);
+}
