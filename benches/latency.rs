@@ -26,11 +26,13 @@ use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use rustls::pki_types::ServerName;
 use support::*;
 
-const LOOPBACK_CALLS: usize = 400;
+const LOOPBACK_CALLS: usize = 1000;
 const PROCESS_CALLS: usize = 40;
 const RTT: Duration = Duration::from_millis(50);
 const RTT_CALLS: usize = 12;
 const MEMORY_CALLS: usize = 10_000;
+/// Rounds in which the loopback ways take turns.
+const TURNS: usize = 40;
 
 /// A way of calling: its name, how many calls to time, and one call.
 type Way<'a> = (&'static str, usize, Box<dyn FnMut() + 'a>);
@@ -59,11 +61,10 @@ impl Sample {
         }
     }
 
-    /// Measures every way in turns, a tenth of each one's calls per round, so
-    /// that the machine's drift during the run falls on all of them alike and
-    /// their ratios hold.
+    /// Measures every way in turns, a fortieth of each one's calls per round
+    /// (a few seconds a round), so that the machine's drift during the run
+    /// falls on all of them alike and their ratios hold.
     fn measure_in_turns(mut ways: Vec<Way<'_>>) -> Vec<Sample> {
-        const ROUNDS: usize = 10;
         let mut samples: Vec<Sample> = ways
             .iter()
             .map(|(name, _, _)| Sample {
@@ -75,9 +76,9 @@ impl Sample {
             call();
             call();
         }
-        for _ in 0..ROUNDS {
+        for _ in 0..TURNS {
             for ((_, calls, call), sample) in ways.iter_mut().zip(&mut samples) {
-                for _ in 0..*calls / ROUNDS {
+                for _ in 0..*calls / TURNS {
                     let started = Instant::now();
                     call();
                     sample.latencies.push(started.elapsed());
@@ -496,7 +497,7 @@ fn main() {
     let pooled = loopback[0].median();
     let mut table = String::new();
     table.push_str(&format!(
-        "Loopback, {LOOPBACK_CALLS} sequential calls each ({PROCESS_CALLS} for curl), one thread, the ways taking turns over 10 rounds:\n\n"
+        "Loopback, {LOOPBACK_CALLS} sequential calls each ({PROCESS_CALLS} for curl), one thread, the ways taking turns over {TURNS} rounds:\n\n"
     ));
     table.push_str("| way of calling | median ms | p99 ms | calls/s | × hyper floor |\n|---|---|---|---|---|\n");
     for sample in &loopback {

@@ -126,17 +126,12 @@ impl Transport {
         let origin = &url[..Position::BeforePath];
         let (route, pooled) = self.checkout(url, origin).await?;
         if let Some(mut sender) = pooled {
-            match sender
-                .try_send_request(self.request(url, &route, body)?)
-                .await
-            {
-                Ok(response) => return self.read(origin, sender, response, answer_cap).await,
-                // The portal closed this kept-alive connection while it was idle:
-                // the request was not sent, or not answered. A new connection
-                // gets the one answer this call is owed.
-                Err(error) if error.error().is_canceled() => {}
-                Err(error) if error.error().is_incomplete_message() => {}
-                Err(error) => return Err(Failure::Network(error.into_error().into())),
+            // A kept-alive connection fails when the portal closed it while it
+            // was idle, or closes it under the request. Setting a status is
+            // idempotent, so a new connection gets the answer this call is
+            // owed, without the retry delay.
+            if let Ok(response) = sender.send_request(self.request(url, &route, body)?).await {
+                return self.read(origin, sender, response, answer_cap).await;
             }
         }
         let mut sender = self.connect(url, &route).await?;

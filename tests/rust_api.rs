@@ -398,6 +398,63 @@ fn calls_share_kept_alive_connections() {
     assert_eq!(connections.len(), 1, "each call opened a connection");
 }
 
+/// A portal that closes kept-alive connections behind the client's back: after
+/// every answer, or on the second request of each connection without an
+/// answer. Each call must still get its answer, on a new connection, with no
+/// retry (one attempt) and no retry delay.
+#[test]
+fn connections_the_portal_closed_are_replaced_without_a_retry() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use support::http::Fault;
+
+    let ok = HttpResponse::json(200, &json!({"result": true}));
+    for fault in [Fault::CloseAfterAnswer, Fault::CloseUnanswered] {
+        let seen: Arc<Mutex<HashMap<u64, usize>>> = Arc::default();
+        let counting = Arc::clone(&seen);
+        let answer = ok.clone();
+        let server = Server::start(
+            Some(TestCa::global().server_config(&tls_names())),
+            Arc::new(move |request| {
+                let mut seen = counting.lock().unwrap();
+                let on_this_connection = seen.entry(request.connection).or_default();
+                *on_this_connection += 1;
+                match (fault, *on_this_connection) {
+                    (Fault::CloseUnanswered, 2..) => answer.clone().with_fault(fault),
+                    (Fault::CloseUnanswered, _) => answer.clone(),
+                    _ => answer.clone().with_fault(fault),
+                }
+            }),
+        );
+        let client = Client::new(Config {
+            attempts: 1,
+            retry_delay: Duration::from_secs(5),
+            ..trusting_config()
+        })
+        .unwrap();
+        let url = format!("https://{}/rest/1/{WEBHOOK_SECRET}/", server.address());
+        let started = Instant::now();
+        for call in 1..=3 {
+            let answer = client.set_user_status(&url, "dnd", "");
+            assert!(
+                !answer.is_error(),
+                "{fault:?}, call {call}: {}",
+                answer.json()
+            );
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "{fault:?}");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3, "{fault:?}: a new connection per call");
+        let requests: usize = seen.values().sum();
+        let expected = if fault == Fault::CloseUnanswered {
+            5
+        } else {
+            3
+        };
+        assert_eq!(requests, expected, "{fault:?}: {seen:?}");
+    }
+}
+
 #[test]
 fn one_client_serves_many_threads() {
     let portal = Portal::with(PortalOptions {

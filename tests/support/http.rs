@@ -59,6 +59,12 @@ pub enum Fault {
     Drip(Duration),
     /// Sends the head and this many bytes of the body, then resets the connection.
     ResetInBody(usize),
+    /// Sends the whole response, saying keep-alive, then closes the
+    /// connection, as a server whose idle timeout is very short.
+    CloseAfterAnswer,
+    /// Reads the request and closes the connection without an answer, as a
+    /// server closing an idle connection just as a request arrives on it.
+    CloseUnanswered,
 }
 
 /// What the handler answers.
@@ -228,6 +234,18 @@ fn serve<S: Read + Write>(
                     writer.flush()?;
                     std::thread::sleep(gap);
                 }
+            }
+            Some(Fault::CloseAfterAnswer) => {
+                let writer = reader.get_mut();
+                writer.write_all(&bytes)?;
+                writer.flush()?;
+                // The server keeps a clone of the socket: closing ours is not enough.
+                let _ = raw.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Some(Fault::CloseUnanswered) => {
+                let _ = raw.shutdown(Shutdown::Both);
+                return Ok(());
             }
             Some(Fault::ResetInBody(count)) => {
                 let head = bytes.len() - response.body.len();
