@@ -40,6 +40,8 @@ pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 /// Idle connections kept per origin at the most; more are closed.
 const MAX_IDLE_PER_ORIGIN: usize = 32;
+/// Origins remembered before those without an idle connection are forgotten.
+const MAX_ORIGINS: usize = 256;
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 
@@ -151,6 +153,9 @@ impl Transport {
                     Some(known) => (known.route.clone(), known.idle.pop()),
                     None => {
                         let route = self.route(url)?;
+                        if origins.len() >= MAX_ORIGINS {
+                            origins.retain(|_, known| !known.idle.is_empty());
+                        }
                         let known = Origin {
                             route: route.clone(),
                             idle: Vec::new(),
@@ -373,4 +378,27 @@ fn is_tls_refusal(error: &std::io::Error) -> bool {
     error
         .get_ref()
         .is_some_and(|inner| inner.is::<rustls::Error>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_without_idle_connections_are_forgotten_past_the_bound() {
+        let tls = crate::tls::client_config(None).unwrap();
+        let transport = Transport::new(tls, Duration::from_secs(1), "test");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for port in 0..MAX_ORIGINS + 50 {
+            let url = Url::parse(&format!("https://portal.example:{}/rest/", 1000 + port)).unwrap();
+            let (_, idle) = runtime
+                .block_on(transport.checkout(&url, &url[..Position::BeforePath]))
+                .unwrap();
+            assert!(idle.is_none());
+        }
+        let remembered = transport.origins.lock().unwrap().len();
+        assert!(remembered <= MAX_ORIGINS, "{remembered} origins remembered");
+    }
 }
