@@ -177,10 +177,7 @@ impl Transport {
     }
 
     fn route(&self, url: &Url) -> Result<Route, Failure> {
-        let target: Uri = url
-            .as_str()
-            .parse()
-            .map_err(|e| Failure::Fatal(format!("the address cannot be sent: {e}").into()))?;
+        let target: Uri = url.as_str().parse().map_err(unsendable)?;
         let Some(proxy) = self.proxies.intercept(&target) else {
             return Ok(Route::Direct);
         };
@@ -221,7 +218,7 @@ impl Transport {
         }
         request
             .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
-            .map_err(|e| Failure::Fatal(format!("the address cannot be sent: {e}").into()))
+            .map_err(unsendable)
     }
 
     /// Reads the whole answer, and keeps the connection for the next call
@@ -235,21 +232,21 @@ impl Transport {
     ) -> Result<Reply, Failure> {
         let (head, mut incoming) = response.into_parts();
         let mut body = Vec::new();
+        let mut whole = true;
         while let Some(frame) = incoming.frame().await {
             let frame = frame.map_err(|e| Failure::Network(e.into()))?;
             if let Ok(data) = frame.into_data() {
                 body.extend_from_slice(&data);
                 if body.len() > answer_cap {
                     // The rest is left unread, so the connection closes.
-                    return Ok(Reply {
-                        status: head.status,
-                        headers: head.headers,
-                        body,
-                    });
+                    whole = false;
+                    break;
                 }
             }
         }
-        self.keep(origin, sender);
+        if whole {
+            self.keep(origin, sender);
+        }
         Ok(Reply {
             status: head.status,
             headers: head.headers,
@@ -349,6 +346,11 @@ impl StdError for ProxyError {
 
 fn network(error: impl Into<BoxError>) -> Failure {
     Failure::Network(error.into())
+}
+
+/// The URL passed our own checks but not hyper's: nothing was sent.
+fn unsendable(error: impl std::fmt::Display) -> Failure {
+    Failure::Fatal(format!("the address cannot be sent: {error}").into())
 }
 
 fn server_name(url: &Url) -> Result<ServerName<'static>, Failure> {

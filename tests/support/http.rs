@@ -216,10 +216,15 @@ fn serve<S: Read + Write>(
         let close = request.wants_close();
         let bytes = serialize(&response, close);
         match response.fault {
-            None => {
+            None | Some(Fault::CloseAfterAnswer) => {
                 let writer = reader.get_mut();
                 writer.write_all(&bytes)?;
                 writer.flush()?;
+                if response.fault.is_some() {
+                    // The server keeps a clone of the socket: closing ours is not enough.
+                    let _ = raw.shutdown(Shutdown::Both);
+                    return Ok(());
+                }
             }
             Some(Fault::Silent) => {
                 // Wait for the client to give up (or the server to stop).
@@ -234,14 +239,6 @@ fn serve<S: Read + Write>(
                     writer.flush()?;
                     std::thread::sleep(gap);
                 }
-            }
-            Some(Fault::CloseAfterAnswer) => {
-                let writer = reader.get_mut();
-                writer.write_all(&bytes)?;
-                writer.flush()?;
-                // The server keeps a clone of the socket: closing ours is not enough.
-                let _ = raw.shutdown(Shutdown::Both);
-                return Ok(());
             }
             Some(Fault::CloseUnanswered) => {
                 let _ = raw.shutdown(Shutdown::Both);
