@@ -140,7 +140,7 @@ impl Transport {
         let response = sender
             .send_request(self.request(url, &route, body)?)
             .await
-            .map_err(|e| Failure::Network(e.into()))?;
+            .map_err(network)?;
         self.read(origin, sender, response, answer_cap).await
     }
 
@@ -234,7 +234,7 @@ impl Transport {
         let mut body = Vec::new();
         let mut whole = true;
         while let Some(frame) = incoming.frame().await {
-            let frame = frame.map_err(|e| Failure::Network(e.into()))?;
+            let frame = frame.map_err(network)?;
             if let Ok(data) = frame.into_data() {
                 body.extend_from_slice(&data);
                 if body.len() > answer_cap {
@@ -283,7 +283,7 @@ impl Transport {
                         if is_tls_refusal(&e) {
                             Failure::Fatal(e.into())
                         } else {
-                            Failure::Network(e.into())
+                            network(e)
                         }
                     })?;
                 handshake(TokioIo::new(tls)).await
@@ -301,9 +301,7 @@ impl Transport {
         let mut connector = HttpConnector::new();
         connector.enforce_http(false);
         connector.set_nodelay(true);
-        let target: Uri = url[..Position::BeforePath]
-            .parse()
-            .map_err(|e| Failure::Fatal(format!("the address cannot be reached: {e}").into()))?;
+        let target: Uri = url[..Position::BeforePath].parse().map_err(unsendable)?;
         let stream = match route {
             Route::Direct => connector.call(target).await.map_err(network)?,
             Route::Forward { proxy, .. } => connector.call(proxy.clone()).await.map_err(network)?,
