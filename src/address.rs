@@ -9,6 +9,7 @@
 use url::Url;
 
 use crate::error::Error;
+use crate::text;
 
 /// Longer addresses are refused: no portal address comes near it.
 pub const MAX_URL_BYTES: usize = 2048;
@@ -33,26 +34,29 @@ const WEBHOOK_FORM: &str = "https://<portal>/rest/<user id>/<secret>/";
 
 /// Builds the URL of `method` from an address as people paste it.
 pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint, Error> {
-    let address = address.trim();
-    if address.is_empty() {
-        return Err(Error::invalid_argument("URL is empty"));
-    }
-    if address.len() > MAX_URL_BYTES {
-        return Err(Error::invalid_argument(format!(
-            "URL is {} bytes long; at most {MAX_URL_BYTES} are accepted",
-            address.len()
-        )));
-    }
-    // The URL parser silently drops tabs and line breaks; refusing them here
+    let mut url = portal_url(address)?;
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    let webhook_secret = match auth {
+        AuthKind::Webhook => Some(webhook_secret(&segments)?.to_owned()),
+        AuthKind::Token => None,
+    };
+    let path = method_path(&segments, method, auth);
+    url.set_path(&path);
+    Ok(Endpoint {
+        url,
+        webhook_secret,
+    })
+}
+
+/// The address as people paste it, made a URL: trimmed, checked, a scheme
+/// given or https, `www.` dropped, no credentials, query or fragment.
+fn portal_url(address: &str) -> Result<Url, Error> {
+    // The URL parser silently drops tabs and line breaks; refusing them
     // keeps what is sent equal to what was given.
-    if let Some(position) = address.find(|c: char| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid_argument(format!(
-            "URL contains a space or control character at byte {position}"
-        )));
-    }
+    let address = text::required_word("URL", address, MAX_URL_BYTES)?;
     let (scheme, rest) = split_scheme(address)?;
     let rest = strip_prefix_ignore_case(rest, "www.").unwrap_or(rest);
-    let mut url = Url::parse(&format!("{scheme}://{rest}"))
+    let url = Url::parse(&format!("{scheme}://{rest}"))
         .map_err(|error| Error::invalid_argument(format!("URL is not a valid address: {error}")))?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid_argument("URL has no host name"));
@@ -67,25 +71,28 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
             "URL must not have a query string (?…) or a fragment (#…)",
         ));
     }
+    Ok(url)
+}
 
-    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
-    let webhook_secret = match auth {
-        AuthKind::Webhook => {
-            let [.., rest, user, secret] = segments.as_slice() else {
-                return Err(not_a_webhook());
-            };
-            if !rest.eq_ignore_ascii_case("rest") {
-                return Err(not_a_webhook());
-            }
-            if user.eq_ignore_ascii_case("rest") || secret.eq_ignore_ascii_case("rest") {
-                return Err(not_a_webhook());
-            }
-            Some((*secret).to_owned())
-        }
-        AuthKind::Token => None,
+/// The secret of a webhook path, `…/rest/<user id>/<secret>`.
+fn webhook_secret<'a>(segments: &[&'a str]) -> Result<&'a str, Error> {
+    let [.., rest, user, secret] = segments else {
+        return Err(not_a_webhook());
     };
-    let mut path = String::with_capacity(url.path().len() + method.len() + 6);
-    for segment in &segments {
+    let is_rest = |s: &str| s.eq_ignore_ascii_case("rest");
+    if !is_rest(rest) || is_rest(user) || is_rest(secret) {
+        return Err(not_a_webhook());
+    }
+    Ok(secret)
+}
+
+/// The path of `method`: the address's own, `/rest` added for a token
+/// unless it ends in it, then the method.
+fn method_path(segments: &[&str], method: &str, auth: AuthKind) -> String {
+    let mut path = String::with_capacity(
+        segments.iter().map(|s| s.len() + 1).sum::<usize>() + method.len() + 6,
+    );
+    for segment in segments {
         path.push('/');
         path.push_str(segment);
     }
@@ -97,11 +104,7 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
     }
     path.push('/');
     path.push_str(method);
-    url.set_path(&path);
-    Ok(Endpoint {
-        url,
-        webhook_secret,
-    })
+    path
 }
 
 fn not_a_webhook() -> Error {

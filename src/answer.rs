@@ -12,6 +12,8 @@ use crate::error::Error;
 pub struct Answer {
     json: String,
     is_error: bool,
+    /// The `error` field when it is a string: the portal's code or ours.
+    error_code: Option<String>,
 }
 
 impl Answer {
@@ -22,6 +24,7 @@ impl Answer {
             Ok(outline) => Ok(Answer {
                 json: body,
                 is_error: outline.has_error,
+                error_code: outline.error_code,
             }),
             Err(_) => Err(body),
         }
@@ -41,6 +44,12 @@ impl Answer {
     pub fn is_error(&self) -> bool {
         self.is_error
     }
+
+    /// The error's code (`QUERY_LIMIT_EXCEEDED`, `OPI_TIMEOUT`, …), if the
+    /// document is an error whose `error` is a string.
+    pub fn error_code(&self) -> Option<&str> {
+        self.error_code.as_deref()
+    }
 }
 
 impl From<Error> for Answer {
@@ -48,14 +57,17 @@ impl From<Error> for Answer {
         Answer {
             json: error.to_json(),
             is_error: true,
+            error_code: Some(error.code().as_str().to_owned()),
         }
     }
 }
 
-/// What a portal's answer is read for: that it is one valid JSON object, and
-/// whether it has an `error` field. Nothing of it is kept or built.
+/// What a portal's answer is read for: that it is one valid JSON object,
+/// whether it has an `error` field, and that field's code. Nothing else of
+/// it is kept or built.
 struct ObjectOutline {
     has_error: bool,
+    error_code: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for ObjectOutline {
@@ -74,12 +86,22 @@ impl<'de> Visitor<'de> for ObjectOutlineVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectOutline, A::Error> {
-        let mut has_error = false;
+        let mut outline = ObjectOutline {
+            has_error: false,
+            error_code: None,
+        };
         while let Some(IsErrorKey(is_error)) = map.next_key()? {
-            has_error |= is_error;
-            map.next_value::<IgnoredAny>()?;
+            if is_error {
+                outline.has_error = true;
+                outline.error_code = match map.next_value::<serde_json::Value>()? {
+                    serde_json::Value::String(code) => Some(code),
+                    _ => None,
+                };
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
-        Ok(ObjectOutline { has_error })
+        Ok(outline)
     }
 }
 
@@ -116,6 +138,8 @@ mod tests {
         assert!(!answer.is_error());
         let error = Answer::from_portal(r#"{"error":"STATUS_ERROR"}"#.to_owned()).unwrap();
         assert!(error.is_error());
+        assert_eq!(error.error_code(), Some("STATUS_ERROR"));
+        assert_eq!(answer.error_code(), None);
         for (body, is_error) in [
             (r#"{"result":{"error":"nested, not the answer's"}}"#, false),
             (r#"{"time":{},"\u0065rror":"ESCAPED_KEY"}"#, true),

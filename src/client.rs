@@ -1,24 +1,29 @@
-//! The HTTP side of a call: one pooled client per process, retries with
-//! backoff, a moved portal followed with the POST repeated, and every answer
-//! turned into one JSON document.
+//! The HTTP side of a call: one pooled client per process, retries decided
+//! by whether the portal may have run the request, a moved portal followed
+//! with the POST repeated, and every answer turned into one JSON document.
+//! Every call leaves through [`Client::run`], which masks the call's secrets
+//! in whatever error it ends with.
 
+use std::cell::Cell;
 use std::error::Error as StdError;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use hyper::StatusCode;
 use hyper::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use serde_json::{Map, Value};
 use url::Url;
 
 use crate::answer::Answer;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode};
 use crate::limiter::Limiter;
-use crate::request::{Request, Secrets};
+use crate::request::{Grant, Request};
+use crate::retry::{self, Ran, ServerRefusal};
 use crate::tls;
-use crate::transport::{Failure, Transport};
+use crate::transport::{Failure, Outgoing, Transport};
 
-/// Larger answers are refused: a status answer is a few hundred bytes.
+/// Larger answers are refused.
 pub const MAX_ANSWER_BYTES: u64 = 16 << 20;
 /// Redirects followed in one call at the most.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -52,12 +57,14 @@ impl std::fmt::Debug for Client {
 enum Exchange {
     /// The call is over with this result.
     Done(Result<Answer, Error>),
-    /// This result stands unless a retry does better.
+    /// This result stands unless a retry does better; whether one may be
+    /// made depends on whether the portal may have run the request.
     Retryable {
         result: Result<Answer, Error>,
         retry_after: Option<Duration>,
+        ran: Ran,
     },
-    /// The portal moved; the POST is to be repeated at this location.
+    /// The portal moved; the request is to be repeated at this location.
     Moved(String),
 }
 
@@ -65,7 +72,8 @@ impl Client {
     /// A client with these settings.
     pub fn new(config: Config) -> Result<Client, Error> {
         let tls = tls::client_config(config.ca_file.as_deref())?;
-        let transport = Transport::new(tls, config.connect_timeout, USER_AGENT);
+        let read_timeout = config.read_timeout.unwrap_or(config.timeout);
+        let transport = Transport::new(tls, config.connect_timeout, read_timeout, USER_AGENT);
         let limiter = config.rate_limit.map(Limiter::new);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -94,13 +102,75 @@ impl Client {
         &self.config
     }
 
+    /// Calls any REST `method` with `params` as its JSON body: by webhook
+    /// when `token` is empty, else by application token at the portal `url`.
+    pub fn call(
+        &self,
+        url: &str,
+        method: &str,
+        params: &Map<String, Value>,
+        token: &str,
+    ) -> Answer {
+        self.run(Request::call(url, method, params, token))
+    }
+
+    /// As [`Client::call`], with the parameters as JSON text: an object, or
+    /// empty text for none.
+    pub fn call_json(&self, url: &str, method: &str, params: &str, token: &str) -> Answer {
+        self.run(Request::call_json(url, method, params, token))
+    }
+
     /// Sets the status of the user the credentials belong to
     /// (`im.user.status.set`): by webhook when `token` is empty, else by
     /// application token at the portal `url`.
     pub fn set_user_status(&self, url: &str, status: &str, token: &str) -> Answer {
-        Request::set_user_status(url, status, token)
-            .and_then(|request| self.send(&request))
-            .unwrap_or_else(Answer::from)
+        self.run(Request::set_user_status(url, status, token))
+    }
+
+    /// The status of the user the credentials belong to
+    /// (`im.user.status.get`): `"result": "dnd"`, or `false` when none is set.
+    pub fn get_user_status(&self, url: &str, token: &str) -> Answer {
+        self.run(Request::get_user_status(url, token))
+    }
+
+    /// Exchanges an authorisation `code` for tokens at the OAuth server
+    /// ([`Config::oauth_url`]). The answer holds `access_token` and
+    /// `refresh_token`, which the caller must keep.
+    pub fn get_token(&self, client_id: &str, client_secret: &str, code: &str) -> Answer {
+        self.grant(Grant::AuthorizationCode, client_id, client_secret, code)
+    }
+
+    /// Exchanges a refresh token for new tokens. The old refresh token is
+    /// spent: store the answer's `refresh_token` for the next time.
+    pub fn refresh_token(&self, client_id: &str, client_secret: &str, refresh: &str) -> Answer {
+        self.grant(Grant::RefreshToken, client_id, client_secret, refresh)
+    }
+
+    fn grant(
+        &self,
+        grant: Grant,
+        client_id: &str,
+        client_secret: &str,
+        credential: &str,
+    ) -> Answer {
+        let server = &self.config.oauth_url;
+        self.run(Request::oauth(
+            server,
+            grant,
+            client_id,
+            client_secret,
+            credential,
+        ))
+    }
+
+    /// Sends a built request; the one way out of every call, so that no
+    /// error text leaves with a secret of the call in it.
+    fn run(&self, request: Result<Request, Error>) -> Answer {
+        let result = request.and_then(|request| {
+            self.send(&request)
+                .map_err(|error| request.secrets.redact_error(error))
+        });
+        result.unwrap_or_else(Answer::from)
     }
 
     fn send(&self, request: &Request) -> Result<Answer, Error> {
@@ -109,27 +179,28 @@ impl Client {
         let mut redirects = 0;
         let mut attempt = 1;
         loop {
-            let (result, retry_after) = match self.exchange(&url, request, deadline) {
+            let (result, retry_after, ran) = match self.exchange(&url, request, deadline) {
                 Exchange::Done(result) => return result,
                 Exchange::Moved(location) => {
                     redirects += 1;
-                    url = follow(&url, &location, redirects, &request.secrets)?;
+                    url = follow(&url, &location, redirects)?;
                     continue;
                 }
                 Exchange::Retryable {
                     result,
                     retry_after,
-                } => (result, retry_after),
+                    ran,
+                } => (result, retry_after, ran),
             };
+            if !ran.may_retry(request.repeatable) {
+                return result
+                    .map_err(|error| error.with_note(&retry::not_repeated(&request.method)));
+            }
             let delay = self.retry_delay(attempt, retry_after);
             let has_time = Instant::now() + delay < deadline;
             if attempt >= self.config.attempts || !has_time {
-                return result.map_err(|error| {
-                    Error::new(
-                        error.code(),
-                        format!("{} (after {attempt} attempts)", error.description()),
-                    )
-                });
+                return result
+                    .map_err(|error| error.with_note(&format!("after {attempt} attempts")));
             }
             std::thread::sleep(delay);
             attempt += 1;
@@ -137,7 +208,6 @@ impl Client {
     }
 
     fn exchange(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
-        let secrets = &request.secrets;
         if let Some(limiter) = &self.limiter {
             let now = Instant::now();
             match limiter.reserve(&url.origin().ascii_serialization(), now, deadline) {
@@ -155,7 +225,7 @@ impl Client {
         }
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Exchange::Done(Err(self.out_of_time(url, secrets)));
+            return Exchange::Done(Err(self.out_of_time(url)));
         }
         // One trip into the runtime for the whole exchange: the request's timer
         // needs its clock, and each `block_on` costs a park and a driver poll.
@@ -169,14 +239,28 @@ impl Client {
         request: &Request,
         remaining: Duration,
     ) -> Exchange {
-        let secrets = &request.secrets;
-        let posted = self
+        let outgoing = Outgoing {
+            verb: request.verb,
+            url,
+            body: &request.body,
+            repeatable: request.repeatable,
+        };
+        let written = Cell::new(false);
+        let sent = self
             .transport
-            .post(url, &request.body, MAX_ANSWER_BYTES as usize);
-        let reply = match tokio::time::timeout(remaining, posted).await {
+            .send(outgoing, MAX_ANSWER_BYTES as usize, &written);
+        let reply = match tokio::time::timeout(remaining, sent).await {
             Ok(Ok(reply)) => reply,
-            Ok(Err(failure)) => return self.transport_failure(failure, url, secrets),
-            Err(_) => return Exchange::Done(Err(self.out_of_time(url, secrets))),
+            Ok(Err(failure)) => return self.transport_failure(failure, url, request),
+            Err(_) if written.get() => {
+                // The call's budget ended while the answer was awaited.
+                return Exchange::Retryable {
+                    result: Err(self.out_of_time(url)),
+                    retry_after: None,
+                    ran: Ran::Maybe,
+                };
+            }
+            Err(_) => return Exchange::Done(Err(self.out_of_time(url))),
         };
         let status = reply.status;
         if is_moved(status) {
@@ -185,46 +269,70 @@ impl Client {
             }
         }
         let retry_after = retry_after(&reply.headers);
-        let result = classify(status, reply.body, secrets);
-        if status.is_server_error() {
-            Exchange::Retryable {
-                result,
-                retry_after,
-            }
-        } else {
-            Exchange::Done(result)
+        let result = classify(status, reply.body);
+        if !status.is_server_error() {
+            return Exchange::Done(result);
+        }
+        let code = result.as_ref().ok().and_then(Answer::error_code);
+        let ran = match ServerRefusal::of(code) {
+            Some(ServerRefusal::QueryLimit) => Ran::No,
+            Some(ServerRefusal::Overload) => return Exchange::Done(result),
+            // A 5xx without a Bitrix code (a proxy's page, a crash) or with
+            // one of its own: the method may have run.
+            None => Ran::Maybe,
+        };
+        Exchange::Retryable {
+            result,
+            retry_after,
+            ran,
         }
     }
 
-    fn transport_failure(&self, failure: Failure, url: &Url, secrets: &Secrets) -> Exchange {
-        match failure {
-            Failure::ConnectTimeout => Exchange::Retryable {
-                result: Err(Error::new(
+    fn transport_failure(&self, failure: Failure, url: &Url, request: &Request) -> Exchange {
+        let verb = request.verb.as_str();
+        let (result, ran) = match failure {
+            Failure::ConnectTimeout => (
+                Error::new(
                     ErrorCode::Timeout,
-                    secrets.redact(&format!(
+                    format!(
                         "could not connect to {} within {:?} (OPI_BITRIX24_CONNECT_TIMEOUT)",
                         host_of(url),
                         self.config.connect_timeout
-                    )),
-                )),
-                retry_after: None,
-            },
-            Failure::Fatal(error) => Exchange::Done(Err(network_error(url, secrets, &*error))),
-            Failure::Network(error) => Exchange::Retryable {
-                result: Err(network_error(url, secrets, &*error)),
-                retry_after: None,
-            },
+                    ),
+                ),
+                Ran::No,
+            ),
+            Failure::Fatal(error) => {
+                return Exchange::Done(Err(network_error(verb, url, &*error)));
+            }
+            Failure::Unsent(error) => (network_error(verb, url, &*error), Ran::No),
+            Failure::Broken(error) => (network_error(verb, url, &*error), Ran::Maybe),
+            Failure::ReadTimeout(waited) => (
+                Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "no complete answer from {} within {waited:?} of sending (OPI_BITRIX24_READ_TIMEOUT)",
+                        host_of(url)
+                    ),
+                ),
+                Ran::Maybe,
+            ),
+        };
+        Exchange::Retryable {
+            result: Err(result),
+            retry_after: None,
+            ran,
         }
     }
 
-    fn out_of_time(&self, url: &Url, secrets: &Secrets) -> Error {
+    fn out_of_time(&self, url: &Url) -> Error {
         Error::new(
             ErrorCode::Timeout,
-            secrets.redact(&format!(
+            format!(
                 "no complete answer from {} within {:?} (OPI_BITRIX24_TIMEOUT)",
                 host_of(url),
                 self.config.timeout
-            )),
+            ),
         )
     }
 
@@ -246,8 +354,8 @@ fn is_moved(status: StatusCode) -> bool {
 
 /// The next address of a moved portal, refused when it leaves https, leaves
 /// http(s) altogether, or is one hop too many.
-fn follow(from: &Url, location: &str, redirects: u32, secrets: &Secrets) -> Result<Url, Error> {
-    let bad = |text: String| Error::new(ErrorCode::BadResponse, secrets.redact(&text));
+fn follow(from: &Url, location: &str, redirects: u32) -> Result<Url, Error> {
+    let bad = |text: String| Error::new(ErrorCode::BadResponse, text);
     if redirects > MAX_REDIRECTS {
         return Err(bad(format!(
             "{} redirected more than {MAX_REDIRECTS} times; last to {location}",
@@ -287,8 +395,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Turns a finished exchange into the one JSON document a caller gets.
-fn classify(status: StatusCode, body: Vec<u8>, secrets: &Secrets) -> Result<Answer, Error> {
-    let bad = |text: String| Error::new(ErrorCode::BadResponse, secrets.redact(&text));
+fn classify(status: StatusCode, body: Vec<u8>) -> Result<Answer, Error> {
+    let bad = |text: String| Error::new(ErrorCode::BadResponse, text);
     if body.len() as u64 > MAX_ANSWER_BYTES {
         return Err(bad(format!(
             "HTTP {status}: the answer is over {} MiB; refused",
@@ -318,11 +426,16 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-fn network_error(url: &Url, secrets: &Secrets, error: &(dyn StdError + 'static)) -> Error {
+fn network_error(verb: &str, url: &Url, error: &(dyn StdError + 'static)) -> Error {
     Error::new(
         ErrorCode::NetworkError,
-        secrets.redact(&format!("POST {url}: {}", chain(error))),
+        format!("{verb} {}: {}", without_query(url), chain(error)),
     )
+}
+
+/// The address without its query, which holds an OAuth grant's secrets.
+fn without_query(url: &Url) -> &str {
+    &url[..url::Position::AfterPath]
 }
 
 fn host_of(url: &Url) -> String {
@@ -374,7 +487,7 @@ fn random_fraction() -> f64 {
 mod tests {
     use super::*;
 
-    fn secrets() -> Secrets {
+    fn secrets() -> crate::request::Secrets {
         Request::set_user_status("portal.example/rest/1/s3cr3t/", "dnd", "")
             .unwrap()
             .secrets
@@ -385,7 +498,6 @@ mod tests {
         let error = classify(
             StatusCode::BAD_GATEWAY,
             b"<html>\n<head><title>502 Bad Gateway</title></head>\n</html>".to_vec(),
-            &secrets(),
         )
         .unwrap_err();
         assert_eq!(error.code(), ErrorCode::BadResponse);
@@ -397,22 +509,23 @@ mod tests {
 
     #[test]
     fn empty_and_non_utf8_and_oversized_bodies() {
-        let empty = classify(StatusCode::OK, Vec::new(), &secrets()).unwrap_err();
+        let empty = classify(StatusCode::OK, Vec::new()).unwrap_err();
         assert_eq!(empty.description(), "HTTP 200 OK with an empty body");
-        let binary = classify(StatusCode::OK, vec![0xff, 0xfe, b'{'], &secrets()).unwrap_err();
+        let binary = classify(StatusCode::OK, vec![0xff, 0xfe, b'{']).unwrap_err();
         assert_eq!(
             binary.description(),
             "HTTP 200 OK: the answer is not UTF-8 text"
         );
         let huge = vec![b' '; MAX_ANSWER_BYTES as usize + 1];
-        let huge = classify(StatusCode::OK, huge, &secrets()).unwrap_err();
+        let huge = classify(StatusCode::OK, huge).unwrap_err();
         assert!(huge.description().contains("over 16 MiB"), "{huge}");
     }
 
     #[test]
     fn excerpts_are_short_and_redacted() {
         let page = format!("<p>s3cr3t {}</p>", "x".repeat(1000));
-        let error = classify(StatusCode::NOT_FOUND, page.into_bytes(), &secrets()).unwrap_err();
+        let error =
+            secrets().redact_error(classify(StatusCode::NOT_FOUND, page.into_bytes()).unwrap_err());
         assert!(!error.description().contains("s3cr3t"));
         assert!(
             error.description().chars().count() < 260,
@@ -428,11 +541,10 @@ mod tests {
             &from,
             "https://new.example/rest/1/s3cr3t/im.user.status.set",
             1,
-            &secrets(),
         )
         .unwrap();
         assert_eq!(to.host_str(), Some("new.example"));
-        let relative = follow(&from, "/moved/here", 1, &secrets()).unwrap();
+        let relative = follow(&from, "/moved/here", 1).unwrap();
         assert_eq!(relative.as_str(), "https://old.example/moved/here");
         for (location, hop, why) in [
             (
@@ -447,7 +559,7 @@ mod tests {
                 "more than 5 times",
             ),
         ] {
-            let error = follow(&from, location, hop, &secrets()).unwrap_err();
+            let error = secrets().redact_error(follow(&from, location, hop).unwrap_err());
             assert_eq!(error.code(), ErrorCode::BadResponse);
             assert!(error.description().contains(why), "{error}");
             assert!(!error.description().contains("s3cr3t"), "{error}");

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use url::Url;
+
 use crate::error::Error;
 use crate::limiter::RateLimit;
 
@@ -15,6 +17,11 @@ pub struct Config {
     /// Longest a whole call may take, retries and redirects included
     /// (`OPI_BITRIX24_TIMEOUT`, seconds). The cloud stops a request at 60 s.
     pub timeout: Duration,
+    /// Longest wait for one answer once its request is written
+    /// (`OPI_BITRIX24_READ_TIMEOUT`, seconds); none means the whole call's
+    /// `timeout`. A read that runs out is retried only for methods safe to
+    /// repeat (docs/retries.md).
+    pub read_timeout: Option<Duration>,
     /// Attempts of one call, the first included (`OPI_BITRIX24_ATTEMPTS`).
     pub attempts: u32,
     /// Wait before the first retry; it doubles on each next one, with jitter
@@ -25,23 +32,31 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     /// Client-side pacing per portal, or none (`OPI_BITRIX24_RATE_LIMIT`).
     pub rate_limit: Option<RateLimit>,
+    /// The OAuth server of `GetToken` and `RefreshToken`
+    /// (`OPI_BITRIX24_OAUTH_URL`); its `/oauth/token/` is called.
+    pub oauth_url: Url,
 }
+
+/// The OAuth server Bitrix24's documentation names.
+pub const DEFAULT_OAUTH_URL: &str = "https://oauth.bitrix.info/";
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            read_timeout: None,
             attempts: 5,
             retry_delay: Duration::from_millis(500),
             ca_file: None,
             rate_limit: Some(RateLimit::STANDARD),
+            oauth_url: Url::parse(DEFAULT_OAUTH_URL).expect("the default OAuth server is a URL"),
         }
     }
 }
 
 /// The environment variables read by [`Config::from_env`], for help texts.
-pub const ENVIRONMENT: [(&str, &str); 6] = [
+pub const ENVIRONMENT: [(&str, &str); 8] = [
     (
         "OPI_BITRIX24_CONNECT_TIMEOUT",
         "seconds to connect (default 10)",
@@ -49,6 +64,10 @@ pub const ENVIRONMENT: [(&str, &str); 6] = [
     (
         "OPI_BITRIX24_TIMEOUT",
         "seconds for a whole call, retries included (default 60)",
+    ),
+    (
+        "OPI_BITRIX24_READ_TIMEOUT",
+        "seconds to wait for one answer once sent (default: the whole call's)",
     ),
     (
         "OPI_BITRIX24_ATTEMPTS",
@@ -65,6 +84,10 @@ pub const ENVIRONMENT: [(&str, &str); 6] = [
     (
         "OPI_BITRIX24_RATE_LIMIT",
         "pace calls per portal: standard (50, 2/s; default), enterprise (250, 5/s), off, or N/R",
+    ),
+    (
+        "OPI_BITRIX24_OAUTH_URL",
+        "OAuth server of GetToken and RefreshToken (default https://oauth.bitrix.info)",
     ),
 ];
 
@@ -92,6 +115,9 @@ impl Config {
         if let Some(value) = seconds("OPI_BITRIX24_TIMEOUT", 86400.0)? {
             config.timeout = value;
         }
+        if let Some(value) = seconds("OPI_BITRIX24_READ_TIMEOUT", 86400.0)? {
+            config.read_timeout = Some(value);
+        }
         if let Some(value) = seconds("OPI_BITRIX24_RETRY_DELAY", 60.0)? {
             config.retry_delay = value;
         }
@@ -111,8 +137,29 @@ impl Config {
         if let Some(text) = lookup("OPI_BITRIX24_RATE_LIMIT") {
             config.rate_limit = parse_rate_limit(&text)?;
         }
+        if let Some(text) = lookup("OPI_BITRIX24_OAUTH_URL").filter(|u| !u.trim().is_empty()) {
+            config.oauth_url = parse_oauth_url(&text)?;
+        }
         Ok(config)
     }
+}
+
+/// An http(s) address with no query, as a base: `/oauth/token/` is joined to it.
+pub fn parse_oauth_url(text: &str) -> Result<Url, Error> {
+    let refused = || {
+        Error::invalid_argument(
+            "environment variable OPI_BITRIX24_OAUTH_URL must be an http:// or https:// address without a query, such as https://oauth.bitrix.info",
+        )
+    };
+    let mut url = Url::parse(text.trim()).map_err(|_| refused())?;
+    if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.host().is_none() {
+        return Err(refused());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
 }
 
 /// `standard`, `enterprise`, `off`, or `CAPACITY/PER_SECOND` (e.g. `10/20`).
@@ -173,6 +220,8 @@ mod tests {
             ("OPI_BITRIX24_ATTEMPTS", "1"),
             ("OPI_BITRIX24_RETRY_DELAY", "0.01"),
             ("OPI_BITRIX24_CA_FILE", "/etc/portal-ca.pem"),
+            ("OPI_BITRIX24_READ_TIMEOUT", "4"),
+            ("OPI_BITRIX24_OAUTH_URL", "https://oauth.bitrix24.tech"),
         ])
         .unwrap();
         assert_eq!(
@@ -184,10 +233,12 @@ mod tests {
                 retry_delay: Duration::from_millis(10),
                 ca_file: Some(PathBuf::from("/etc/portal-ca.pem")),
                 rate_limit: Some(RateLimit::STANDARD),
+                read_timeout: Some(Duration::from_secs(4)),
+                oauth_url: Url::parse("https://oauth.bitrix24.tech/").unwrap(),
             }
         );
         let names: Vec<_> = ENVIRONMENT.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names.len(), 6);
+        assert_eq!(names.len(), 8);
     }
 
     #[test]
@@ -222,6 +273,10 @@ mod tests {
             ("OPI_BITRIX24_RATE_LIMIT", "fast"),
             ("OPI_BITRIX24_RATE_LIMIT", "0/2"),
             ("OPI_BITRIX24_RATE_LIMIT", "10/0"),
+            ("OPI_BITRIX24_READ_TIMEOUT", "0"),
+            ("OPI_BITRIX24_OAUTH_URL", "oauth.bitrix.info"),
+            ("OPI_BITRIX24_OAUTH_URL", "ftp://oauth.example/"),
+            ("OPI_BITRIX24_OAUTH_URL", "https://oauth.example/?x=1"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert!(

@@ -71,6 +71,11 @@ impl Error {
         Error::new(ErrorCode::InternalError, description)
     }
 
+    /// The same error, its text followed by `(note)`.
+    pub(crate) fn with_note(self, note: &str) -> Self {
+        Error::new(self.code, format!("{} ({note})", self.description))
+    }
+
     /// The error's code.
     pub fn code(&self) -> ErrorCode {
         self.code

@@ -1,72 +1,325 @@
-//! What is sent for `im.user.status.set`: the checked status, the token, the
-//! address and the JSON body, and the secrets that must never be shown.
+//! What is sent: the checked arguments of a call turned into an address, a
+//! body and the secrets that must never be shown. Any REST method goes
+//! through [`Request::call`]; the typed functions (`im.user.status.set`,
+//! `im.user.status.get`, the OAuth grants) are thin wrappers over it, or,
+//! for tokens, over [`Request::oauth`]. Nothing here touches the network.
 
+use serde_json::{Map, Value};
 use url::Url;
 
 use crate::address::{self, AuthKind};
 use crate::error::Error;
+use crate::retry;
+use crate::text;
 
-/// The REST method this library calls.
+/// The REST method of [`Request::set_user_status`].
 pub const METHOD: &str = "im.user.status.set";
+/// The REST method of [`Request::get_user_status`].
+pub const GET_STATUS_METHOD: &str = "im.user.status.get";
 
 /// The statuses a portal accepts (`break` on newer portals only).
 pub const STATUSES: [&str; 4] = ["online", "dnd", "away", "break"];
 
 /// Longer tokens are refused: real ones are under a hundred characters.
 pub const MAX_TOKEN_BYTES: usize = 4096;
+/// Longer method names are refused: the longest real ones are about 50.
+pub const MAX_METHOD_BYTES: usize = 100;
+/// Larger parameters are refused: the portal's answers are capped alike.
+pub const MAX_PARAMS_BYTES: usize = 16 << 20;
 
-/// A request ready to send, built from the caller's three arguments.
-#[derive(Debug, Clone)]
+/// How a request travels: REST methods are POSTed, token grants are GETs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Post,
+    Get,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Post => "POST",
+            Verb::Get => "GET",
+        }
+    }
+}
+
+/// A request ready to send, built from a caller's arguments. Its `Debug`
+/// shows the verb, the method and the masked address, never the body.
+#[derive(Clone)]
 pub struct Request {
+    pub verb: Verb,
     pub url: Url,
+    /// The JSON body of a POST; empty for a GET.
     pub body: String,
     pub secrets: Secrets,
+    /// What is called, for error texts: a REST method or `oauth/token`.
+    pub method: String,
+    /// Whether the request may be sent again after a failure that leaves
+    /// open whether the portal ran it (docs/retries.md).
+    pub repeatable: bool,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("verb", &self.verb)
+            .field("method", &self.method)
+            .field("url", &self.secrets.redact(&self.url[..url::Position::AfterPath]))
+            .finish_non_exhaustive()
+    }
+}
+
+/// An OAuth grant of the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// Exchanges the code an authorisation redirect brought.
+    AuthorizationCode,
+    /// Exchanges a refresh token (which it spends) for new tokens.
+    RefreshToken,
+}
+
+impl Grant {
+    fn grant_type(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::RefreshToken => "refresh_token",
+        }
+    }
+
+    /// The query parameter, and the argument's name in error texts.
+    fn credential(self) -> (&'static str, &'static str) {
+        match self {
+            Grant::AuthorizationCode => ("code", "Code"),
+            Grant::RefreshToken => ("refresh_token", "Refresh"),
+        }
+    }
 }
 
 impl Request {
-    /// Checks the arguments and builds the request; nothing is sent yet.
-    pub fn set_user_status(url: &str, status: &str, token: &str) -> Result<Request, Error> {
-        let status = normalize_status(status)?;
-        let token = normalize_token(token)?;
-        let auth = if token.is_some() {
-            AuthKind::Token
-        } else {
-            AuthKind::Webhook
+    /// Any REST method: by webhook when `token` is empty, else by
+    /// application token at the portal `url`, with `params` as its JSON body.
+    pub fn call(
+        url: &str,
+        method: &str,
+        params: &Map<String, Value>,
+        token: &str,
+    ) -> Result<Request, Error> {
+        let method = checked_method(method)?;
+        let token = text::single_word("Token", token, MAX_TOKEN_BYTES)?;
+        let token = Some(token).filter(|t| !t.is_empty());
+        if token.is_some() {
+            if let Some(name) = params
+                .keys()
+                .find(|name| ["auth", "access_token"].contains(&name.to_ascii_lowercase().as_str()))
+            {
+                return Err(Error::invalid_argument(format!(
+                    "Parameters hold '{}' and a Token is given too; give the token in one place",
+                    text::shown(name, 20)
+                )));
+            }
+        }
+        let auth = match token {
+            Some(_) => AuthKind::Token,
+            None => AuthKind::Webhook,
         };
-        let endpoint = address::endpoint(url, METHOD, auth)?;
-        // The status is one of STATUSES, which need no escaping; the token may.
-        let body = match token {
-            Some(token) => format!(r#"{{"STATUS":"{status}","auth":{}}}"#, json_string(token)),
-            None => format!(r#"{{"STATUS":"{status}"}}"#),
-        };
-        let secrets = Secrets(
+        let endpoint = address::endpoint(url, method, auth)?;
+        let secrets = Secrets::of(
             endpoint
                 .webhook_secret
-                .into_iter()
-                .chain(token.map(str::to_owned))
-                .collect(),
+                .iter()
+                .map(String::as_str)
+                .chain(token),
         );
         Ok(Request {
+            verb: Verb::Post,
             url: endpoint.url,
-            body,
+            body: json_body(params, token),
             secrets,
+            method: method.to_owned(),
+            repeatable: retry::is_safe_to_repeat(method),
+        })
+    }
+
+    /// As [`Request::call`], with the parameters as JSON text: an object, or
+    /// empty for none.
+    pub fn call_json(url: &str, method: &str, params: &str, token: &str) -> Result<Request, Error> {
+        Request::call(url, method, &parse_params(params)?, token)
+    }
+
+    /// `im.user.status.set` with a checked status.
+    pub fn set_user_status(url: &str, status: &str, token: &str) -> Result<Request, Error> {
+        let status = normalize_status(status)?;
+        let mut params = Map::with_capacity(1);
+        params.insert("STATUS".to_owned(), Value::from(status));
+        Request::call(url, METHOD, &params, token)
+    }
+
+    /// `im.user.status.get`, which has no parameters.
+    pub fn get_user_status(url: &str, token: &str) -> Result<Request, Error> {
+        Request::call(url, GET_STATUS_METHOD, &Map::new(), token)
+    }
+
+    /// A grant of the OAuth server at `server`: `GET <server>/oauth/token/`
+    /// with the client's id and secret and the code or refresh token.
+    pub fn oauth(
+        server: &Url,
+        grant: Grant,
+        client_id: &str,
+        client_secret: &str,
+        credential: &str,
+    ) -> Result<Request, Error> {
+        let (parameter, name) = grant.credential();
+        let client_id = text::required_word("ClientID", client_id, MAX_TOKEN_BYTES)?;
+        let client_secret = text::required_word("ClientSecret", client_secret, MAX_TOKEN_BYTES)?;
+        let credential = text::required_word(name, credential, MAX_TOKEN_BYTES)?;
+        let mut url = server.join("oauth/token/").map_err(|e| {
+            Error::invalid_argument(format!("the OAuth server address is not usable: {e}"))
+        })?;
+        url.query_pairs_mut()
+            .append_pair("grant_type", grant.grant_type())
+            .append_pair("client_id", client_id)
+            .append_pair("client_secret", client_secret)
+            .append_pair(parameter, credential);
+        Ok(Request {
+            verb: Verb::Get,
+            url,
+            body: String::new(),
+            secrets: Secrets::of([client_secret, credential]),
+            method: "oauth/token".to_owned(),
+            // A code is used once and a refresh token is spent by its
+            // exchange: a grant the server may have answered is not repeated.
+            repeatable: false,
         })
     }
 }
 
-/// The webhook secret and the token of one call, to be masked in every text shown.
-#[derive(Debug, Clone, Default)]
+/// The method name, refused unless it is dot-separated words of ASCII
+/// letters, digits and `_` (no `/`, `?`, spaces or `..` to reach another
+/// address). The name is not echoed: people paste whole webhooks into it.
+fn checked_method(method: &str) -> Result<&str, Error> {
+    if method.is_empty() {
+        return Err(Error::invalid_argument("Method is empty"));
+    }
+    if method.len() > MAX_METHOD_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "Method is {} bytes long; at most {MAX_METHOD_BYTES} are accepted",
+            method.len()
+        )));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    if let Some((position, c)) = method.char_indices().find(|&(_, c)| !allowed(c)) {
+        let shown = if c.is_control() || c.is_whitespace() {
+            format!("U+{:04X}", c as u32)
+        } else {
+            format!("'{c}'")
+        };
+        return Err(Error::invalid_argument(format!(
+            "Method has {shown} at byte {position}; a method name is letters, digits, '_' and '.', such as crm.deal.add"
+        )));
+    }
+    if method.split('.').any(str::is_empty) {
+        return Err(Error::invalid_argument(
+            "Method has an empty part between dots; a method name looks like crm.deal.add",
+        ));
+    }
+    Ok(method)
+}
+
+/// Parameters given as JSON text: an object, or nothing (empty text).
+pub fn parse_params(params: &str) -> Result<Map<String, Value>, Error> {
+    if params.len() > MAX_PARAMS_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "Parameters are {} bytes of JSON; at most {} MiB are accepted",
+            params.len(),
+            MAX_PARAMS_BYTES >> 20
+        )));
+    }
+    if params.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_str::<Value>(params) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(other) => Err(Error::invalid_argument(format!(
+            "Parameters must be a JSON object, such as {{\"ID\": 1}}; they are {}",
+            json_kind(&other)
+        ))),
+        Err(error) => Err(Error::invalid_argument(format!(
+            "Parameters are not valid JSON: {error}"
+        ))),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The parameters as one compact JSON object, with the token as `auth`.
+fn json_body(params: &Map<String, Value>, token: Option<&str>) -> String {
+    let mut body = Value::Object(params.clone()).to_string();
+    if let Some(token) = token {
+        body.pop();
+        if !params.is_empty() {
+            body.push(',');
+        }
+        body.push_str("\"auth\":");
+        body.push_str(&Value::from(token).to_string());
+        body.push('}');
+    }
+    body
+}
+
+/// The secrets of one call (webhook secret, token, client secret, code,
+/// refresh token), masked in every text shown: as given and as they appear
+/// percent-encoded in an address.
+#[derive(Clone, Default)]
 pub struct Secrets(Vec<String>);
 
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} masked)", self.0.len())
+    }
+}
+
 impl Secrets {
+    fn of<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Secrets {
+        let mut all = Vec::new();
+        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            if encoded != secret {
+                all.push(encoded);
+            }
+            all.push(secret.to_owned());
+        }
+        // Longest first, so that no shorter secret breaks up a longer one.
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Secrets(all)
+    }
+
     /// `text` with every secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
-        self.0
+        self.0.iter().fold(text.to_owned(), |text, secret| {
+            text.replace(secret.as_str(), "***")
+        })
+    }
+
+    /// `error` with every secret in its text replaced by `***`.
+    pub fn redact_error(&self, error: Error) -> Error {
+        if self
+            .0
             .iter()
-            .filter(|secret| !secret.is_empty())
-            .fold(text.to_owned(), |text, secret| {
-                text.replace(secret.as_str(), "***")
-            })
+            .any(|secret| error.description().contains(secret.as_str()))
+        {
+            Error::new(error.code(), self.redact(error.description()))
+        } else {
+            error
+        }
     }
 }
 
@@ -85,37 +338,12 @@ pub fn normalize_status(status: &str) -> Result<&'static str, Error> {
         .find(|allowed| **allowed == lowered)
         .copied()
         .ok_or_else(|| {
-            let shown: String = given.chars().take(32).collect();
-            let ellipsis = if shown.len() < given.len() { "…" } else { "" };
             Error::invalid_argument(format!(
-                "Status '{shown}{ellipsis}' is not allowed; it must be one of: {}",
+                "Status '{}' is not allowed; it must be one of: {}",
+                text::shown(given, 32),
                 STATUSES.join(", ")
             ))
         })
-}
-
-fn json_string(text: &str) -> String {
-    serde_json::Value::from(text).to_string()
-}
-
-/// Trims the token; empty means "call by webhook". Never echoes the token.
-fn normalize_token(token: &str) -> Result<Option<&str>, Error> {
-    let token = token.trim();
-    if token.is_empty() {
-        return Ok(None);
-    }
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(Error::invalid_argument(format!(
-            "Token is {} bytes long; at most {MAX_TOKEN_BYTES} are accepted",
-            token.len()
-        )));
-    }
-    if let Some(position) = token.find(|c: char| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid_argument(format!(
-            "Token contains a space or control character at byte {position}"
-        )));
-    }
-    Ok(Some(token))
 }
 
 #[cfg(test)]
@@ -196,5 +424,135 @@ mod tests {
         );
         let request = Request::set_user_status("portal.example", "dnd", "tok").unwrap();
         assert_eq!(request.secrets.redact("auth=tok&x"), "auth=***&x");
+    }
+
+    #[test]
+    fn any_method_with_params_and_token() {
+        let params = parse_params(r#"{"fields": {"TITLE": "A&B"}, "ID": 1}"#).unwrap();
+        let request = Request::call("portal.example", "crm.deal.add", &params, "tok").unwrap();
+        assert_eq!(
+            request.url.as_str(),
+            "https://portal.example/rest/crm.deal.add"
+        );
+        assert_eq!(
+            request.body,
+            r#"{"fields":{"TITLE":"A&B"},"ID":1,"auth":"tok"}"#
+        );
+        assert!(!request.repeatable);
+        let request =
+            Request::call_json("portal.example/rest/1/abc", "server.time", " ", "").unwrap();
+        assert_eq!(request.body, "{}");
+        assert!(request.repeatable);
+        let request = Request::get_user_status("portal.example", "tok").unwrap();
+        assert_eq!(request.body, r#"{"auth":"tok"}"#);
+        assert_eq!(request.url.path(), "/rest/im.user.status.get");
+    }
+
+    #[test]
+    fn method_names_that_could_reach_another_address_are_refused() {
+        for (method, why) in [
+            ("", "Method is empty"),
+            ("../profile", "'/' at byte 2"),
+            ("..", "empty part between dots"),
+            ("crm.deal.", "empty part between dots"),
+            ("crm deal", "U+0020 at byte 3"),
+            ("server.time?auth=x", "'?' at byte 11"),
+            (
+                "https://p.example/rest/1/s3cr3t/crm.deal.add",
+                "':' at byte 5",
+            ),
+            ("crm.deal.add\n", "U+000A"),
+            ("метод", "'м' at byte 0"),
+        ] {
+            let error =
+                Request::call_json("portal.example/rest/1/abc", method, "", "").unwrap_err();
+            assert!(error.description().contains(why), "{method:?}: {error}");
+            assert!(!error.description().contains("s3cr3t"), "{error}");
+        }
+        let long = "a".repeat(MAX_METHOD_BYTES + 1);
+        let error = Request::call_json("portal.example/rest/1/abc", &long, "", "").unwrap_err();
+        assert!(error.description().contains("at most 100"), "{error}");
+    }
+
+    #[test]
+    fn params_must_be_one_json_object() {
+        for (params, why) in [
+            ("[1, 2]", "they are an array"),
+            ("42", "they are a number"),
+            ("null", "they are null"),
+            ("\"x\"", "they are a string"),
+            ("{\"a\":", "not valid JSON"),
+            ("{'a': 1}", "not valid JSON"),
+        ] {
+            let error = parse_params(params).unwrap_err();
+            assert!(error.description().contains(why), "{params}: {error}");
+        }
+        let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_PARAMS_BYTES));
+        let error = parse_params(&huge).unwrap_err();
+        assert!(error.description().contains("at most 16 MiB"), "{error}");
+        assert!(error.description().len() < 200);
+    }
+
+    #[test]
+    fn auth_in_params_and_a_token_is_ambiguous() {
+        for params in [
+            r#"{"auth": "other"}"#,
+            r#"{"AUTH": "other"}"#,
+            r#"{"access_token": "x"}"#,
+        ] {
+            let error =
+                Request::call_json("portal.example", "server.time", params, "tok").unwrap_err();
+            assert!(
+                error.description().contains("give the token in one place"),
+                "{error}"
+            );
+        }
+        // By webhook, parameters are the caller's own business.
+        Request::call_json(
+            "portal.example/rest/1/abc",
+            "server.time",
+            r#"{"auth":"x"}"#,
+            "",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn oauth_grants_are_gets_with_every_secret_masked() {
+        let server = Url::parse("https://oauth.example/").unwrap();
+        let request = Request::oauth(
+            &server,
+            Grant::RefreshToken,
+            "local.app",
+            "s3cr+t/x",
+            "r3fresh",
+        )
+        .unwrap();
+        assert_eq!(request.verb, Verb::Get);
+        assert_eq!(
+            request.url.as_str(),
+            "https://oauth.example/oauth/token/?grant_type=refresh_token&client_id=local.app&client_secret=s3cr%2Bt%2Fx&refresh_token=r3fresh"
+        );
+        let shown = request.secrets.redact(request.url.as_str());
+        assert!(
+            !shown.contains("s3cr") && !shown.contains("r3fresh"),
+            "{shown}"
+        );
+        assert!(!request.repeatable);
+        for (id, secret, code, why) in [
+            ("", "s", "c", "ClientID is empty"),
+            (
+                "id",
+                "s3cr\u{1}t",
+                "c",
+                "ClientSecret contains a space or control character",
+            ),
+            ("id", "s", " ", "Code is empty"),
+        ] {
+            let error =
+                Request::oauth(&server, Grant::AuthorizationCode, id, secret, code).unwrap_err();
+            assert!(error.description().contains(why), "{error}");
+            assert!(!error.description().contains("s3cr"), "{error}");
+        }
     }
 }

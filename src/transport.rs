@@ -10,6 +10,7 @@
 //! off) made a pooled call on loopback 1.7–1.9× a bare hyper exchange, where
 //! this is 1.3–1.4×; see `benches/latency.rs` and README's Performance.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::sync::{Mutex, PoisonError};
@@ -32,6 +33,8 @@ use tokio_rustls::TlsConnector;
 use tower_service::Service;
 use url::{Host, Position, Url};
 
+use crate::request::Verb;
+
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Idle connections older than this are closed rather than reused: web
@@ -52,6 +55,7 @@ pub(crate) struct Transport {
     tls: TlsConnector,
     proxies: Matcher,
     connect_timeout: Duration,
+    read_timeout: Duration,
     user_agent: HeaderValue,
     /// Keyed by `scheme://host:port` as the URL writes it.
     origins: Mutex<HashMap<String, Origin>>,
@@ -90,58 +94,115 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
 }
 
-/// Why an exchange failed.
+/// Why an exchange failed, and whether the request had been written.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// No connection within the connect timeout.
+    /// No connection within the connect timeout; nothing was written.
     ConnectTimeout,
     /// Trying again cannot help: the portal's certificate was refused, or
-    /// the address or proxy setting cannot be used.
+    /// the address or proxy setting cannot be used. Nothing was written.
     Fatal(BoxError),
-    /// The connection failed or broke; another attempt may succeed.
-    Network(BoxError),
+    /// The connection failed before the request was written: sending it
+    /// again is safe for any method.
+    Unsent(BoxError),
+    /// The connection broke after the request was written: the portal may
+    /// have run it.
+    Broken(BoxError),
+    /// The request was written and no whole answer came within the read
+    /// timeout: the portal may have run it.
+    ReadTimeout(Duration),
+}
+
+/// What to send: the verb, the address and the JSON body of a POST.
+#[derive(Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub verb: Verb,
+    pub url: &'a Url,
+    pub body: &'a str,
+    /// May be written again on a new connection when a kept-alive one broke
+    /// under it (docs/retries.md).
+    pub repeatable: bool,
 }
 
 impl Transport {
     pub(crate) fn new(
         tls: rustls::ClientConfig,
         connect_timeout: Duration,
+        read_timeout: Duration,
         user_agent: &'static str,
     ) -> Transport {
         Transport {
             tls: TlsConnector::from(std::sync::Arc::new(tls)),
             proxies: Matcher::from_system(),
             connect_timeout,
+            read_timeout,
             user_agent: HeaderValue::from_static(user_agent),
             origins: Mutex::new(HashMap::new()),
         }
     }
 
-    /// POSTs `body` as JSON to `url` and reads the whole answer. Runs inside
-    /// the client's runtime, which also drives the connections' tasks.
-    pub(crate) async fn post(
+    /// Sends the request and reads the whole answer. Runs inside the
+    /// client's runtime, which also drives the connections' tasks. `written`
+    /// is set while the request may have reached the portal, so that a
+    /// caller whose deadline ends this future knows whether it may have run.
+    pub(crate) async fn send(
         &self,
-        url: &Url,
-        body: &str,
+        outgoing: Outgoing<'_>,
         answer_cap: usize,
+        written: &Cell<bool>,
     ) -> Result<Reply, Failure> {
+        let url = outgoing.url;
         let origin = &url[..Position::BeforePath];
         let (route, pooled) = self.checkout(url, origin).await?;
-        if let Some(mut sender) = pooled {
-            // A kept-alive connection fails when the portal closed it while it
-            // was idle, or closes it under the request. Setting a status is
-            // idempotent, so a new connection gets the answer this call is
-            // owed, without the retry delay.
-            if let Ok(response) = sender.send_request(self.request(url, &route, body)?).await {
-                return self.read(origin, sender, response, answer_cap).await;
+        if let Some(sender) = pooled {
+            // A kept-alive connection fails when the portal closed it while
+            // it was idle, or closes it under the request. Unwritten, or
+            // written for a method safe to repeat, the request goes on a new
+            // connection at once: that is the answer this call is owed.
+            let request = self.request(outgoing, &route)?;
+            match self
+                .exchange(origin, sender, request, answer_cap, written)
+                .await
+            {
+                Err(Failure::Unsent(_)) => {}
+                Err(Failure::Broken(_)) if outgoing.repeatable => {}
+                done => return done,
             }
         }
-        let mut sender = self.connect(url, &route).await?;
-        let response = sender
-            .send_request(self.request(url, &route, body)?)
+        let sender = self.connect(url, &route).await?;
+        let request = self.request(outgoing, &route)?;
+        self.exchange(origin, sender, request, answer_cap, written)
             .await
-            .map_err(network)?;
-        self.read(origin, sender, response, answer_cap).await
+    }
+
+    /// Writes the request on `sender`'s connection and reads the answer
+    /// within the read timeout.
+    async fn exchange(
+        &self,
+        origin: &str,
+        mut sender: Sender,
+        request: hyper::Request<Full<Bytes>>,
+        answer_cap: usize,
+        written: &Cell<bool>,
+    ) -> Result<Reply, Failure> {
+        written.set(true);
+        let answered = async {
+            let response = sender
+                .try_send_request(request)
+                .await
+                .map_err(|mut error| {
+                    if error.take_message().is_some() {
+                        written.set(false);
+                        Failure::Unsent(error.into_error().into())
+                    } else {
+                        Failure::Broken(error.into_error().into())
+                    }
+                })?;
+            self.read(origin, sender, response, answer_cap).await
+        };
+        tokio::time::timeout(self.read_timeout, answered)
+            .await
+            .unwrap_or(Err(Failure::ReadTimeout(self.read_timeout)))
     }
 
     /// The origin's route, and a live idle connection to it if there is one.
@@ -200,24 +261,32 @@ impl Transport {
 
     fn request(
         &self,
-        url: &Url,
+        outgoing: Outgoing<'_>,
         route: &Route,
-        body: &str,
     ) -> Result<hyper::Request<Full<Bytes>>, Failure> {
+        let url = outgoing.url;
         let (target, proxy_auth) = match route {
             Route::Forward { auth, .. } => (url.as_str(), auth.as_ref()),
             _ => (&url[Position::BeforePath..], None),
         };
-        let mut request = hyper::Request::post(target)
+        let method = match outgoing.verb {
+            Verb::Post => hyper::Method::POST,
+            Verb::Get => hyper::Method::GET,
+        };
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(target)
             .header(HOST, &url[Position::BeforeHost..Position::AfterPort])
             .header(ACCEPT, JSON)
-            .header(USER_AGENT, self.user_agent.clone())
-            .header(CONTENT_TYPE, JSON_UTF8);
+            .header(USER_AGENT, self.user_agent.clone());
+        if outgoing.verb == Verb::Post {
+            request = request.header(CONTENT_TYPE, JSON_UTF8);
+        }
         if let Some(auth) = proxy_auth {
             request = request.header(PROXY_AUTHORIZATION, auth.clone());
         }
         request
-            .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
+            .body(Full::new(Bytes::copy_from_slice(outgoing.body.as_bytes())))
             .map_err(unsendable)
     }
 
@@ -234,7 +303,7 @@ impl Transport {
         let mut body = Vec::new();
         let mut whole = true;
         while let Some(frame) = incoming.frame().await {
-            let frame = frame.map_err(network)?;
+            let frame = frame.map_err(|error| Failure::Broken(error.into()))?;
             if let Ok(data) = frame.into_data() {
                 body.extend_from_slice(&data);
                 if body.len() > answer_cap {
@@ -342,8 +411,9 @@ impl StdError for ProxyError {
     }
 }
 
+/// A connection that failed before any request was written on it.
 fn network(error: impl Into<BoxError>) -> Failure {
-    Failure::Network(error.into())
+    Failure::Unsent(error.into())
 }
 
 /// The URL passed our own checks but not hyper's: nothing was sent.
@@ -387,7 +457,8 @@ mod tests {
     #[test]
     fn origins_without_idle_connections_are_forgotten_past_the_bound() {
         let tls = crate::tls::client_config(None).unwrap();
-        let transport = Transport::new(tls, Duration::from_secs(1), "test");
+        let second = Duration::from_secs(1);
+        let transport = Transport::new(tls, second, second, "test");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
