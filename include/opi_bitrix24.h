@@ -1,4 +1,4 @@
-/* opi_bitrix24: set a Bitrix24 user's status (im.user.status.set) from C. */
+/* opi_bitrix24: Bitrix24 REST methods (any method, user status, OAuth tokens) from C. */
 
 #ifndef OPI_BITRIX24_H
 #define OPI_BITRIX24_H
@@ -31,6 +31,65 @@ extern "C" {
 // Each argument is NULL or a NUL-terminated string that stays valid and
 // unchanged until the call returns.
 char *opi_bitrix24_set_user_status(const char *url, const char *status, const char *token);
+
+// Calls any Bitrix24 REST method, e.g. `crm.deal.add` or `server.time`.
+//
+// - `url`, `token`: as for `opi_bitrix24_set_user_status`.
+// - `method`: the method's name: letters, digits, `_` and `.`, at most 100
+//   bytes. Anything else is refused before a request is sent.
+// - `params_json`: the method's parameters as a JSON object, e.g.
+//   `{"fields": {"TITLE": "Deal"}}`; NULL or "" for none. Not an object,
+//   or over 16 MiB: refused before sending. With a token it must not hold
+//   `auth` itself.
+//
+// Returns the portal's answer as sent, or an error document, as
+// `opi_bitrix24_set_user_status` does; release it with `opi_string_free`.
+// A failure after which the portal may have run a method that is not safe
+// to repeat (a write such as `crm.deal.add`) is not retried, and its
+// `error_description` says so: check before calling again.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_call(const char *url,
+                        const char *method,
+                        const char *params_json,
+                        const char *token);
+
+// The status of the user the credentials belong to (`im.user.status.get`):
+// `{"result": "dnd", …}`, or `"result": false` when none is set.
+//
+// `url` and `token` as for `opi_bitrix24_set_user_status`; the answer is
+// released with `opi_string_free`.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_get_user_status(const char *url, const char *token);
+
+// Exchanges an application's authorisation `code` for tokens at the OAuth
+// server (`https://oauth.bitrix.info`, or `OPI_BITRIX24_OAUTH_URL`).
+//
+// Returns the server's JSON object as sent: `access_token`, and a
+// `refresh_token` the caller must store; or the server's error
+// (`invalid_grant`, `invalid_client`) or ours. The client secret and the
+// code never appear in an error text. Release it with `opi_string_free`.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_get_token(const char *client_id, const char *client_secret, const char *code);
+
+// Exchanges a refresh token for new tokens. The given refresh token is
+// spent: store the answer's `refresh_token`; a spent one gets the server's
+// `invalid_grant`. Answer and release as for `opi_bitrix24_get_token`.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_refresh_token(const char *client_id,
+                                 const char *client_secret,
+                                 const char *refresh);
 
 // Releases a string returned by this library.
 //

@@ -1,4 +1,6 @@
-//! The C ABI: three functions, declared in `include/opi_bitrix24.h`.
+//! The C ABI, declared in `include/opi_bitrix24.h`: one export per function
+//! of the library, each a line over the core; the strings they return are
+//! released with `opi_string_free`.
 
 use std::ffi::{CStr, CString, c_char};
 
@@ -38,18 +40,112 @@ pub unsafe extern "C" fn opi_bitrix24_set_user_status(
     token: *const c_char,
 ) -> *mut c_char {
     ffi_boundary! {
-        let answer = (|| {
-            // SAFETY: the caller keeps each string valid for the whole call.
-            let (url, status) = unsafe { (borrowed_str(url, "url")?, borrowed_str(status, "status")?) };
-            let token = match token.is_null() {
-                true => "",
-                // SAFETY: as above.
-                false => unsafe { borrowed_str(token, "token")? },
-            };
-            Ok::<_, Error>(crate::set_user_status(url, status, token))
-        })()
-        .unwrap_or_else(Answer::from);
-        into_c_string(answer.into_json())
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::set_user_status(borrowed_str(url, "url")?, borrowed_str(status, "status")?, optional_str(token, "token")?))
+        })
+    }
+}
+
+/// Calls any Bitrix24 REST method, e.g. `crm.deal.add` or `server.time`.
+///
+/// - `url`, `token`: as for `opi_bitrix24_set_user_status`.
+/// - `method`: the method's name: letters, digits, `_` and `.`, at most 100
+///   bytes. Anything else is refused before a request is sent.
+/// - `params_json`: the method's parameters as a JSON object, e.g.
+///   `{"fields": {"TITLE": "Deal"}}`; NULL or "" for none. Not an object,
+///   or over 16 MiB: refused before sending. With a token it must not hold
+///   `auth` itself.
+///
+/// Returns the portal's answer as sent, or an error document, as
+/// `opi_bitrix24_set_user_status` does; release it with `opi_string_free`.
+/// A failure after which the portal may have run a method that is not safe
+/// to repeat (a write such as `crm.deal.add`) is not retried, and its
+/// `error_description` says so: check before calling again.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_call(
+    url: *const c_char,
+    method: *const c_char,
+    params_json: *const c_char,
+    token: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::call_method(borrowed_str(url, "url")?, borrowed_str(method, "method")?, optional_str(params_json, "params_json")?, optional_str(token, "token")?))
+        })
+    }
+}
+
+/// The status of the user the credentials belong to (`im.user.status.get`):
+/// `{"result": "dnd", …}`, or `"result": false` when none is set.
+///
+/// `url` and `token` as for `opi_bitrix24_set_user_status`; the answer is
+/// released with `opi_string_free`.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_get_user_status(
+    url: *const c_char,
+    token: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::get_user_status(borrowed_str(url, "url")?, optional_str(token, "token")?))
+        })
+    }
+}
+
+/// Exchanges an application's authorisation `code` for tokens at the OAuth
+/// server (`https://oauth.bitrix.info`, or `OPI_BITRIX24_OAUTH_URL`).
+///
+/// Returns the server's JSON object as sent: `access_token`, and a
+/// `refresh_token` the caller must store; or the server's error
+/// (`invalid_grant`, `invalid_client`) or ours. The client secret and the
+/// code never appear in an error text. Release it with `opi_string_free`.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_get_token(
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    code: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::get_token(borrowed_str(client_id, "client_id")?, borrowed_str(client_secret, "client_secret")?, borrowed_str(code, "code")?))
+        })
+    }
+}
+
+/// Exchanges a refresh token for new tokens. The given refresh token is
+/// spent: store the answer's `refresh_token`; a spent one gets the server's
+/// `invalid_grant`. Answer and release as for `opi_bitrix24_get_token`.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_refresh_token(
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    refresh: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::refresh_token(borrowed_str(client_id, "client_id")?, borrowed_str(client_secret, "client_secret")?, borrowed_str(refresh, "refresh")?))
+        })
     }
 }
 
@@ -80,6 +176,23 @@ pub extern "C" fn opi_version() -> *const c_char {
 impl OnPanic for *mut c_char {
     fn on_panic() -> Self {
         into_c_string(Error::internal("the library panicked; please report this").to_json())
+    }
+}
+
+/// The answer of a call whose arguments may be refused, as a C string.
+fn answer_of(call: impl FnOnce() -> Result<Answer, Error>) -> *mut c_char {
+    into_c_string(call().unwrap_or_else(Answer::from).into_json())
+}
+
+/// Borrows an optional string argument: NULL is "".
+///
+/// # Safety
+/// As for [`borrowed_str`].
+unsafe fn optional_str<'a>(pointer: *const c_char, name: &str) -> Result<&'a str, Error> {
+    match pointer.is_null() {
+        true => Ok(""),
+        // SAFETY: as the caller promises.
+        false => unsafe { borrowed_str(pointer, name) },
     }
 }
 

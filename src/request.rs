@@ -64,7 +64,10 @@ impl std::fmt::Debug for Request {
         f.debug_struct("Request")
             .field("verb", &self.verb)
             .field("method", &self.method)
-            .field("url", &self.secrets.redact(&self.url[..url::Position::AfterPath]))
+            .field(
+                "url",
+                &self.secrets.redact(&self.url[..url::Position::AfterPath]),
+            )
             .finish_non_exhaustive()
     }
 }

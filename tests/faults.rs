@@ -22,6 +22,7 @@ fn client() -> Client {
         attempts: ATTEMPTS,
         retry_delay: Duration::from_millis(20),
         rate_limit: None,
+        ..Config::default()
     })
     .expect("client")
 }

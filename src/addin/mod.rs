@@ -1,9 +1,10 @@
 //! The 1C:Enterprise Native API add-in, in the same library as the C ABI:
-//! class `Main`, method `SetUserStatus` / `УстановитьСтатусПользователя`,
-//! property `Version` / `Версия`. Loaded by the 1C platform and by OneScript
-//! with `AttachAddIn(<path>, "OPI_Bitrix24", AddInType.Native)`.
+//! class `Main`, one method per function of the library (English and
+//! Russian names, in [`METHODS`]), property `Version` / `Версия`. Loaded by
+//! the 1C platform and by OneScript with
+//! `AttachAddIn(<path>, "OPI_Bitrix24", AddInType.Native)`.
 //!
-//! The binary contract is in shared/spec/native-api.md; `object` holds the
+//! The binary contract is in docs/native-api.md; `object` holds the
 //! hand-made C++ object, `host` the host's objects we call, `variant` the
 //! value cells. This file is the component's behaviour and the exports.
 
@@ -27,19 +28,73 @@ const ERROR_SOURCE: &str = "OPI_Bitrix24";
 /// The result of GetInfo: the Native API version implemented.
 pub const INFO_VERSION: c_long = 2000;
 
-/// A method by its English and Russian names, and its parameter count.
-struct Method {
-    names: [&'static str; 2],
-    params: c_long,
+/// What a parameter accepts from the host.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Accepts {
+    Text,
+    /// A String, or a Number sent as its decimal text (OPI's Status).
+    TextOrNumber,
+    /// A String that may be left out: its default is "".
+    OptionalText,
 }
 
-const METHODS: [Method; 1] = [Method {
-    names: ["SetUserStatus", "УстановитьСтатусПользователя"],
-    params: 3,
-}];
+/// A parameter by its name (in OPI's signature) and what it accepts.
+struct ParamSpec {
+    name: &'static str,
+    accepts: Accepts,
+}
+
+const fn param(name: &'static str, accepts: Accepts) -> ParamSpec {
+    ParamSpec { name, accepts }
+}
+
+const URL: ParamSpec = param("URL", Accepts::Text);
+const TOKEN: ParamSpec = param("Token", Accepts::OptionalText);
+const CLIENT_ID: ParamSpec = param("ClientID", Accepts::Text);
+const CLIENT_SECRET: ParamSpec = param("ClientSecret", Accepts::Text);
+
+/// A method by its English and Russian names, its parameters, and the
+/// library function it runs with their text.
+struct Method {
+    names: [&'static str; 2],
+    params: &'static [ParamSpec],
+    run: fn(&[String]) -> Answer,
+}
+
+/// Every method of class `Main`, in the order of their numbers.
+const METHODS: [Method; 5] = [
+    Method {
+        names: ["SetUserStatus", "УстановитьСтатусПользователя"],
+        params: &[URL, param("Status", Accepts::TextOrNumber), TOKEN],
+        run: |a| crate::set_user_status(&a[0], &a[1], &a[2]),
+    },
+    Method {
+        names: ["CallMethod", "ВызватьМетод"],
+        params: &[
+            URL,
+            param("Method", Accepts::Text),
+            param("ParamsJSON", Accepts::Text),
+            TOKEN,
+        ],
+        run: |a| crate::call_method(&a[0], &a[1], &a[2], &a[3]),
+    },
+    Method {
+        names: ["GetUserStatus", "ПолучитьСтатусПользователя"],
+        params: &[URL, TOKEN],
+        run: |a| crate::get_user_status(&a[0], &a[1]),
+    },
+    Method {
+        names: ["GetToken", "ПолучитьТокен"],
+        params: &[CLIENT_ID, CLIENT_SECRET, param("Code", Accepts::Text)],
+        run: |a| crate::get_token(&a[0], &a[1], &a[2]),
+    },
+    Method {
+        names: ["RefreshToken", "ОбновитьТокен"],
+        params: &[CLIENT_ID, CLIENT_SECRET, param("Refresh", Accepts::Text)],
+        run: |a| crate::refresh_token(&a[0], &a[1], &a[2]),
+    },
+];
 const PROPS: [[&str; 2]; 1] = [["Version", "Версия"]];
-const SET_USER_STATUS: c_long = 0;
-const TOKEN_PARAM: c_long = 2;
 const VERSION_PROP: c_long = 0;
 
 /// The component's state: what the host lent it.
@@ -119,14 +174,19 @@ impl Component {
     }
 
     fn param_count(&self, method: c_long) -> c_long {
-        method_at(method).map_or(0, |m| m.params)
+        method_at(method).map_or(0, |m| m.params.len() as c_long)
     }
 
-    /// Token's default is "", a String and not EMPTY, so that OneScript
-    /// takes the parameter as optional.
+    /// An optional parameter's default is "", a String and not EMPTY, so
+    /// that OneScript takes the parameter as optional.
     fn param_default(&self, method: c_long, param: c_long, value: &mut TVariant) -> bool {
-        match (method, param, self.memory) {
-            (SET_USER_STATUS, TOKEN_PARAM, Some(memory)) => value.set_text("", &memory),
+        let spec = method_at(method)
+            .zip(usize::try_from(param).ok())
+            .and_then(|(method, param)| method.params.get(param));
+        match (spec, self.memory) {
+            (Some(spec), Some(memory)) if spec.accepts == Accepts::OptionalText => {
+                value.set_text("", &memory)
+            }
             _ => false,
         }
     }
@@ -138,12 +198,13 @@ impl Component {
     /// Calls `method`; its JSON answer goes to `result` when given. False for
     /// an unknown method, or when the host lent no memory for the result.
     fn call(&self, method: c_long, params: &[TVariant], result: Option<&mut TVariant>) -> bool {
-        if method != SET_USER_STATUS {
+        let Some(known) = method_at(method) else {
             self.report(&format!(
-                "no method number {method}; the only one is 0, SetUserStatus"
+                "no method number {method}; they are 0 to {}",
+                METHODS.len() - 1
             ));
             return false;
-        }
+        };
         // An answer that could not be handed over would be a status set unseen.
         if result.is_some() && self.memory.is_none() {
             self.report("the host gave no memory manager; call setMemManager first");
@@ -151,8 +212,8 @@ impl Component {
         }
         // SAFETY: the host filled each variant it passes.
         let params: Vec<Param> = params.iter().map(|p| unsafe { p.param() }).collect();
-        let answer = match set_user_status_arguments(&params) {
-            Ok((url, status, token)) => crate::set_user_status(&url, &status, &token),
+        let answer = match arguments(known, &params) {
+            Ok(arguments) => (known.run)(&arguments),
             Err(error) => {
                 self.report(error.description());
                 Answer::from(error)
@@ -198,38 +259,57 @@ fn name_at(
     pair.get(usize::try_from(alias).ok()?).copied()
 }
 
-/// URL, Status, Token from the call's parameters: URL and Token Strings,
-/// Status a String or a Number (sent as its decimal text), Token optional.
-fn set_user_status_arguments(params: &[Param]) -> Result<(String, String, String), Error> {
-    if !(2..=3).contains(&params.len()) {
+/// The text of each parameter of `method`, checked against its spec: a
+/// String; a Number too where OPI takes one (sent as its decimal text); a
+/// left-out optional parameter as "".
+fn arguments(method: &Method, params: &[Param]) -> Result<Vec<String>, Error> {
+    let name = method.names[0];
+    let specs = method.params;
+    let required = specs
+        .iter()
+        .filter(|s| s.accepts != Accepts::OptionalText)
+        .count();
+    if !(required..=specs.len()).contains(&params.len()) {
+        let counts = match required == specs.len() {
+            true => format!("{required}"),
+            false => format!("{required} or {}", specs.len()),
+        };
+        let names: Vec<String> = specs
+            .iter()
+            .map(|s| match s.accepts {
+                Accepts::OptionalText => format!("optional {}", s.name),
+                _ => s.name.to_owned(),
+            })
+            .collect();
         return Err(Error::invalid_argument(format!(
-            "SetUserStatus takes 2 or 3 parameters (URL, Status, optional Token); it was given {}",
+            "{name} takes {counts} parameters ({}); it was given {}",
+            names.join(", "),
             params.len()
         )));
     }
-    let text = |param: &Param, name: &str, optional: bool| match param {
-        Param::Text(text) => Ok(text.clone()),
-        Param::Missing if optional => Ok(String::new()),
-        other => Err(Error::invalid_argument(format!(
-            "{name} must be a String; it was {}",
-            other.kind()
-        ))),
-    };
-    let url = text(&params[0], "URL", false)?;
-    let status = match &params[1] {
-        Param::Integer(number) => number.to_string(),
-        Param::Real(number) => number.to_string(),
-        other => text(other, "Status", false).map_err(|_| {
-            Error::invalid_argument(format!(
-                "Status must be a String or a Number; it was {}",
-                other.kind()
-            ))
-        })?,
-    };
-    let token = params
-        .get(2)
-        .map_or(Ok(String::new()), |param| text(param, "Token", true))?;
-    Ok((url, status, token))
+    let given = params.iter().map(Some).chain(std::iter::repeat(None));
+    specs
+        .iter()
+        .zip(given)
+        .map(
+            |(spec, param)| match (param.unwrap_or(&Param::Missing), spec.accepts) {
+                (Param::Text(text), _) => Ok(text.clone()),
+                (Param::Missing, Accepts::OptionalText) => Ok(String::new()),
+                (Param::Integer(number), Accepts::TextOrNumber) => Ok(number.to_string()),
+                (Param::Real(number), Accepts::TextOrNumber) => Ok(number.to_string()),
+                (other, Accepts::TextOrNumber) => Err(Error::invalid_argument(format!(
+                    "{} must be a String or a Number; it was {}",
+                    spec.name,
+                    other.kind()
+                ))),
+                (other, _) => Err(Error::invalid_argument(format!(
+                    "{} must be a String; it was {}",
+                    spec.name,
+                    other.kind()
+                ))),
+            },
+        )
+        .collect()
 }
 
 // --- the exports -------------------------------------------------------------
@@ -341,20 +421,17 @@ mod tests {
     #[test]
     fn arguments_accept_numbers_as_status_and_refuse_wrong_types() {
         let text = |s: &str| Param::Text(s.into());
+        let set_user_status_arguments = |params: &[Param]| arguments(&METHODS[0], params);
         assert_eq!(
             set_user_status_arguments(&[text("u"), Param::Integer(7)]).unwrap(),
-            ("u".into(), "7".into(), String::new())
+            ["u", "7", ""]
         );
         assert_eq!(
-            set_user_status_arguments(&[text("u"), Param::Real(2.5), Param::Missing])
-                .unwrap()
-                .1,
+            set_user_status_arguments(&[text("u"), Param::Real(2.5), Param::Missing]).unwrap()[1],
             "2.5"
         );
         assert_eq!(
-            set_user_status_arguments(&[text("u"), Param::Real(3.0)])
-                .unwrap()
-                .1,
+            set_user_status_arguments(&[text("u"), Param::Real(3.0)]).unwrap()[1],
             "3"
         );
         for (params, why) in [
@@ -388,5 +465,53 @@ mod tests {
             let error = set_user_status_arguments(&params).unwrap_err();
             assert!(error.description().contains(why), "{params:?}: {error}");
         }
+        assert!(
+            set_user_status_arguments(&[text("u")])
+                .unwrap_err()
+                .description()
+                .starts_with("SetUserStatus takes 2 or 3 parameters (URL, Status, optional Token)")
+        );
+    }
+
+    #[test]
+    fn every_method_has_distinct_names_and_optional_parameters_last() {
+        let mut names: Vec<String> = METHODS
+            .iter()
+            .flat_map(|m| m.names)
+            .map(str::to_lowercase)
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), METHODS.len() * 2);
+        for method in &METHODS {
+            let first_optional = method
+                .params
+                .iter()
+                .position(|p| p.accepts == Accepts::OptionalText)
+                .unwrap_or(method.params.len());
+            assert!(
+                method.params[first_optional..]
+                    .iter()
+                    .all(|p| p.accepts == Accepts::OptionalText),
+                "{}",
+                method.names[0]
+            );
+        }
+        let text = |s: &str| Param::Text(s.into());
+        let call_method = &METHODS[1];
+        assert_eq!(
+            arguments(call_method, &[text("u"), text("server.time"), text("")]).unwrap(),
+            ["u", "server.time", "", ""]
+        );
+        let error = arguments(&METHODS[3], &[text("id"), text("secret")]).unwrap_err();
+        assert_eq!(
+            error.description(),
+            "GetToken takes 3 parameters (ClientID, ClientSecret, Code); it was given 2"
+        );
+        let error = arguments(call_method, &[text("u"), text("m"), Param::Integer(1)]).unwrap_err();
+        assert_eq!(
+            error.description(),
+            "ParamsJSON must be a String; it was a Number"
+        );
     }
 }

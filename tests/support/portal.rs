@@ -1,7 +1,10 @@
-//! A Bitrix24 portal emulator, faithful to shared/spec/bitrix24-rest.md for
-//! what this library touches: webhook and OAuth routes, parameter decoding,
-//! the errors with their HTTP codes, the leaky bucket, a moved portal, and
-//! the `time` block and headers of a success. It records every request.
+//! A Bitrix24 portal emulator, faithful to docs/portal.md for what this
+//! library touches: webhook and OAuth routes, parameter decoding, scopes, the
+//! errors with their HTTP codes, the leaky bucket, a moved portal, the
+//! `time` block and headers of a success, the methods the tests call (the
+//! status pair, `server.time`, `user.current`, deals), an OAuth server with
+//! rotating refresh tokens, and the failures that leave open whether a
+//! method ran. It records every request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use super::http::{HttpRequest, HttpResponse, Server};
+use super::http::{Fault, HttpRequest, HttpResponse, Server};
 use super::tls::{SERVER_NAMES, TestCa};
 
 /// The seed page's webhook: user 1, this secret.
@@ -19,8 +22,13 @@ pub const WEBHOOK_SECRET: &str = "4swokunb3tk7h7dt";
 pub const APP_TOKEN: &str = "adf89366006e9f06006b12e400000001000000a1b2c3d4e5f6a7b8c9d0e1f2";
 /// A token the portal knows but that has expired.
 pub const EXPIRED_TOKEN: &str = "0ddba11006e9f06006b12e4000000010000000expired00000000000000";
-/// A webhook without the `im` scope.
+/// A webhook with only the `crm` scope.
 pub const NO_SCOPE_SECRET: &str = "n0sc0pewebhook99";
+/// The application the OAuth server knows.
+pub const CLIENT_ID: &str = "local.6a1b2c3d4e5f60.12345678";
+pub const CLIENT_SECRET: &str = "Cl1entS3cretOfTheTestApp0123456789abcdefghijklmnop";
+/// The deals a portal starts with, numbered from 1.
+pub const SEED_DEALS: usize = 3;
 pub const STATUSES: [&str; 4] = ["online", "dnd", "away", "break"];
 
 #[derive(Debug, Clone)]
@@ -85,6 +93,37 @@ struct Token {
     expired: bool,
 }
 
+/// A failure the portal shows for the next calls of one method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalFault {
+    /// Runs the method, then closes the connection without an answer.
+    BreakAfterRun,
+    /// Runs the method, then answers as a proxy whose backend died: HTML 502.
+    BadGatewayAfterRun,
+    /// Runs the method, then sends nothing until the client gives up.
+    SilentAfterRun,
+    /// Refuses before running: 503 QUERY_LIMIT_EXCEEDED.
+    QueryLimit,
+    /// Refuses before running: 503 OVERLOAD_LIMIT, a block set by support.
+    Overload,
+}
+
+/// A deal as `crm.deal.add` made it.
+#[derive(Debug, Clone)]
+pub struct Deal {
+    pub id: u64,
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// The OAuth server's grants: codes to exchange once, refresh tokens to
+/// spend once.
+#[derive(Default)]
+struct OAuth {
+    codes: Vec<String>,
+    refresh_tokens: HashMap<String, bool>,
+    issued: u64,
+}
+
 struct LeakyBucket {
     capacity: f64,
     drain_per_second: f64,
@@ -113,6 +152,9 @@ struct State {
     statuses: HashMap<u32, String>,
     requests: Vec<Recorded>,
     bucket: Option<LeakyBucket>,
+    deals: Vec<Deal>,
+    faults: Vec<(String, PortalFault, usize)>,
+    oauth: OAuth,
 }
 
 pub struct Portal {
@@ -153,7 +195,7 @@ impl Portal {
                 Webhook {
                     user: WEBHOOK_USER,
                     secret: WEBHOOK_SECRET.into(),
-                    scopes: vec!["im".into(), "user".into()],
+                    scopes: vec!["im".into(), "user".into(), "crm".into()],
                 },
                 Webhook {
                     user: 2,
@@ -180,6 +222,17 @@ impl Portal {
             statuses: HashMap::new(),
             requests: Vec::new(),
             bucket,
+            deals: (1..=SEED_DEALS as u64)
+                .map(|id| Deal {
+                    id,
+                    fields: json!({"TITLE": format!("Seed deal {id}"), "OPPORTUNITY": "100.00"})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            faults: Vec::new(),
+            oauth: OAuth::default(),
         }));
         let handler_state = Arc::clone(&state);
         let server = Server::start_on(
@@ -218,11 +271,214 @@ impl Portal {
         self.lock().statuses.get(&user).cloned()
     }
 
+    /// The next `times` calls of `method` fail as `fault` says.
+    pub fn fail_next(&self, method: &str, fault: PortalFault, times: usize) {
+        self.lock().faults.push((method.to_owned(), fault, times));
+    }
+
+    /// How many deals have this title.
+    pub fn deals_titled(&self, title: &str) -> usize {
+        self.lock()
+            .deals
+            .iter()
+            .filter(|deal| deal.fields.get("TITLE").and_then(Value::as_str) == Some(title))
+            .count()
+    }
+
+    /// The requests that reached the method (by its lower-case name).
+    pub fn calls_of(&self, method: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| {
+                r.path()
+                    .to_ascii_lowercase()
+                    .ends_with(&format!("/{method}"))
+            })
+            .count()
+    }
+
+    /// A code the OAuth server will exchange once, as its authorisation
+    /// redirect would bring one.
+    pub fn issue_code(&self) -> String {
+        let mut state = self.lock();
+        state.oauth.issued += 1;
+        let code = format!("c0de{:028x}", state.oauth.issued * 7919);
+        state.oauth.codes.push(code.clone());
+        code
+    }
+
+    /// The portal's base URL as the OAuth server's address, for `Config::oauth_url`.
+    pub fn oauth_url(&self) -> url::Url {
+        url::Url::parse(&format!("{}/", self.base_url)).expect("the base URL parses")
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The fault set for the next call of `method`, if any, counted down.
+fn take_fault(state: &mut State, method: &str) -> Option<PortalFault> {
+    let index = state
+        .faults
+        .iter()
+        .position(|(m, _, left)| m == method && *left > 0)?;
+    let (_, fault, left) = &mut state.faults[index];
+    *left -= 1;
+    Some(*fault)
+}
+
+/// Runs a method for `user`: its answer without the `time` block (`result`,
+/// and `total` and `next` for a list), or the portal's error answer.
+fn run_method(
+    state: &mut State,
+    user: u32,
+    method: &str,
+    params: &HashMap<String, Value>,
+) -> Result<Value, HttpResponse> {
+    let integer = |name: &str| -> Option<u64> {
+        match params.get(name)? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let result = match method {
+        "im.user.status.set" => {
+            let status = params
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !STATUSES.contains(&status) {
+                return Err(error(400, "STATUS_ERROR", "Status is not available"));
+            }
+            state.statuses.insert(user, status.to_owned());
+            json!(true)
+        }
+        "im.user.status.get" => state.statuses.get(&user).map_or(json!(false), |s| json!(s)),
+        "server.time" => {
+            let now = state.options.frozen_clock.unwrap_or_else(now);
+            json!(iso8601(now))
+        }
+        "user.current" => json!({
+            "ID": user.to_string(),
+            "ACTIVE": true,
+            "NAME": "Test",
+            "LAST_NAME": "User",
+            "EMAIL": format!("user{user}@portal.example"),
+        }),
+        "crm.deal.add" => {
+            let Some(Value::Object(fields)) = params.get("fields") else {
+                return Err(error(400, "", "Parameter 'fields' must be array."));
+            };
+            let id = state.deals.last().map_or(1, |deal| deal.id + 1);
+            state.deals.push(Deal {
+                id,
+                fields: fields.clone(),
+            });
+            json!(id)
+        }
+        "crm.deal.get" => {
+            let Some(id) = integer("id") else {
+                return Err(error(400, "", "ID is not defined or invalid."));
+            };
+            match state.deals.iter().find(|deal| deal.id == id) {
+                Some(deal) => deal_json(deal),
+                None => return Err(error(400, "", "Not found")),
+            }
+        }
+        "crm.deal.list" => {
+            let start = integer("start").unwrap_or(0) as usize;
+            let page: Vec<Value> = state
+                .deals
+                .iter()
+                .skip(start)
+                .take(50)
+                .map(deal_json)
+                .collect();
+            let total = state.deals.len();
+            let mut answer = json!({"result": page});
+            if start + 50 < total {
+                answer["next"] = json!(start + 50);
+            }
+            answer["total"] = json!(total);
+            return Ok(answer);
+        }
+        _ => return Err(error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")),
+    };
+    Ok(json!({"result": result}))
+}
+
+fn deal_json(deal: &Deal) -> Value {
+    let mut object = deal.fields.clone();
+    object.insert("ID".into(), json!(deal.id.to_string()));
+    Value::Object(object)
+}
+
+/// `GET /oauth/token/`: both grants, rotating refresh tokens.
+fn oauth_token(state: &mut State, request: &HttpRequest) -> HttpResponse {
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(request.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let given = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    if request.method != "GET" {
+        return error(400, "invalid_request", "The request method must be GET");
+    }
+    if given("client_id") != CLIENT_ID || given("client_secret") != CLIENT_SECRET {
+        return error(401, "invalid_client", "Client authentication failed");
+    }
+    let granted = match given("grant_type") {
+        "authorization_code" => {
+            let code = given("code");
+            let known = state.oauth.codes.iter().position(|c| c == code);
+            known.map(|index| state.oauth.codes.remove(index)).is_some()
+        }
+        "refresh_token" => match state.oauth.refresh_tokens.get_mut(given("refresh_token")) {
+            Some(spent @ false) => {
+                *spent = true;
+                true
+            }
+            _ => false,
+        },
+        _ => return error(400, "invalid_request", "Unknown grant_type"),
+    };
+    if !granted {
+        return error(400, "invalid_grant", "Invalid grant");
+    }
+    state.oauth.issued += 1;
+    let issued = state.oauth.issued;
+    let access = format!("acc{issued:04}{:057x}", issued * 104729);
+    let refresh = format!("ref{issued:04}{:057x}", issued * 1299709);
+    state.oauth.refresh_tokens.insert(refresh.clone(), false);
+    state.tokens.insert(
+        access.clone(),
+        Token {
+            user: WEBHOOK_USER,
+            expired: false,
+        },
+    );
+    let expires = state.options.frozen_clock.unwrap_or_else(now) as i64 + 3600;
+    let host = request.header("host").unwrap_or_default().to_owned();
+    let scheme = if request.tls { "https" } else { "http" };
+    HttpResponse::json(
+        200,
+        &json!({
+            "access_token": access,
+            "expires": expires,
+            "expires_in": 3600,
+            "scope": "app",
+            "domain": host,
+            "server_endpoint": "https://oauth.bitrix.info/rest/",
+            "status": "L",
+            "client_endpoint": format!("{scheme}://{host}/rest/"),
+            "member_id": "a223c6b3710f85df22e9377d6c4f7553",
+            "user_id": WEBHOOK_USER,
+            "refresh_token": refresh,
+        }),
+    )
 }
 
 fn error(status: u16, code: &str, description: &str) -> HttpResponse {
@@ -233,7 +489,6 @@ fn error(status: u16, code: &str, description: &str) -> HttpResponse {
 }
 
 fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
-    let started = now();
     let mut state = state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -243,6 +498,9 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
     if let Some(base) = &state.options.moved_to {
         return HttpResponse::new(302, "text/html", "<html><body>Moved</body></html>")
             .with_header("Location", format!("{base}{}", request.target));
+    }
+    if request.path() == "/oauth/token/" {
+        return oauth_token(&mut state, request);
     }
     let Some(route) = request.path().strip_prefix("/rest/") else {
         return HttpResponse::new(
@@ -277,7 +535,13 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
             let Some(webhook) = webhook else {
                 return error(401, "INVALID_CREDENTIALS", "Invalid request credentials");
             };
-            if !webhook.scopes.iter().any(|scope| scope == "im") {
+            let scope = method
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let scoped = ["im", "crm", "user"].contains(&scope.as_str());
+            if scoped && !webhook.scopes.contains(&scope) {
                 return error(
                     401,
                     "insufficient_scope",
@@ -289,37 +553,60 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         _ => return error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"),
     };
     let method = method.to_ascii_lowercase();
-    let method = method.strip_suffix(".json").unwrap_or(&method);
-    let result = match method {
-        "im.user.status.set" => {
-            let status = params
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if !STATUSES.contains(&status) {
-                return error(400, "STATUS_ERROR", "Status is not available");
-            }
-            state.statuses.insert(user, status.to_owned());
-            json!(true)
+    let method = method.strip_suffix(".json").unwrap_or(&method).to_owned();
+    let fault = take_fault(&mut state, &method);
+    match fault {
+        Some(PortalFault::QueryLimit) => {
+            return error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests");
         }
-        "im.user.status.get" => state.statuses.get(&user).map_or(json!(false), |s| json!(s)),
-        _ => return error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"),
+        Some(PortalFault::Overload) => {
+            return error(
+                503,
+                "OVERLOAD_LIMIT",
+                "REST API is blocked due to overload.",
+            );
+        }
+        _ => {}
+    }
+    let answer = match run_method(&mut state, user, &method, &params) {
+        Ok(answer) => answer,
+        Err(response) => return response,
     };
+    match fault {
+        Some(PortalFault::BreakAfterRun) => {
+            return HttpResponse::new(200, "text/plain", "").with_fault(Fault::CloseUnanswered);
+        }
+        Some(PortalFault::SilentAfterRun) => {
+            return HttpResponse::new(200, "text/plain", "").with_fault(Fault::Silent);
+        }
+        Some(PortalFault::BadGatewayAfterRun) => {
+            return HttpResponse::new(
+                502,
+                "text/html",
+                "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+            );
+        }
+        _ => {}
+    }
+    success(&state, answer)
+}
+
+/// A success: `answer` with the `time` block, and the timing headers.
+fn success(state: &State, mut answer: Value) -> HttpResponse {
+    let started = now();
     let (start, finish) = match state.options.frozen_clock {
         Some(clock) => (clock, clock + 0.0125),
-        None => (started, now()),
+        None => (started, started + 0.0004),
     };
     let duration = finish - start;
-    HttpResponse::json(
-        200,
-        &json!({"result": result, "time": time_block(start, finish)}),
-    )
-    .with_header("X-Bitrix-Rest-Time", format!("{duration:.6}"))
-    .with_header("X-Bitrix-Rest-User-Time", format!("{:.6}", duration * 0.6))
-    .with_header(
-        "X-Bitrix-Rest-System-Time",
-        format!("{:.6}", duration * 0.2),
-    )
+    answer["time"] = time_block(start, finish);
+    HttpResponse::json(200, &answer)
+        .with_header("X-Bitrix-Rest-Time", format!("{duration:.6}"))
+        .with_header("X-Bitrix-Rest-User-Time", format!("{:.6}", duration * 0.6))
+        .with_header(
+            "X-Bitrix-Rest-System-Time",
+            format!("{:.6}", duration * 0.2),
+        )
 }
 
 /// Query string and body merged, names lower-cased; a JSON body that does not
