@@ -63,7 +63,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_argument(description: impl Into<String>) -> Self {
+    /// An argument refused before anything was sent; for fronts that read
+    /// arguments themselves (a file named on the command line).
+    pub fn invalid_argument(description: impl Into<String>) -> Self {
         Error::new(ErrorCode::InvalidArgument, description)
     }
 

@@ -170,13 +170,24 @@ fn onescript_file(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("read {}: {e}", full.display()))
 }
 
+/// OpenIntegrations' signatures of the module's functions, English and Russian.
+const ONESCRIPT_SIGNATURES: [&str; 10] = [
+    "Function SetUserStatus(Val URL, Val Status, Val Token = \"\") Export",
+    "Функция УстановитьСтатусПользователя(Знач URL, Знач Статус, Знач Токен = \"\") Экспорт",
+    "Function GetUserStatus(Val URL, Val Token = \"\") Export",
+    "Функция ПолучитьСтатусПользователя(Знач URL, Знач Токен = \"\") Экспорт",
+    "Function CallMethod(Val URL, Val Method, Val Parameters = Undefined, Val Token = \"\") Export",
+    "Функция ВызватьМетод(Знач URL, Знач Метод, Знач Параметры = Неопределено, Знач Токен = \"\") Экспорт",
+    "Function GetToken(Val ClientID, Val ClientSecret, Val Code) Export",
+    "Функция ПолучитьТокен(Знач ClientID, Знач ClientSecret, Знач Code) Экспорт",
+    "Function RefreshToken(Val ClientID, Val ClientSecret, Val Refresh) Export",
+    "Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh) Экспорт",
+];
+
 #[test]
 fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_exposes() {
     let module = onescript_file("src/OPI_Bitrix24.os");
-    for signature in [
-        "Function SetUserStatus(Val URL, Val Status, Val Token = \"\") Export",
-        "Функция УстановитьСтатусПользователя(Знач URL, Знач Статус, Знач Токен = \"\") Экспорт",
-    ] {
+    for signature in ONESCRIPT_SIGNATURES {
         assert!(module.contains(signature), "the module lost {signature:?}");
     }
     let (classes, methods) = component_names();
@@ -186,12 +197,12 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
         "class {classes}"
     );
 
-    let calls: Vec<&str> = module
+    let calls: Vec<(usize, &str)> = module
         .match_indices("Component().")
-        .map(|(at, _)| &module[at + 12..])
+        .map(|(at, _)| (at, &module[at + 12..]))
         .collect();
-    assert!(!calls.is_empty(), "the module never calls the component");
-    for call in calls {
+    let mut called = Vec::new();
+    for (at, call) in calls {
         let (name, rest) = call.split_once('(').expect("a call");
         let arguments: Vec<&str> = rest
             .split_once(')')
@@ -199,7 +210,7 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
             .0
             .split(", ")
             .collect();
-        let (_, _, count) = methods
+        let (english, _, count) = methods
             .iter()
             .find(|(english, russian, _)| {
                 english.eq_ignore_ascii_case(name) || russian.to_lowercase() == name.to_lowercase()
@@ -208,12 +219,25 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
                 panic!("the module calls {name}, which the component does not have: {methods:?}")
             });
         assert_eq!(arguments.len(), *count, "{name} takes {count} parameters");
-        assert_eq!(
-            arguments,
-            ["URL", "Status", "Token"],
-            "{name}: the component's order is URL, Status, Token"
-        );
+        // The arguments are the enclosing function's parameters, in its
+        // order (CallMethod's Parameters as their JSON text).
+        let function = &module[module[..at].rfind("Function ").expect("inside a function")..at];
+        let (head, _) = function.split_once(')').expect("a signature");
+        let parameters: Vec<&str> = head
+            .split_once('(')
+            .expect("a parameter list")
+            .1
+            .split(", ")
+            .map(|p| p.trim_start_matches("Val ").split(' ').next().unwrap_or_default())
+            .map(|p| if p == "Parameters" { "ParamsJSON" } else { p })
+            .collect();
+        assert_eq!(arguments, parameters, "{name}: the component's order is the function's");
+        called.push(english.clone());
     }
+    let mut exposed: Vec<String> = methods.iter().map(|(english, _, _)| english.clone()).collect();
+    called.sort();
+    exposed.sort();
+    assert_eq!(called, exposed, "every method of the component is called by the module, once");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 // OPI_Bitrix24: Bitrix24 methods of OpenIntegrations, served by the native
-// add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C).
+// add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C):
+// SetUserStatus, GetUserStatus, CallMethod (any REST method), GetToken and
+// RefreshToken, each with its Russian twin.
 //
 // The add-in is attached once per process, from the first of:
 //   - the path in the environment variable OPI_BITRIX24_ADDIN (a ZIP or a library);
@@ -43,9 +45,162 @@ EndFunction
 
 КонецФункции
 
+// Get user status
+// Gets the status of the current user
+//
+// Parameters:
+//  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
+//  Token - String - Access token, when app auth method used - token
+//
+// Returns:
+//  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API: "result" is the status, or False
+Function GetUserStatus(Val URL, Val Token = "") Export
+
+    Answer = Component().GetUserStatus(URL, Token);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Получить статус пользователя
+// Получает статус текущего пользователя
+//
+// Параметры:
+//  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
+//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
+Функция ПолучитьСтатусПользователя(Знач URL, Знач Токен = "") Экспорт
+
+    Возврат GetUserStatus(URL, Токен);
+
+КонецФункции
+
+// Call method
+// Calls any Bitrix24 REST method. A failure after which the portal may have run
+// a method that is not safe to repeat (a write) is not retried, and says so
+//
+// Parameters:
+//  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
+//  Method - String - REST method name, e.g. crm.deal.add - method
+//  Parameters - Structure, Map, String, Undefined - method parameters, or their JSON text - params
+//  Token - String - Access token, when app auth method used - token
+//
+// Returns:
+//  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API
+Function CallMethod(Val URL, Val Method, Val Parameters = Undefined, Val Token = "") Export
+
+    ParamsJSON = ParametersJSON(Parameters);
+    Answer = Component().CallMethod(URL, Method, ParamsJSON, Token);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Вызвать метод
+// Вызывает любой метод REST Bitrix24. Сбой, после которого портал мог выполнить
+// метод, небезопасный для повтора (запись), не повторяется, и ответ говорит об этом
+//
+// Параметры:
+//  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
+//  Метод - Строка - Имя метода REST, например crm.deal.add - method
+//  Параметры - Структура, Соответствие, Строка, Неопределено - Параметры метода или их JSON - params
+//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
+Функция ВызватьМетод(Знач URL, Знач Метод, Знач Параметры = Неопределено, Знач Токен = "") Экспорт
+
+    Возврат CallMethod(URL, Метод, Параметры, Токен);
+
+КонецФункции
+
+// Get token
+// Gets the token by the code from the authorization redirect
+//
+// Parameters:
+//  ClientID - String - Client ID from app settings - clientid
+//  ClientSecret - String - Client secret from app settings - clientsecret
+//  Code - String - Code from the authorization redirect - code
+//
+// Returns:
+//  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API: store its refresh_token
+Function GetToken(Val ClientID, Val ClientSecret, Val Code) Export
+
+    Answer = Component().GetToken(ClientID, ClientSecret, Code);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Получить токен
+// Получает токен по коду из перенаправления авторизации
+//
+// Параметры:
+//  ClientID - Строка - Client ID из настроек приложения - clientid
+//  ClientSecret - Строка - Client secret из настроек приложения - clientsecret
+//  Code - Строка - Код из перенаправления авторизации - code
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
+Функция ПолучитьТокен(Знач ClientID, Знач ClientSecret, Знач Code) Экспорт
+
+    Возврат GetToken(ClientID, ClientSecret, Code);
+
+КонецФункции
+
+// Refresh token
+// Updates the token by the refresh token; the old refresh token is spent
+//
+// Parameters:
+//  ClientID - String - Client ID from app settings - clientid
+//  ClientSecret - String - Client secret from app settings - clientsecret
+//  Refresh - String - Refresh token - refresh
+//
+// Returns:
+//  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API: store its new refresh_token
+Function RefreshToken(Val ClientID, Val ClientSecret, Val Refresh) Export
+
+    Answer = Component().RefreshToken(ClientID, ClientSecret, Refresh);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Обновить токен
+// Обновляет токен по refresh token; старый refresh token больше не действует
+//
+// Параметры:
+//  ClientID - Строка - Client ID из настроек приложения - clientid
+//  ClientSecret - Строка - Client secret из настроек приложения - clientsecret
+//  Refresh - Строка - Refresh token - refresh
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
+Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh) Экспорт
+
+    Возврат RefreshToken(ClientID, ClientSecret, Refresh);
+
+КонецФункции
+
 #EndRegion
 
 #Region Private
+
+// The parameters of CallMethod as JSON text: a Structure or a Map written with
+// WriteJSON, a String taken as JSON already, Undefined as none.
+Function ParametersJSON(Val Parameters)
+
+    If Parameters = Undefined Then
+        Return "";
+    EndIf;
+    If TypeOf(Parameters) = Type("String") Then
+        Return Parameters;
+    EndIf;
+
+    Writer = New JSONWriter;
+    Writer.SetString();
+    WriteJSON(Writer, Parameters);
+    Return Writer.Close();
+
+EndFunction
 
 // The add-in's object, attached on first use.
 Function Component()

@@ -1,5 +1,5 @@
-//! `oint`: the OpenIntegrations command line, for the Bitrix24 method this
-//! library implements.
+//! `oint`: the OpenIntegrations command line, for the Bitrix24 functions
+//! this library implements: one subcommand per function, one line each.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -59,17 +59,52 @@ enum Bitrix24Method {
         after_long_help = format!("{SET_USER_STATUS_EXAMPLES}\n{}", after_help()),
     )]
     SetUserStatus(SetUserStatusArgs),
+
+    /// Call any REST method, e.g. crm.deal.add, with JSON parameters
+    #[command(
+        name = "CallMethod",
+        long_about = "Call any Bitrix24 REST method by webhook or application token, with its \
+parameters as a JSON object.\n\nA failure after which the portal may have run a method that is \
+not safe to repeat (a write such as crm.deal.add) is not retried; the error says so. Reads \
+(*.get, *.list, server.time, ...) are retried.",
+        after_long_help = format!("{CALL_METHOD_EXAMPLES}\n{}", after_help()),
+    )]
+    CallMethod(CallMethodArgs),
+
+    /// Get the status of the current user: im.user.status.get
+    #[command(
+        name = "GetUserStatus",
+        long_about = "Get the status of the user the webhook or token belongs to \
+(REST method im.user.status.get): \"result\" is the status, or false when none is set.",
+        after_long_help = after_help(),
+    )]
+    GetUserStatus(GetUserStatusArgs),
+
+    /// Exchange an application's authorisation code for tokens
+    #[command(
+        name = "GetToken",
+        long_about = "Exchange the code of an application's authorisation for an access token \
+and a refresh token, at the OAuth server (OPI_BITRIX24_OAUTH_URL, default \
+https://oauth.bitrix.info). Store the refresh_token of the answer.",
+        after_long_help = after_help(),
+    )]
+    GetToken(GetTokenArgs),
+
+    /// Exchange a refresh token for new tokens (the old one is spent)
+    #[command(
+        name = "RefreshToken",
+        long_about = "Exchange a refresh token for a new access token and a new refresh token, at \
+the OAuth server. The given refresh token is spent: store the refresh_token of the answer; a \
+spent one gets invalid_grant.",
+        after_long_help = after_help(),
+    )]
+    RefreshToken(RefreshTokenArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct SetUserStatusArgs {
-    /// URL of webhook or a Bitrix24 domain, when token used
-    ///
-    /// A webhook looks like https://<portal>/rest/<user id>/<secret>/. With
-    /// --token give the portal's address, e.g. b24-ar17wx.bitrix24.by. No scheme
-    /// means https; an explicit http:// is kept, for self-hosted portals.
-    #[arg(long, value_name = "URL")]
-    url: String,
+    #[command(flatten)]
+    portal: Portal,
 
     /// Status value: online, dnd, away (break on newer portals)
     ///
@@ -78,6 +113,94 @@ struct SetUserStatusArgs {
     #[arg(long, value_name = "STATUS")]
     status: String,
 
+    #[command(flatten)]
+    token: Token,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+#[derive(Debug, clap::Args)]
+struct CallMethodArgs {
+    #[command(flatten)]
+    portal: Portal,
+
+    /// REST method, e.g. crm.deal.add
+    ///
+    /// Letters, digits, '_' and '.'; anything else is refused before a
+    /// request is sent.
+    #[arg(long, value_name = "METHOD")]
+    method: String,
+
+    /// The method's parameters: a JSON object, or @FILE to read it from FILE
+    ///
+    /// For example {"fields": {"TITLE": "New deal"}}. Left out: no parameters.
+    #[arg(
+        long,
+        value_name = "JSON|@FILE",
+        default_value = "",
+        hide_default_value = true
+    )]
+    params: String,
+
+    #[command(flatten)]
+    token: Token,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+#[derive(Debug, clap::Args)]
+struct GetUserStatusArgs {
+    #[command(flatten)]
+    portal: Portal,
+
+    #[command(flatten)]
+    token: Token,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+#[derive(Debug, clap::Args)]
+struct GetTokenArgs {
+    #[command(flatten)]
+    client: OAuthClient,
+
+    /// The code the authorisation redirect brought (valid once, for 30 seconds)
+    #[arg(long, value_name = "CODE")]
+    code: String,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+#[derive(Debug, clap::Args)]
+struct RefreshTokenArgs {
+    #[command(flatten)]
+    client: OAuthClient,
+
+    /// The refresh token to exchange; it is spent by the exchange
+    #[arg(long, value_name = "REFRESH")]
+    refresh: String,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+#[derive(Debug, clap::Args)]
+struct Portal {
+    /// URL of webhook or a Bitrix24 domain, when token used
+    ///
+    /// A webhook looks like https://<portal>/rest/<user id>/<secret>/. With
+    /// --token give the portal's address, e.g. b24-ar17wx.bitrix24.by. No scheme
+    /// means https; an explicit http:// is kept, for self-hosted portals.
+    #[arg(long, value_name = "URL")]
+    url: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct Token {
     /// Access token, when app auth method used
     ///
     /// Without it (or with an empty one) --url is taken as a webhook.
@@ -88,7 +211,21 @@ struct SetUserStatusArgs {
         hide_default_value = true
     )]
     token: String,
+}
 
+#[derive(Debug, clap::Args)]
+struct OAuthClient {
+    /// The application's client_id (its code in the portal's application settings)
+    #[arg(long = "clientid", value_name = "ID")]
+    client_id: String,
+
+    /// The application's client_secret; never shown in any output
+    #[arg(long = "clientsecret", value_name = "SECRET")]
+    client_secret: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct Out {
     /// Write the answer to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -98,6 +235,12 @@ const SET_USER_STATUS_EXAMPLES: &str = "Examples:
   oint bitrix24 SetUserStatus --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --status dnd
   oint bitrix24 SetUserStatus --url b24-ar17wx.bitrix24.by --status away --token adf89366006e9f06...
 ";
+
+const CALL_METHOD_EXAMPLES: &str = r#"Examples:
+  oint bitrix24 CallMethod --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --method server.time
+  oint bitrix24 CallMethod --url b24-ar17wx.bitrix24.by --token adf89366006e9f06... --method crm.deal.add --params '{"fields": {"TITLE": "New deal"}}'
+  oint bitrix24 CallMethod --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --method crm.deal.list --params @filter.json
+"#;
 
 fn after_help() -> String {
     let mut text = String::from(
@@ -130,11 +273,35 @@ fn main() -> ExitCode {
             .into();
         }
     };
-    let Library::Bitrix24 {
-        method: Bitrix24Method::SetUserStatus(args),
-    } = cli.library;
-    let answer = opi_bitrix24::set_user_status(&args.url, &args.status, &args.token);
-    let written = write_answer(answer.json(), args.out.as_deref());
+    let Library::Bitrix24 { method } = cli.library;
+    let (answer, out) = match method {
+        Bitrix24Method::SetUserStatus(a) => (
+            opi_bitrix24::set_user_status(&a.portal.url, &a.status, &a.token.token),
+            a.out,
+        ),
+        Bitrix24Method::CallMethod(a) => (
+            match params_text(&a.params) {
+                Ok(params) => {
+                    opi_bitrix24::call_method(&a.portal.url, &a.method, &params, &a.token.token)
+                }
+                Err(error) => error.into(),
+            },
+            a.out,
+        ),
+        Bitrix24Method::GetUserStatus(a) => (
+            opi_bitrix24::get_user_status(&a.portal.url, &a.token.token),
+            a.out,
+        ),
+        Bitrix24Method::GetToken(a) => (
+            opi_bitrix24::get_token(&a.client.client_id, &a.client.client_secret, &a.code),
+            a.out,
+        ),
+        Bitrix24Method::RefreshToken(a) => (
+            opi_bitrix24::refresh_token(&a.client.client_id, &a.client.client_secret, &a.refresh),
+            a.out,
+        ),
+    };
+    let written = write_answer(answer.json(), out.out.as_deref());
     match (written, answer.is_error()) {
         (Ok(()), false) => Exit::Success,
         (Ok(()), true) => Exit::Failed,
@@ -144,6 +311,22 @@ fn main() -> ExitCode {
         }
     }
     .into()
+}
+
+/// The text of `--params`: as given, or the content of FILE for `@FILE`.
+fn params_text(given: &str) -> Result<String, opi_bitrix24::Error> {
+    let Some(path) = given.strip_prefix('@') else {
+        return Ok(given.to_owned());
+    };
+    let bytes = std::fs::read(path).map_err(|error| {
+        opi_bitrix24::Error::invalid_argument(format!("cannot read --params from {path}: {error}"))
+    })?;
+    String::from_utf8(bytes).map_err(|error| {
+        opi_bitrix24::Error::invalid_argument(format!(
+            "--params file {path} is not UTF-8 text (bad byte at {})",
+            error.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Prints the answer indented, to `out` or standard output. If `out` cannot

@@ -1,8 +1,8 @@
 // Loads the built library as the two hosts of 1C Native API add-ins do — the
 // 1C:Enterprise platform and OneScript's native-API proxy — and drives it
 // with their call orders. The interfaces below are declared from the binary
-// contract in shared/spec/native-api.md; g++ lays them out as those hosts'
-// compilers do on Linux (Itanium C++ ABI).
+// contract in docs/native-api.md; g++ lays them out as those hosts'
+// compilers do on Linux (Itanium C++ ABI). The contract is in docs/native-api.md.
 //
 //   host LIBRARY platform WEBHOOK_URL PORTAL TOKEN VERSION
 //   host LIBRARY onescript WEBHOOK_URL PORTAL TOKEN VERSION
@@ -10,6 +10,10 @@
 //   host LIBRARY cycles N WEBHOOK_URL
 //   host LIBRARY names                       prints the classes, methods and properties
 //   host LIBRARY call < ARGUMENTS            URL, Status[, Token] from stdin, separated by NUL bytes
+//   host LIBRARY invoke ORDER METHOD < ARGUMENTS
+//                                            any method by name, as host ORDER (platform or onescript)
+//                                            calls it: the arguments from stdin, separated by NUL
+//                                            bytes, the parameters left out filled with their defaults
 //
 // Every string the add-in hands over must come from the tracking memory
 // manager, and is freed through it; a block freed twice, not from it, or
@@ -376,7 +380,7 @@ static void as_platform(const Library &lib, char **args, bool swapped) {
         check(object->FindMethod(found) == 0, "FindMethod " + utf8(found));
     }
     check(object->FindMethod(u"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(object->GetNMethods() == 1 && object->GetNParams(0) == 3, "one method, three parameters");
+    check(object->GetNMethods() == 5 && object->GetNParams(0) == 3, "five methods, SetUserStatus with three parameters");
     check(object->HasRetVal(0), "HasRetVal");
     tVariant def = empty_variant();
     check(!object->GetParamDefValue(0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");
@@ -414,9 +418,9 @@ static void as_onescript(const Library &lib, char **args) {
     for (long i = 0; i < object->GetNMethods(); i++) {
         const WCHAR_T *english = object->GetMethodName(i, 0);
         const WCHAR_T *russian = object->GetMethodName(i, 1);
-        check(utf8(english) == "SetUserStatus" && utf8(russian) == "УстановитьСтатусПользователя",
-              "GetMethodName in both languages");
+        check(!utf8(english).empty() && !utf8(russian).empty(), "GetMethodName in both languages");
         if (utf8(english) == "SetUserStatus") {
+            check(utf8(russian) == "УстановитьСтатусПользователя", "SetUserStatus's Russian name");
             method = i;
         }
         memory.release(english, "method name");
@@ -542,7 +546,7 @@ static void bad_calls(const Library &lib, char **args) {
     check(object->CallAsFunc(0, &result, nullptr, 3), "NULL parameter array with a count is refused in JSON");
     check(take_text(result, memory, "NULL params").find("it was given 0") != std::string::npos, "NULL array");
 
-    for (long method : {1L, 7L, -1L, 1000000L}) {
+    for (long method : {5L, 7L, -1L, 1000000L}) {
         params = {text_param(webhook), text_param("dnd")};
         check(!object->CallAsFunc(method, &result, params.data(), 2), "CallAsFunc of unknown method " + std::to_string(method));
         check(!object->CallAsProc(method, params.data(), 2), "CallAsProc of unknown method " + std::to_string(method));
@@ -672,7 +676,76 @@ static void call_from_stdin(const Library &lib) {
     check(memory.outstanding() == 0, "call: every block handed over was freed");
 }
 
+// Any method by name, as the platform (Init first, DestroyObject) or OneScript
+// (setMemManager first, C++ delete) calls it: the parameters the caller left
+// out are filled with the component's defaults, as both hosts do.
+static void invoke_from_stdin(const Library &lib, const std::string &order, const std::string &method_name) {
+    std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    std::vector<tVariant> params;
+    size_t start = 0;
+    while (!input.empty()) {
+        size_t end = input.find('\0', start);
+        params.push_back(text_param(input.substr(start, end == std::string::npos ? std::string::npos : end - start)));
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    const bool onescript = order == "onescript";
+    TrackingMemory memory(onescript);
+    Connection connection;
+    IComponentBase *object = nullptr;
+    check(lib.GetClassObject(u"Main", &object) != 0, "GetClassObject");
+    if (object == nullptr) {
+        return;
+    }
+    if (onescript) {
+        object->setMemManager(&memory);
+        object->Init(&connection);
+    } else {
+        object->Init(&connection);
+        object->setMemManager(&memory);
+    }
+    long method = object->FindMethod(utf16(method_name).c_str());
+    check(method >= 0, "FindMethod " + method_name);
+    std::vector<bool> defaulted(params.size(), false);
+    for (long i = (long)params.size(); method >= 0 && i < object->GetNParams(method); i++) {
+        tVariant def = empty_variant();
+        if (object->GetParamDefValue(method, i, &def)) {
+            params.push_back(def);
+            defaulted.push_back(true);
+        } else {
+            break;
+        }
+    }
+    tVariant result = empty_variant();
+    bool ok = object->CallAsFunc(method, &result, params.empty() ? nullptr : params.data(), (long)params.size());
+    check(ok, order + " " + method_name + ": CallAsFunc returned true");
+    if (ok) {
+        printf("RESULT %s-%s %s\n", order.c_str(), method_name.c_str(), take_text(result, memory, "result").c_str());
+    }
+    for (size_t i = 0; i < params.size(); i++) {
+        if (defaulted[i]) {
+            memory.release(params[i].wstr.pwstrVal, "default value");
+        } else {
+            free(params[i].wstr.pwstrVal);
+        }
+    }
+    object->Done();
+    if (onescript) {
+        delete object;
+    } else {
+        check(lib.DestroyObject(&object) == 0, "DestroyObject");
+    }
+    check(memory.outstanding() == 0, "invoke: every block handed over was freed");
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && std::string(argv[2]) == "invoke") {
+        invoke_from_stdin(load(argv[1]), argv[3], argv[4]);
+        printf("host invoke: %d passed, %d failed\n", passed, failed);
+        return failed == 0 ? 0 : 1;
+    }
     if (argc == 3 && std::string(argv[2]) == "call") {
         call_from_stdin(load(argv[1]));
         printf("host call: %d passed, %d failed\n", passed, failed);
