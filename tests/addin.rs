@@ -228,16 +228,30 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
             .expect("a parameter list")
             .1
             .split(", ")
-            .map(|p| p.trim_start_matches("Val ").split(' ').next().unwrap_or_default())
+            .map(|p| {
+                p.trim_start_matches("Val ")
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+            })
             .map(|p| if p == "Parameters" { "ParamsJSON" } else { p })
             .collect();
-        assert_eq!(arguments, parameters, "{name}: the component's order is the function's");
+        assert_eq!(
+            arguments, parameters,
+            "{name}: the component's order is the function's"
+        );
         called.push(english.clone());
     }
-    let mut exposed: Vec<String> = methods.iter().map(|(english, _, _)| english.clone()).collect();
+    let mut exposed: Vec<String> = methods
+        .iter()
+        .map(|(english, _, _)| english.clone())
+        .collect();
     called.sort();
     exposed.sort();
-    assert_eq!(called, exposed, "every method of the component is called by the module, once");
+    assert_eq!(
+        called, exposed,
+        "every method of the component is called by the module, once"
+    );
 }
 
 #[test]

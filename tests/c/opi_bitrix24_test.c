@@ -2,6 +2,10 @@
  * Drives the built library through include/opi_bitrix24.h, as a C user would.
  *
  *   opi_bitrix24_test call URL STATUS [TOKEN]   prints the JSON answer; exit 0
+ *   opi_bitrix24_test invoke FUNCTION ARG...    any function of the header by its name without
+ *                                               the opi_bitrix24_ prefix (call, get_user_status,
+ *                                               get_token, refresh_token, set_user_status), with
+ *                                               its arguments; "(null)" passes NULL
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
  *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
  *
@@ -16,6 +20,9 @@
 #include "opi_bitrix24.h"
 
 typedef char *(*set_user_status_fn)(const char *, const char *, const char *);
+typedef char *(*call_fn)(const char *, const char *, const char *, const char *);
+typedef char *(*two_fn)(const char *, const char *);
+typedef char *(*three_fn)(const char *, const char *, const char *);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 
@@ -26,10 +33,14 @@ typedef const char *(*version_fn)(void);
 #include <psapi.h>
 
 static set_user_status_fn opi_set_user_status;
+static call_fn opi_call;
+static two_fn opi_get_user_status;
+static three_fn opi_get_token;
+static three_fn opi_refresh_token;
 static string_free_fn opi_free;
 static version_fn opi_get_version;
 
-/* Loads the DLL and its three functions; exits 2 if any is missing. */
+/* Loads the DLL and its functions; exits 2 if any is missing. */
 static void load_library(void) {
     const char *path = getenv("OPI_BITRIX24_DLL");
     HMODULE library = LoadLibraryA(path != NULL ? path : "opi_bitrix24.dll");
@@ -39,9 +50,14 @@ static void load_library(void) {
     }
     /* Through void (*)(void): the cast GCC accepts between unrelated function types. */
     opi_set_user_status = (set_user_status_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_set_user_status");
+    opi_call = (call_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_call");
+    opi_get_user_status = (two_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_user_status");
+    opi_get_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_token");
+    opi_refresh_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_refresh_token");
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
-    if (opi_set_user_status == NULL || opi_free == NULL || opi_get_version == NULL) {
+    if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
+        opi_refresh_token == NULL || opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
     }
@@ -60,6 +76,10 @@ static long resident_kib(void) {
 #else
 /* Linked: the header's declarations are checked against these types here. */
 static const set_user_status_fn opi_set_user_status = opi_bitrix24_set_user_status;
+static const call_fn opi_call = opi_bitrix24_call;
+static const two_fn opi_get_user_status = opi_bitrix24_get_user_status;
+static const three_fn opi_get_token = opi_bitrix24_get_token;
+static const three_fn opi_refresh_token = opi_bitrix24_refresh_token;
 static const string_free_fn opi_free = opi_string_free;
 static const version_fn opi_get_version = opi_version;
 
@@ -88,14 +108,18 @@ static void expect(int ok, const char *what, const char *got) {
     }
 }
 
-/* Calls the library and checks the answer holds `needle`. */
-static void expect_answer(const char *url, const char *status, const char *token, const char *needle) {
-    char *answer = opi_set_user_status(url, status, token);
+/* Checks an answer of the library holds `needle`, and frees it. */
+static void expect_holds(char *answer, const char *needle) {
     expect(answer != NULL, "the answer is never NULL", answer);
     if (answer != NULL) {
         expect(strstr(answer, needle) != NULL, needle, answer);
     }
     opi_free(answer);
+}
+
+/* Sets a status and checks the answer holds `needle`. */
+static void expect_answer(const char *url, const char *status, const char *token, const char *needle) {
+    expect_holds(opi_set_user_status(url, status, token), needle);
 }
 
 static int selftest(void) {
@@ -109,9 +133,18 @@ static int selftest(void) {
     expect_answer("portal.example/rest/1/x/", "busy", "", "\"error\":\"OPI_INVALID_ARGUMENT\"");
     expect_answer("portal.example", "dnd", NULL, "not a webhook address");
     expect_answer("", "", "", "\"error\":\"OPI_INVALID_ARGUMENT\"");
+    expect_holds(opi_call(NULL, "server.time", NULL, NULL), "\"error_description\":\"url is NULL\"");
+    expect_holds(opi_call("portal.example/rest/1/x/", NULL, NULL, NULL), "\"error_description\":\"method is NULL\"");
+    expect_holds(opi_call("portal.example/rest/1/x/", "../profile", NULL, NULL), "'/' at byte 2");
+    expect_holds(opi_call("portal.example/rest/1/x/", "server.time", "[1]", NULL), "must be a JSON object");
+    expect_holds(opi_call("portal.example/rest/1/x/", "server.time", invalid_utf8, NULL), "params_json is not valid UTF-8");
+    expect_holds(opi_get_user_status(NULL, NULL), "\"error_description\":\"url is NULL\"");
+    expect_holds(opi_get_token(NULL, "secret", "code"), "\"error_description\":\"client_id is NULL\"");
+    expect_holds(opi_refresh_token("id", "secret", NULL), "\"error_description\":\"refresh is NULL\"");
+    expect_holds(opi_refresh_token("id", "s3cr\x01t", "r"), "ClientSecret contains a space or control character");
     opi_free(NULL);
     if (failures == 0) {
-        printf("selftest: 8 passed, 0 failed\n");
+        printf("selftest: 17 passed, 0 failed\n");
     }
     return failures == 0 ? 0 : 1;
 }
@@ -129,8 +162,43 @@ static int repeat(long count, const char *url, const char *status) {
     return failures == 0 ? 0 : 1;
 }
 
+/* argv[i], or NULL for the word "(null)". */
+static const char *argument(char **argv, int i) { return strcmp(argv[i], "(null)") == 0 ? NULL : argv[i]; }
+
+/* Calls the function named `name` with the arguments; NULL for an unknown name or count. */
+static char *invoke(const char *name, int count, char **args) {
+#define ARG(i) argument(args, i)
+    if (strcmp(name, "call") == 0 && count == 4) {
+        return opi_call(ARG(0), ARG(1), ARG(2), ARG(3));
+    }
+    if (strcmp(name, "set_user_status") == 0 && count == 3) {
+        return opi_set_user_status(ARG(0), ARG(1), ARG(2));
+    }
+    if (strcmp(name, "get_user_status") == 0 && count == 2) {
+        return opi_get_user_status(ARG(0), ARG(1));
+    }
+    if (strcmp(name, "get_token") == 0 && count == 3) {
+        return opi_get_token(ARG(0), ARG(1), ARG(2));
+    }
+    if (strcmp(name, "refresh_token") == 0 && count == 3) {
+        return opi_refresh_token(ARG(0), ARG(1), ARG(2));
+    }
+#undef ARG
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     load_library();
+    if (argc >= 3 && strcmp(argv[1], "invoke") == 0) {
+        char *answer = invoke(argv[2], argc - 3, argv + 3);
+        if (answer == NULL) {
+            fprintf(stderr, "unknown function %s with %d arguments\n", argv[2], argc - 3);
+            return 2;
+        }
+        printf("%s\n", answer);
+        opi_free(answer);
+        return 0;
+    }
     if (argc == 5 && strcmp(argv[1], "repeat") == 0) {
         return repeat(atol(argv[2]), argv[3], argv[4]);
     }
@@ -147,6 +215,7 @@ int main(int argc, char **argv) {
         opi_free(answer);
         return 0;
     }
-    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | selftest | repeat N URL STATUS\n", argv[0]);
+    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | invoke FUNCTION ARG... | selftest | repeat N URL STATUS\n",
+            argv[0]);
     return 2;
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod fronts;
 pub mod http;
 pub mod portal;
 pub mod tls;
@@ -65,7 +66,13 @@ pub fn parse(text: &str) -> serde_json::Value {
 
 /// Fails if a secret or token of the test portal appears in `text`.
 pub fn assert_no_secret(text: &str) {
-    for secret in [WEBHOOK_SECRET, APP_TOKEN, EXPIRED_TOKEN, NO_SCOPE_SECRET] {
+    for secret in [
+        WEBHOOK_SECRET,
+        APP_TOKEN,
+        EXPIRED_TOKEN,
+        NO_SCOPE_SECRET,
+        CLIENT_SECRET,
+    ] {
         assert!(!text.contains(secret), "a secret leaked into: {text}");
     }
 }

@@ -106,6 +106,9 @@ pub enum PortalFault {
     QueryLimit,
     /// Refuses before running: 503 OVERLOAD_LIMIT, a block set by support.
     Overload,
+    /// Runs and answers, then closes the connection the client keeps, as a
+    /// server whose keep-alive timeout is very short.
+    CloseAfterAnswer,
 }
 
 /// A deal as `crm.deal.add` made it.
@@ -573,6 +576,9 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         Err(response) => return response,
     };
     match fault {
+        Some(PortalFault::CloseAfterAnswer) => {
+            return success(&state, answer).with_fault(Fault::CloseAfterAnswer);
+        }
         Some(PortalFault::BreakAfterRun) => {
             return HttpResponse::new(200, "text/plain", "").with_fault(Fault::CloseUnanswered);
         }

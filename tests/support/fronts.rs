@@ -1,0 +1,280 @@
+//! Every front of the library, called the same way: the Rust API, the C ABI
+//! in this process, the C test program, the add-in in both hosts' orders,
+//! and the `oint` command line. Each function of the library is named by its
+//! C name; its arguments are the same text on every front.
+
+use std::ffi::{CStr, CString, c_char};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::{
+    Portal, PortalOptions, TestCa, addin_host, c_test_program, parse, shared_library, target_dir,
+};
+
+/// A way into the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    Rust,
+    CAbi,
+    CProgram,
+    AddinPlatform,
+    AddinOneScript,
+    Cli,
+}
+
+pub const FRONTS: [Front; 6] = [
+    Front::Rust,
+    Front::CAbi,
+    Front::CProgram,
+    Front::AddinPlatform,
+    Front::AddinOneScript,
+    Front::Cli,
+];
+
+/// A function of the library, by its C name (`opi_bitrix24_<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Call,
+    SetUserStatus,
+    GetUserStatus,
+    GetToken,
+    RefreshToken,
+}
+
+impl Function {
+    fn c_name(self) -> &'static str {
+        match self {
+            Function::Call => "call",
+            Function::SetUserStatus => "set_user_status",
+            Function::GetUserStatus => "get_user_status",
+            Function::GetToken => "get_token",
+            Function::RefreshToken => "refresh_token",
+        }
+    }
+
+    /// The add-in's and the CLI's name: OpenIntegrations'.
+    fn opi_name(self) -> &'static str {
+        match self {
+            Function::Call => "CallMethod",
+            Function::SetUserStatus => "SetUserStatus",
+            Function::GetUserStatus => "GetUserStatus",
+            Function::GetToken => "GetToken",
+            Function::RefreshToken => "RefreshToken",
+        }
+    }
+
+    /// The CLI's options, in the order of the arguments.
+    fn cli_options(self) -> &'static [&'static str] {
+        match self {
+            Function::Call => &["--url", "--method", "--params", "--token"],
+            Function::SetUserStatus => &["--url", "--status", "--token"],
+            Function::GetUserStatus => &["--url", "--token"],
+            Function::GetToken => &["--clientid", "--clientsecret", "--code"],
+            Function::RefreshToken => &["--clientid", "--clientsecret", "--refresh"],
+        }
+    }
+}
+
+/// The settings every front of this process runs with: the test CA trusted,
+/// the OAuth server of [`shared_portal`], quick retries. Set in this
+/// process's environment once, before the library's shared client is made,
+/// and passed to every program started.
+pub fn environment() -> &'static [(&'static str, String)] {
+    static ENVIRONMENT: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let settings = vec![
+            (
+                "SSL_CERT_FILE",
+                TestCa::global().pem_path.display().to_string(),
+            ),
+            (
+                "OPI_BITRIX24_OAUTH_URL",
+                shared_portal().oauth_url().to_string(),
+            ),
+            ("OPI_BITRIX24_RETRY_DELAY", "0.01".to_owned()),
+        ];
+        for (name, value) in &settings {
+            // SAFETY: runs once, inside OnceLock, before this process's
+            // tests read the environment through the library.
+            unsafe { std::env::set_var(name, value) };
+        }
+        settings
+    })
+}
+
+/// The portal every front of this process calls: frozen clock, no bucket
+/// (the fronts' calls are compared, not paced), and its OAuth server.
+pub fn shared_portal() -> &'static Portal {
+    static PORTAL: OnceLock<Portal> = OnceLock::new();
+    PORTAL.get_or_init(|| {
+        Portal::with(PortalOptions {
+            frozen_clock: Some(super::FROZEN_CLOCK),
+            bucket: None,
+            ..PortalOptions::default()
+        })
+    })
+}
+
+/// A client with the settings of [`environment`], for the Rust front.
+pub fn rust_client() -> &'static opi_bitrix24::Client {
+    static CLIENT: OnceLock<opi_bitrix24::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        environment();
+        opi_bitrix24::Client::new(opi_bitrix24::Config::from_env().expect("settings"))
+            .expect("a client")
+    })
+}
+
+/// Calls `function` with `args` through `front`; the JSON document it gave.
+pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
+    environment();
+    let text = match front {
+        Front::Rust => through_rust(function, args),
+        Front::CAbi => through_c_abi(function, args),
+        Front::CProgram => {
+            let output = run(
+                Command::new(c_test_program())
+                    .arg("invoke")
+                    .arg(function.c_name())
+                    .args(args),
+                None,
+            );
+            stdout_of(&output)
+        }
+        Front::AddinPlatform | Front::AddinOneScript => {
+            let order = if front == Front::AddinPlatform {
+                "platform"
+            } else {
+                "onescript"
+            };
+            let output = run(
+                Command::new(addin_host()).arg(shared_library()).args([
+                    "invoke",
+                    order,
+                    function.opi_name(),
+                ]),
+                Some(args.join("\0").as_bytes()),
+            );
+            let stdout = stdout_of(&output);
+            assert!(stdout.contains(" passed, 0 failed"), "{front:?}: {stdout}");
+            let line = stdout
+                .lines()
+                .find_map(|line| line.strip_prefix("RESULT "))
+                .unwrap_or_else(|| panic!("{front:?} printed no RESULT: {stdout}"));
+            line.split_once(' ').expect("label and JSON").1.to_owned()
+        }
+        Front::Cli => {
+            let mut command = Command::new(target_dir().join("oint"));
+            command.args(["bitrix24", function.opi_name()]);
+            for (option, value) in function.cli_options().iter().zip(args) {
+                command.arg(option).arg(value);
+            }
+            let output = run(&mut command, None);
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            let expected_exit = if parse(&stdout).get("error").is_some() {
+                1
+            } else {
+                0
+            };
+            assert_eq!(
+                output.status.code(),
+                Some(expected_exit),
+                "oint exit: {stdout}"
+            );
+            stdout
+        }
+    };
+    parse(&text)
+}
+
+fn through_rust(function: Function, a: &[&str]) -> String {
+    let client = rust_client();
+    let answer = match function {
+        Function::Call => client.call_json(a[0], a[1], a[2], a[3]),
+        Function::SetUserStatus => client.set_user_status(a[0], a[1], a[2]),
+        Function::GetUserStatus => client.get_user_status(a[0], a[1]),
+        Function::GetToken => client.get_token(a[0], a[1], a[2]),
+        Function::RefreshToken => client.refresh_token(a[0], a[1], a[2]),
+    };
+    answer.into_json()
+}
+
+fn through_c_abi(function: Function, args: &[&str]) -> String {
+    use opi_bitrix24::capi::*;
+    let owned: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(*a).expect("no NUL in a test argument"))
+        .collect();
+    let a: Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+    // SAFETY: every pointer is a live NUL-terminated string for the call.
+    let answer = unsafe {
+        match function {
+            Function::Call => opi_bitrix24_call(a[0], a[1], a[2], a[3]),
+            Function::SetUserStatus => opi_bitrix24_set_user_status(a[0], a[1], a[2]),
+            Function::GetUserStatus => opi_bitrix24_get_user_status(a[0], a[1]),
+            Function::GetToken => opi_bitrix24_get_token(a[0], a[1], a[2]),
+            Function::RefreshToken => opi_bitrix24_refresh_token(a[0], a[1], a[2]),
+        }
+    };
+    take_c_string(answer)
+}
+
+/// The text of a string the C ABI returned, which is then freed.
+pub fn take_c_string(answer: *mut c_char) -> String {
+    assert!(!answer.is_null(), "the answer is never NULL");
+    // SAFETY: the library returned a NUL-terminated string it owns until freed.
+    let text = unsafe { CStr::from_ptr(answer) }
+        .to_str()
+        .expect("UTF-8")
+        .to_owned();
+    // SAFETY: returned by the library, freed once.
+    unsafe { opi_bitrix24::capi::opi_string_free(answer) };
+    text
+}
+
+fn run(command: &mut Command, stdin: Option<&[u8]>) -> Output {
+    command
+        .envs(environment().iter().map(|(name, value)| (*name, value)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {command:?}: {e}"));
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.unwrap_or_default())
+        .expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout_of(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `(error, error_description)` of an error document, checked to hold no
+/// secret of the test portal.
+pub fn error_of(answer: &Value) -> (String, String) {
+    super::assert_no_secret(&answer.to_string());
+    (
+        answer["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error: {answer}"))
+            .to_owned(),
+        answer["error_description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
