@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
+use opi_bitrix24::capi::{opi_bitrix24_call, opi_bitrix24_set_user_status, opi_string_free};
 use rustls::pki_types::ServerName;
 use support::*;
 
@@ -100,6 +100,24 @@ impl Sample {
 
     fn per_second(&self) -> f64 {
         self.latencies.len() as f64 / self.latencies.iter().sum::<Duration>().as_secs_f64()
+    }
+}
+
+/// Any method through the C ABI, checked: `server.time`, no parameters.
+fn c_abi_server_time(url: &CStr, method: &CStr) {
+    // SAFETY: live NUL-terminated strings; the answer is freed once.
+    unsafe {
+        let answer = opi_bitrix24_call(
+            url.as_ptr(),
+            method.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+        );
+        let ok = CStr::from_ptr(answer)
+            .to_bytes()
+            .starts_with(b"{\"result\":\"");
+        opi_string_free(answer);
+        assert!(ok, "a call failed");
     }
 }
 
@@ -379,6 +397,7 @@ fn main() {
     });
     let path = format!("/rest/1/{WEBHOOK_SECRET}/im.user.status.set");
     let dnd = CString::new("dnd").unwrap();
+    let server_time = CString::new("server.time").unwrap();
 
     let https_webhook = CString::new(https.webhook_url()).unwrap();
     let http_webhook = CString::new(http.webhook_url()).unwrap();
@@ -396,6 +415,11 @@ fn main() {
             "library, pooled, HTTPS (C ABI)",
             LOOPBACK_CALLS,
             Box::new(|| c_abi_call(&https_webhook, &dnd)),
+        ),
+        (
+            "library, pooled, HTTPS, CallMethod server.time (C ABI)",
+            LOOPBACK_CALLS,
+            Box::new(|| c_abi_server_time(&https_webhook, &server_time)),
         ),
         (
             "library, pooled, HTTP (C ABI)",
@@ -493,8 +517,9 @@ fn main() {
         .join("target/x86_64-unknown-linux-gnu/release/libopi_bitrix24.so");
     let _ = std::fs::remove_file(&program);
 
-    let floor = loopback[5].median();
+    let floor = loopback[6].median();
     let pooled = loopback[0].median();
+    let any_method = loopback[1].median();
     let mut table = String::new();
     table.push_str(&format!(
         "Loopback, {LOOPBACK_CALLS} sequential calls each ({PROCESS_CALLS} for curl), one thread, the ways taking turns over {TURNS} rounds:\n\n"
@@ -513,10 +538,14 @@ fn main() {
     table.push_str(&format!(
         "\nPooled HTTPS is {:.2}× the bare hyper floor ({:.2}× the runtime-free one, {:.2}× reqwest::blocking); a fresh connection per call is {:.1}× pooled; curl {:.0}× pooled.\n",
         pooled.as_secs_f64() / floor.as_secs_f64(),
-        pooled.as_secs_f64() / loopback[6].median().as_secs_f64(),
-        pooled.as_secs_f64() / loopback[4].median().as_secs_f64(),
-        loopback[2].median().as_secs_f64() / pooled.as_secs_f64(),
+        pooled.as_secs_f64() / loopback[7].median().as_secs_f64(),
+        pooled.as_secs_f64() / loopback[5].median().as_secs_f64(),
         loopback[3].median().as_secs_f64() / pooled.as_secs_f64(),
+        loopback[4].median().as_secs_f64() / pooled.as_secs_f64(),
+    ));
+    table.push_str(&format!(
+        "\nThe generic call (CallMethod, server.time) is {:.2}× the status call (SetUserStatus) in the same run.\n",
+        any_method.as_secs_f64() / pooled.as_secs_f64(),
     ));
     table.push_str(&format!(
         "\nBehind a relay adding a {} ms round trip (HTTPS, {RTT_CALLS} calls each):\n\n| way of calling | median ms | round trips |\n|---|---|---|\n",

@@ -1,4 +1,4 @@
-//! The test portal itself must behave as shared/spec/bitrix24-rest.md says a
+//! The test portal itself must behave as docs/portal.md says a
 //! real one does; these requests are sent by hand, not by the library.
 
 mod support;

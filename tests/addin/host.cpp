@@ -13,7 +13,7 @@
 //   host LIBRARY invoke ORDER METHOD < ARGUMENTS
 //                                            any method by name, as host ORDER (platform or onescript)
 //                                            calls it: the arguments from stdin, separated by NUL
-//                                            bytes, the parameters left out filled with their defaults
+//                                            bytes (OneScript fills the rest with their defaults)
 //
 // Every string the add-in hands over must come from the tracking memory
 // manager, and is freed through it; a block freed twice, not from it, or
@@ -676,9 +676,9 @@ static void call_from_stdin(const Library &lib) {
     check(memory.outstanding() == 0, "call: every block handed over was freed");
 }
 
-// Any method by name, as the platform (Init first, DestroyObject) or OneScript
-// (setMemManager first, C++ delete) calls it: the parameters the caller left
-// out are filled with the component's defaults, as both hosts do.
+// Any method by name, as the platform (Init first, as many parameters as the
+// call had, DestroyObject) or OneScript (setMemManager first, every
+// parameter, the missing ones from GetParamDefValue, C++ delete) calls it.
 static void invoke_from_stdin(const Library &lib, const std::string &order, const std::string &method_name) {
     std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     std::vector<tVariant> params;
@@ -709,7 +709,7 @@ static void invoke_from_stdin(const Library &lib, const std::string &order, cons
     long method = object->FindMethod(utf16(method_name).c_str());
     check(method >= 0, "FindMethod " + method_name);
     std::vector<bool> defaulted(params.size(), false);
-    for (long i = (long)params.size(); method >= 0 && i < object->GetNParams(method); i++) {
+    for (long i = (long)params.size(); onescript && method >= 0 && i < object->GetNParams(method); i++) {
         tVariant def = empty_variant();
         if (object->GetParamDefValue(method, i, &def)) {
             params.push_back(def);
