@@ -94,10 +94,12 @@ pub const ENVIRONMENT: [(&str, &str); 8] = [
 impl Config {
     /// The defaults, changed by whichever of [`ENVIRONMENT`] are set.
     pub fn from_env() -> Result<Config, Error> {
-        Config::from_lookup(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+        Config::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+    /// The defaults, changed by whichever of [`ENVIRONMENT`] `lookup` knows:
+    /// the same settings from a source other than this process's environment.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
         let mut config = Config::default();
         let seconds = |name: &str, max: f64| -> Result<Option<Duration>, Error> {
             lookup(name)
@@ -199,7 +201,7 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, Error> {
-        Config::from_lookup(|name| {
+        Config::from_vars(|name| {
             pairs
                 .iter()
                 .find(|(key, _)| *key == name)

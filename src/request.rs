@@ -265,7 +265,7 @@ fn json_kind(value: &Value) -> &'static str {
 
 /// The parameters as one compact JSON object, with the token as `auth`.
 fn json_body(params: &Map<String, Value>, token: Option<&str>) -> String {
-    let mut body = Value::Object(params.clone()).to_string();
+    let mut body = serde_json::to_string(params).expect("a map of JSON values always serialises");
     if let Some(token) = token {
         body.pop();
         if !params.is_empty() {

@@ -214,3 +214,134 @@ fn no_error_text_or_printed_line_of_any_front_holds_a_secret() {
         collected.len()
     );
 }
+
+/// The new functions' secrets — client secret, authorisation code, refresh
+/// token, and the webhook secret and token of CallMethod — in no text of
+/// any front, for every fault class and every refused input.
+#[test]
+fn no_text_of_the_new_functions_holds_a_client_secret_code_or_refresh_token() {
+    use support::fronts::{Front, Function, raw};
+    const CODE: &str = "c0deTheRedirectBrought5ecret0123";
+    const REFRESH: &str = "r3freshT0kenThatMustStay5ecret456";
+    const SPECIAL_SECRET: &str = "s3cr+t/with=reserved&chars";
+    let fronts = [
+        Front::Rust,
+        Front::CProgram,
+        Front::AddinPlatform,
+        Front::Cli,
+    ];
+    let mut collected: Vec<(String, String)> = Vec::new();
+    // The fronts of one call run side by side: most faults take the whole
+    // time budget to show.
+    let mut sweep =
+        |case: &str, env: &[(&'static str, String)], calls: &[(Function, Vec<&str>)]| {
+            for (function, args) in calls {
+                let texts: Vec<(Front, String)> = std::thread::scope(|scope| {
+                    let running: Vec<_> = fronts
+                        .into_iter()
+                        .map(|front| {
+                            scope.spawn(move || {
+                                let output = raw(front, *function, args, env);
+                                (front, format!("{}{}", output.text, output.stderr))
+                            })
+                        })
+                        .collect();
+                    running.into_iter().map(|r| r.join().unwrap()).collect()
+                });
+                for (front, text) in texts {
+                    assert!(
+                        text.contains("\"error\""),
+                        "{case} {function:?} through {front:?}: {text}"
+                    );
+                    collected.push((format!("{case} {function:?} through {front:?}"), text));
+                }
+            }
+        };
+    for kind in FaultKind::ALL {
+        let portal = FaultyPortal::start(kind);
+        let env = [
+            ("OPI_BITRIX24_TIMEOUT", "1.5".to_owned()),
+            ("OPI_BITRIX24_ATTEMPTS", "2".to_owned()),
+            ("OPI_BITRIX24_RETRY_DELAY", "0.01".to_owned()),
+            (
+                "OPI_BITRIX24_OAUTH_URL",
+                format!("https://{}/", portal.address),
+            ),
+        ];
+        let webhook = portal.webhook_url(WEBHOOK_SECRET);
+        sweep(
+            &format!("{kind:?}"),
+            &env,
+            &[
+                (Function::GetToken, vec![CLIENT_ID, CLIENT_SECRET, CODE]),
+                (
+                    Function::RefreshToken,
+                    vec![CLIENT_ID, SPECIAL_SECRET, REFRESH],
+                ),
+                (
+                    Function::Call,
+                    vec![&webhook, "crm.deal.add", r#"{"fields":{"TITLE":"x"}}"#, ""],
+                ),
+                (
+                    Function::Call,
+                    vec![&portal.address, "crm.deal.get", "", APP_TOKEN],
+                ),
+                (Function::GetUserStatus, vec![&portal.address, APP_TOKEN]),
+            ],
+        );
+    }
+    let portal = Portal::start();
+    let env = [("OPI_BITRIX24_OAUTH_URL", portal.oauth_url().to_string())];
+    let webhook = portal.webhook_url();
+    let code_in_secret = format!("{CLIENT_SECRET}\u{1}{CODE}");
+    let refresh_with_space = format!("{REFRESH} {REFRESH}");
+    let pasted_webhook_as_method = format!("{webhook}crm.deal.add");
+    let auth_twice = format!(r#"{{"auth": "{APP_TOKEN}"}}"#);
+    sweep(
+        "refused",
+        &env,
+        &[
+            (Function::GetToken, vec![CLIENT_ID, &code_in_secret, CODE]),
+            (Function::GetToken, vec![CLIENT_ID, "wrong-secret", CODE]),
+            (
+                Function::RefreshToken,
+                vec![CLIENT_ID, CLIENT_SECRET, &refresh_with_space],
+            ),
+            (
+                Function::RefreshToken,
+                vec![CLIENT_ID, CLIENT_SECRET, REFRESH],
+            ),
+            (
+                Function::Call,
+                vec![&webhook, &pasted_webhook_as_method, "", ""],
+            ),
+            (
+                Function::Call,
+                vec![&portal.domain(), "user.current", &auth_twice, APP_TOKEN],
+            ),
+            (
+                Function::Call,
+                vec![&portal.domain(), "user.current", "", EXPIRED_TOKEN],
+            ),
+        ],
+    );
+    assert!(collected.len() >= (FaultKind::ALL.len() * 5 + 7) * fronts.len());
+    for (case, text) in &collected {
+        for secret in [
+            WEBHOOK_SECRET,
+            APP_TOKEN,
+            EXPIRED_TOKEN,
+            CLIENT_SECRET,
+            CODE,
+            REFRESH,
+            SPECIAL_SECRET,
+            "s3cr%2Bt",
+        ] {
+            assert!(!text.contains(secret), "{case} showed a secret:\n{text}");
+        }
+    }
+    eprintln!(
+        "{} error texts and outputs of the new functions searched, none holds a secret",
+        collected.len()
+    );
+}

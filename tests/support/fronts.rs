@@ -128,43 +128,87 @@ pub fn rust_client() -> &'static opi_bitrix24::Client {
     })
 }
 
-/// Calls `function` with `args` through `front`; the JSON document it gave.
+/// Calls `function` with `args` through `front`, with this process's
+/// settings ([`environment`]); the JSON document it gave, the program
+/// checked to have ended as it should.
 pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
-    environment();
-    let text = match front {
-        Front::Rust => through_rust(function, args),
-        Front::CAbi => through_c_abi(function, args),
-        Front::CProgram => {
-            let output = run(
-                Command::new(c_test_program())
-                    .arg("invoke")
-                    .arg(function.c_name())
-                    .args(args),
-                None,
-            );
-            stdout_of(&output)
+    let Raw { text, stderr, exit } = raw(front, function, args, environment());
+    match front {
+        Front::Rust | Front::CAbi => parse(&text),
+        Front::CProgram | Front::AddinPlatform | Front::AddinOneScript => {
+            assert_eq!(exit, Some(0), "{front:?} {function:?}: {text}{stderr}");
+            let text = match front {
+                Front::CProgram => text,
+                _ => {
+                    assert!(text.contains(" passed, 0 failed"), "{front:?}: {text}");
+                    let line = text
+                        .lines()
+                        .find_map(|line| line.strip_prefix("RESULT "))
+                        .unwrap_or_else(|| panic!("{front:?} printed no RESULT: {text}"));
+                    line.split_once(' ').expect("label and JSON").1.to_owned()
+                }
+            };
+            parse(&text)
         }
+        Front::Cli => {
+            let answer = parse(&text);
+            let expected_exit = if answer.get("error").is_some() { 1 } else { 0 };
+            assert_eq!(exit, Some(expected_exit), "oint exit: {text}");
+            answer
+        }
+    }
+}
+
+/// What a front gave for one call: the answer (in-process) or what the
+/// program printed on standard output, what it printed on standard error,
+/// and its exit code.
+pub struct Raw {
+    pub text: String,
+    pub stderr: String,
+    pub exit: Option<i32>,
+}
+
+/// Calls `function` through `front` with the settings `env` (the in-process
+/// C ABI has only this process's environment, read once: `env` must be
+/// [`environment`] for it).
+pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str, String)]) -> Raw {
+    let in_process = |text| Raw {
+        text,
+        stderr: String::new(),
+        exit: None,
+    };
+    match front {
+        Front::Rust => in_process(through_rust(function, args, env)),
+        Front::CAbi => {
+            assert!(
+                std::ptr::eq(env, environment()),
+                "the C ABI runs with this process's settings"
+            );
+            in_process(through_c_abi(function, args))
+        }
+        Front::CProgram => run(
+            Command::new(c_test_program())
+                .arg("invoke")
+                .arg(function.c_name())
+                .args(args),
+            None,
+            env,
+        ),
         Front::AddinPlatform | Front::AddinOneScript => {
             let order = if front == Front::AddinPlatform {
                 "platform"
             } else {
                 "onescript"
             };
-            let output = run(
+            run(
                 Command::new(addin_host()).arg(shared_library()).args([
                     "invoke",
                     order,
                     function.opi_name(),
                 ]),
                 Some(args.join("\0").as_bytes()),
-            );
-            let stdout = stdout_of(&output);
-            assert!(stdout.contains(" passed, 0 failed"), "{front:?}: {stdout}");
-            let line = stdout
-                .lines()
-                .find_map(|line| line.strip_prefix("RESULT "))
-                .unwrap_or_else(|| panic!("{front:?} printed no RESULT: {stdout}"));
-            line.split_once(' ').expect("label and JSON").1.to_owned()
+                env,
+            )
         }
         Front::Cli => {
             let mut command = Command::new(target_dir().join("oint"));
@@ -172,26 +216,24 @@ pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
             for (option, value) in function.cli_options().iter().zip(args) {
                 command.arg(option).arg(value);
             }
-            let output = run(&mut command, None);
-            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-            let expected_exit = if parse(&stdout).get("error").is_some() {
-                1
-            } else {
-                0
-            };
-            assert_eq!(
-                output.status.code(),
-                Some(expected_exit),
-                "oint exit: {stdout}"
-            );
-            stdout
+            run(&mut command, None, env)
         }
-    };
-    parse(&text)
+    }
 }
 
-fn through_rust(function: Function, a: &[&str]) -> String {
-    let client = rust_client();
+fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) -> String {
+    let custom;
+    let client = if std::ptr::eq(env, environment()) {
+        rust_client()
+    } else {
+        let lookup = |name: &str| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        let config = opi_bitrix24::Config {
+            ca_file: Some(TestCa::global().pem_path.clone()),
+            ..opi_bitrix24::Config::from_vars(lookup).expect("settings")
+        };
+        custom = opi_bitrix24::Client::new(config).expect("a client");
+        &custom
+    };
     let answer = match function {
         Function::Call => client.call_json(a[0], a[1], a[2], a[3]),
         Function::SetUserStatus => client.set_user_status(a[0], a[1], a[2]),
@@ -235,9 +277,10 @@ pub fn take_c_string(answer: *mut c_char) -> String {
     text
 }
 
-fn run(command: &mut Command, stdin: Option<&[u8]>) -> Output {
+fn run(command: &mut Command, stdin: Option<&[u8]>, env: &[(&'static str, String)]) -> Raw {
     command
-        .envs(environment().iter().map(|(name, value)| (*name, value)))
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+        .envs(env.iter().map(|(name, value)| (*name, value)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -249,18 +292,12 @@ fn run(command: &mut Command, stdin: Option<&[u8]>) -> Output {
         .write_all(stdin.unwrap_or_default())
         .expect("write stdin");
     drop(input);
-    child.wait_with_output().expect("wait")
-}
-
-fn stdout_of(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let output: Output = child.wait_with_output().expect("wait");
+    Raw {
+        text: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        exit: output.status.code(),
+    }
 }
 
 /// `(error, error_description)` of an error document, checked to hold no
