@@ -103,35 +103,31 @@ impl Sample {
     }
 }
 
-/// Any method through the C ABI, checked: `server.time`, no parameters.
-fn c_abi_server_time(url: &CStr, method: &CStr) {
-    // SAFETY: live NUL-terminated strings; the answer is freed once.
-    unsafe {
-        let answer = opi_bitrix24_call(
-            url.as_ptr(),
-            method.as_ptr(),
-            std::ptr::null(),
-            std::ptr::null(),
-        );
-        let ok = CStr::from_ptr(answer)
-            .to_bytes()
-            .starts_with(b"{\"result\":\"");
-        opi_string_free(answer);
-        assert!(ok, "a call failed");
-    }
+/// Checks that an answer of the C ABI starts with `prefix`, then frees it.
+fn check_and_free(answer: *mut std::ffi::c_char, prefix: &[u8]) {
+    // SAFETY: the library's NUL-terminated answer, freed once.
+    let ok = unsafe { CStr::from_ptr(answer) }
+        .to_bytes()
+        .starts_with(prefix);
+    // SAFETY: as above.
+    unsafe { opi_string_free(answer) };
+    assert!(ok, "a call failed");
 }
 
-/// One call through the C ABI, checked.
+/// Any method through the C ABI: `server.time`, no parameters.
+fn c_abi_server_time(url: &CStr, method: &CStr) {
+    let null = std::ptr::null();
+    // SAFETY: live NUL-terminated strings, or NULL where allowed.
+    let answer = unsafe { opi_bitrix24_call(url.as_ptr(), method.as_ptr(), null, null) };
+    check_and_free(answer, b"{\"result\":\"");
+}
+
+/// One status call through the C ABI.
 fn c_abi_call(url: &CStr, status: &CStr) {
-    // SAFETY: live NUL-terminated strings; the answer is freed once.
-    unsafe {
-        let answer = opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), std::ptr::null());
-        let ok = CStr::from_ptr(answer)
-            .to_bytes()
-            .starts_with(b"{\"result\":true");
-        opi_string_free(answer);
-        assert!(ok, "a call failed");
-    }
+    // SAFETY: live NUL-terminated strings, or NULL where allowed.
+    let answer =
+        unsafe { opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), std::ptr::null()) };
+    check_and_free(answer, b"{\"result\":true");
 }
 
 fn tls_config() -> Arc<rustls::ClientConfig> {

@@ -4,11 +4,9 @@
 
 mod support;
 
-use std::ffi::{CStr, CString};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use support::*;
 
 fn run_host(valgrind: bool, args: &[&str]) -> Output {
@@ -34,18 +32,11 @@ fn run_host(valgrind: bool, args: &[&str]) -> Output {
 /// What the C ABI answers for the same call, in this process.
 fn through_c_abi(url: &str, status: &str, token: &str) -> serde_json::Value {
     trust_test_ca();
-    let (url, status, token) = (
-        CString::new(url).unwrap(),
-        CString::new(status).unwrap(),
-        CString::new(token).unwrap(),
-    );
-    // SAFETY: live NUL-terminated strings; the answer is freed once below.
-    unsafe {
-        let answer = opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), token.as_ptr());
-        let value = parse(CStr::from_ptr(answer).to_str().unwrap());
-        opi_string_free(answer);
-        value
-    }
+    parse(&support::fronts::c_set_user_status(
+        url,
+        status,
+        Some(token),
+    ))
 }
 
 fn check_both_calls(portal: &Portal, mode: &'static str) -> String {

@@ -5,11 +5,9 @@
 
 mod support;
 
-use std::ffi::{CStr, CString};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use serde_json::{Value, json};
 use support::*;
 
@@ -37,14 +35,11 @@ fn rust_api(url: &str, status: &str, token: &str) -> Value {
 
 fn c_abi(url: &str, status: &str, token: &str) -> Value {
     trust_test_ca();
-    let [url, status, token] = [url, status, token].map(|s| CString::new(s).unwrap());
-    // SAFETY: live NUL-terminated strings; the answer is freed once.
-    unsafe {
-        let answer = opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), token.as_ptr());
-        let value = parse(CStr::from_ptr(answer).to_str().unwrap());
-        opi_string_free(answer);
-        value
-    }
+    parse(&support::fronts::c_set_user_status(
+        url,
+        status,
+        Some(token),
+    ))
 }
 
 fn cut(text: &str) -> String {

@@ -2,46 +2,22 @@
 
 mod support;
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString};
 use std::ptr;
 
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free, opi_version};
+use opi_bitrix24::capi::{opi_string_free, opi_version};
 use serde_json::json;
 use support::*;
 
-/// Calls the export with raw pointers and returns the JSON it gave, freed.
-fn call_raw(url: *const c_char, status: *const c_char, token: *const c_char) -> String {
-    // SAFETY: every pointer is NULL or a live NUL-terminated string.
-    let answer = unsafe { opi_bitrix24_set_user_status(url, status, token) };
-    assert!(!answer.is_null(), "the answer is never NULL");
-    // SAFETY: the library returned a NUL-terminated string it owns until freed.
-    let text = unsafe { CStr::from_ptr(answer) }
-        .to_str()
-        .expect("UTF-8")
-        .to_owned();
-    // SAFETY: returned by the library, freed once.
-    unsafe { opi_string_free(answer) };
-    text
-}
+use support::fronts::c_set_user_status_raw as call_raw;
 
 fn call(url: &str, status: &str, token: Option<&str>) -> String {
     trust_test_ca();
-    let (url, status) = (CString::new(url).unwrap(), CString::new(status).unwrap());
-    let token = token.map(|t| CString::new(t).unwrap());
-    call_raw(
-        url.as_ptr(),
-        status.as_ptr(),
-        token.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
-    )
+    support::fronts::c_set_user_status(url, status, token)
 }
 
 fn error_of(json: &str) -> (String, String) {
-    assert_no_secret(json);
-    let value = parse(json);
-    (
-        value["error"].as_str().unwrap().to_owned(),
-        value["error_description"].as_str().unwrap().to_owned(),
-    )
+    support::fronts::error_of(&parse(json))
 }
 
 #[test]

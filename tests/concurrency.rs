@@ -3,11 +3,10 @@
 
 mod support;
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use opi_bitrix24::{Client, Config};
 use serde_json::json;
 use support::*;
@@ -44,17 +43,11 @@ fn sixteen_threads_times_500_calls_through_the_c_abi_with_flat_memory() {
             scope.spawn(move || {
                 for call in 0..500 {
                     let status = &statuses[(thread + call) % statuses.len()];
-                    // SAFETY: live NUL-terminated strings; the answer is freed once below.
-                    let text = unsafe {
-                        let answer = opi_bitrix24_set_user_status(
-                            url.as_ptr(),
-                            status.as_ptr(),
-                            std::ptr::null(),
-                        );
-                        let text = CStr::from_ptr(answer).to_str().unwrap().to_owned();
-                        opi_string_free(answer);
-                        text
-                    };
+                    let text = support::fronts::c_set_user_status_raw(
+                        url.as_ptr(),
+                        status.as_ptr(),
+                        std::ptr::null(),
+                    );
                     assert_eq!(
                         parse(&text)["result"],
                         json!(true),

@@ -5,10 +5,11 @@
 //! Every request these inputs make is sent to a proxy address on loopback
 //! where nothing listens, so no traffic leaves the machine.
 
-use std::ffi::{CStr, CString, c_char};
+mod support;
+
+use std::ffi::{CString, c_char};
 
 use opi_bitrix24::address::{AuthKind, endpoint};
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use proptest::prelude::*;
 
 /// Routes every request to a closed loopback port, with one quick attempt.
@@ -58,18 +59,7 @@ fn call_raw(url: &[u8], status: &[u8], token: Option<&[u8]>) -> String {
     let (url, status) = (c(url), c(status));
     let token = token.map(c);
     let token_pointer: *const c_char = token.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
-    // SAFETY: live NUL-terminated strings (or NULL for the token).
-    let answer =
-        unsafe { opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), token_pointer) };
-    assert!(!answer.is_null());
-    // SAFETY: the library's NUL-terminated answer, freed once.
-    let text = unsafe { CStr::from_ptr(answer) }
-        .to_str()
-        .expect("UTF-8 answer")
-        .to_owned();
-    // SAFETY: as above.
-    unsafe { opi_string_free(answer) };
-    text
+    support::fronts::c_set_user_status_raw(url.as_ptr(), status.as_ptr(), token_pointer)
 }
 
 fn assert_one_json_object(text: &str) {

@@ -22,15 +22,7 @@ fn client() -> Client {
 }
 
 fn error_of(json: &str) -> (String, String) {
-    assert_no_secret(json);
-    let value = parse(json);
-    (
-        value["error"].as_str().unwrap_or_default().to_owned(),
-        value["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
+    support::fronts::error_of(&parse(json))
 }
 
 #[test]

@@ -5,12 +5,10 @@
 
 mod support;
 
-use std::ffi::{CStr, CString};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use opi_bitrix24::capi::{opi_bitrix24_set_user_status, opi_string_free};
 use opi_bitrix24::{Client, Config};
 use support::faults::{FaultKind, FaultyPortal};
 use support::*;
@@ -63,17 +61,7 @@ fn every_front(url: &str, status: &str, token: &str) -> Vec<(&'static str, Strin
             .unwrap();
             client.set_user_status(url, status, token).into_json()
         });
-        let c_abi = scope.spawn(|| {
-            let [url, status, token] = [url, status, token].map(|s| CString::new(s).unwrap());
-            // SAFETY: live NUL-terminated strings; the answer is freed once.
-            unsafe {
-                let answer =
-                    opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), token.as_ptr());
-                let text = CStr::from_ptr(answer).to_string_lossy().into_owned();
-                opi_string_free(answer);
-                text
-            }
-        });
+        let c_abi = scope.spawn(|| support::fronts::c_set_user_status(url, status, Some(token)));
         let cli = scope.spawn(|| {
             text_of(
                 child(env!("CARGO_BIN_EXE_oint"))

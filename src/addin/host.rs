@@ -3,7 +3,7 @@
 
 use std::ffi::{c_long, c_ulong, c_void};
 
-use super::variant::{WChar, to_wide};
+use super::wide::{WChar, to_wide};
 
 /// Destructor slots at the head of every vtable: two in the Itanium C++ ABI
 /// (complete and deleting destructor), one with MSVC (scalar deleting).

@@ -5,13 +5,17 @@
 //! MSVC (one scalar deleting destructor) on Windows.
 
 use std::ffi::{c_long, c_void};
+#[cfg(test)]
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Component;
-use super::variant::{TVariant, WChar};
+use super::component::{Component, INFO_VERSION};
+use super::variant::TVariant;
+use super::wide::{WChar, wstr_to_string};
 use crate::ffi::ffi_boundary;
 
-/// Objects made and not yet freed, for the tests' "freed exactly once".
+/// Objects made and not yet freed, for the tests' "freed exactly once";
+/// compiled only for them.
+#[cfg(test)]
 static LIVE_OBJECTS: AtomicUsize = AtomicUsize::new(0);
 
 const INIT_DONE: usize = 0;
@@ -41,6 +45,7 @@ const _: () = {
 impl Object {
     /// A new object on the heap, as the `IComponentBase*` the host keeps.
     pub fn create() -> *mut c_void {
+        #[cfg(test)]
         LIVE_OBJECTS.fetch_add(1, Ordering::SeqCst);
         Box::into_raw(Box::new(Object {
             init_done: &INIT_DONE_VTBL,
@@ -62,6 +67,7 @@ impl Object {
     }
 }
 
+#[cfg(test)]
 impl Drop for Object {
     fn drop(&mut self) {
         LIVE_OBJECTS.fetch_sub(1, Ordering::SeqCst);
@@ -198,7 +204,7 @@ struct InitDoneVtbl {
 
 thunk!(fn init[INIT_DONE](connection: *mut c_void) -> bool, gone: false, |c| c.init(connection));
 thunk!(fn set_mem_manager[INIT_DONE](memory: *mut c_void) -> bool, gone: false, |c| c.set_mem_manager(memory));
-thunk!(fn get_info[INIT_DONE]() -> c_long, gone: 0, |_c| super::INFO_VERSION);
+thunk!(fn get_info[INIT_DONE]() -> c_long, gone: 0, |_c| INFO_VERSION);
 thunk!(fn done[INIT_DONE]() -> (), gone: (), |c| c.done());
 
 static INIT_DONE_VTBL: InitDoneVtbl = InitDoneVtbl {
@@ -252,7 +258,7 @@ thunk!(fn register_extension_as[LANGUAGE_EXTENDER](name: *mut *mut WChar) -> boo
 thunk!(fn get_n_props[LANGUAGE_EXTENDER]() -> c_long, gone: 0, |c| c.prop_count());
 thunk!(fn find_prop[LANGUAGE_EXTENDER](name: *const WChar) -> c_long, gone: -1, |c| {
     // SAFETY: the host passes NULL or a NUL-terminated name.
-    c.find_prop(unsafe { super::variant::wstr_to_string(name) })
+    c.find_prop(unsafe { wstr_to_string(name) })
 });
 thunk!(fn get_prop_name[LANGUAGE_EXTENDER](prop: c_long, alias: c_long) -> *const WChar, gone: std::ptr::null(), |c| {
     c.prop_name(prop, alias)
@@ -267,7 +273,7 @@ thunk!(fn is_prop_writable[LANGUAGE_EXTENDER](_prop: c_long) -> bool, gone: fals
 thunk!(fn get_n_methods[LANGUAGE_EXTENDER]() -> c_long, gone: 0, |c| c.method_count());
 thunk!(fn find_method[LANGUAGE_EXTENDER](name: *const WChar) -> c_long, gone: -1, |c| {
     // SAFETY: the host passes NULL or a NUL-terminated name.
-    c.find_method(unsafe { super::variant::wstr_to_string(name) })
+    c.find_method(unsafe { wstr_to_string(name) })
 });
 thunk!(fn get_method_name[LANGUAGE_EXTENDER](method: c_long, alias: c_long) -> *const WChar, gone: std::ptr::null(), |c| {
     c.method_name(method, alias)

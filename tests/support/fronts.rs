@@ -264,6 +264,28 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
     take_c_string(answer)
 }
 
+/// `opi_bitrix24_set_user_status` with raw pointers, NULL allowed: the
+/// answer's text, freed.
+pub fn c_set_user_status_raw(
+    url: *const c_char,
+    status: *const c_char,
+    token: *const c_char,
+) -> String {
+    // SAFETY: each pointer is NULL or a live NUL-terminated string, as the caller promises.
+    take_c_string(unsafe { opi_bitrix24::capi::opi_bitrix24_set_user_status(url, status, token) })
+}
+
+/// `opi_bitrix24_set_user_status` with text; `None` passes NULL as the token.
+pub fn c_set_user_status(url: &str, status: &str, token: Option<&str>) -> String {
+    let c = |s: &str| CString::new(s).expect("no NUL in a test argument");
+    let (url, status, token) = (c(url), c(status), token.map(c));
+    c_set_user_status_raw(
+        url.as_ptr(),
+        status.as_ptr(),
+        token.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+    )
+}
+
 /// The text of a string the C ABI returned, which is then freed.
 pub fn take_c_string(answer: *mut c_char) -> String {
     assert!(!answer.is_null(), "the answer is never NULL");
