@@ -7,6 +7,22 @@
 
 #include <stddef.h>
 
+// Every function answers a JSON object: the portal's answer as it was sent, or an
+// error {"error": "<CODE>", "error_description": "<text>"}, where CODE is the
+// portal's own (STATUS_ERROR, expired_token, QUERY_LIMIT_EXCEEDED, ...) or one of ours:
+//   OPI_INVALID_ARGUMENT   An argument was refused before anything was sent.
+//   OPI_NETWORK_ERROR      The portal could not be reached, or the connection broke.
+//   OPI_TIMEOUT            No answer in time: the call's budget, or the connect or read timeout, ran out.
+//   OPI_BAD_RESPONSE       The portal answered with something that is not a JSON object.
+//   OPI_INTERNAL_ERROR     A fault inside the library itself.
+
+// The library's version, as in Cargo.toml. The SONAME changes with the major version
+// (docs/c-library.md); opi_version() gives the version of the library loaded.
+#define OPI_BITRIX24_VERSION_MAJOR 0
+#define OPI_BITRIX24_VERSION_MINOR 1
+#define OPI_BITRIX24_VERSION_PATCH 0
+#define OPI_BITRIX24_VERSION "0.1.0"
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

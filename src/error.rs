@@ -10,7 +10,7 @@ pub enum ErrorCode {
     InvalidArgument,
     /// The portal could not be reached, or the connection broke.
     NetworkError,
-    /// The call's time budget ran out.
+    /// No answer in time: the call's budget, or the connect or read timeout, ran out.
     Timeout,
     /// The portal answered with something that is not a JSON object.
     BadResponse,

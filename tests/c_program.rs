@@ -19,7 +19,7 @@ fn run(args: &[&str]) -> Output {
 #[test]
 fn c_program_checks_arguments_without_a_portal() {
     let output = run(&["selftest"]);
-    assert!(successful_stdout(&output).contains("17 passed, 0 failed"));
+    assert!(successful_stdout(&output).contains("19 passed, 0 failed"));
 }
 
 #[test]

@@ -30,13 +30,18 @@ fn module_of(src: &Path, file: &Path) -> String {
     if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
         parts.pop();
     }
-    std::iter::once("crate".to_owned()).chain(parts).collect::<Vec<_>>().join("::")
+    std::iter::once("crate".to_owned())
+        .chain(parts)
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 /// The modules `code` (of module `module`) names through `crate::…` and
 /// `super::…` paths, resolved to the nearest module that exists.
 fn imports(module: &str, code: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
-    let parent = module.rsplit_once("::").map_or("crate", |(parent, _)| parent);
+    let parent = module
+        .rsplit_once("::")
+        .map_or("crate", |(parent, _)| parent);
     let mut found = BTreeSet::new();
     for (prefix, base) in [("crate::", "crate"), ("super::", parent)] {
         for (at, _) in code.match_indices(prefix) {
@@ -128,7 +133,12 @@ fn nothing_points_outside_the_repository() {
     for dir in ["src", "tests", "benches", "fuzz/fuzz_targets"] {
         files.extend(sources(&root.join(dir)));
     }
-    for extra in ["tests/addin/host.cpp", "tests/windows/host.c", "tests/c/opi_bitrix24_test.c", "build.rs"] {
+    for extra in [
+        "tests/addin/host.cpp",
+        "tests/windows/host.c",
+        "tests/c/opi_bitrix24_test.c",
+        "build.rs",
+    ] {
         files.push(root.join(extra));
     }
     let outside = ["shared/spec", "../shared", "shared/style"];

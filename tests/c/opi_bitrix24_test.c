@@ -127,6 +127,11 @@ static int selftest(void) {
     const char *version = opi_get_version();
 
     expect(version != NULL && strlen(version) > 0, "opi_version is not empty", version);
+    char from_macros[64];
+    snprintf(from_macros, sizeof from_macros, "%d.%d.%d", OPI_BITRIX24_VERSION_MAJOR, OPI_BITRIX24_VERSION_MINOR,
+             OPI_BITRIX24_VERSION_PATCH);
+    expect(strcmp(OPI_BITRIX24_VERSION, version) == 0, "OPI_BITRIX24_VERSION is opi_version()", version);
+    expect(strcmp(from_macros, version) == 0, "MAJOR.MINOR.PATCH is opi_version()", from_macros);
     expect_answer(NULL, "dnd", NULL, "\"error_description\":\"url is NULL\"");
     expect_answer("portal.example/rest/1/x/", NULL, NULL, "\"error_description\":\"status is NULL\"");
     expect_answer("portal.example/rest/1/x/", invalid_utf8, NULL, "status is not valid UTF-8");
@@ -144,7 +149,7 @@ static int selftest(void) {
     expect_holds(opi_refresh_token("id", "s3cr\x01t", "r"), "ClientSecret contains a space or control character");
     opi_free(NULL);
     if (failures == 0) {
-        printf("selftest: 17 passed, 0 failed\n");
+        printf("selftest: 19 passed, 0 failed\n");
     }
     return failures == 0 ? 0 : 1;
 }
