@@ -24,7 +24,6 @@ use hyper::header::{
 };
 use hyper::{Response, StatusCode, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
@@ -375,19 +374,90 @@ impl Transport {
             Route::Direct => connector.call(target).await.map_err(network)?,
             Route::Forward { proxy, .. } => connector.call(proxy.clone()).await.map_err(network)?,
             Route::Tunnel { proxy, auth } => {
-                let mut tunnel = Tunnel::new(proxy.clone(), connector);
-                if let Some(auth) = auth {
-                    tunnel = tunnel.with_auth(auth.clone());
-                }
-                tunnel.call(target).await.map_err(|error| {
-                    network(ProxyError {
-                        proxy: proxy.clone(),
-                        error: error.into(),
-                    })
-                })?
+                let through = |error: BoxError| ProxyError {
+                    proxy: proxy.clone(),
+                    error,
+                };
+                let stream = connector
+                    .call(proxy.clone())
+                    .await
+                    .map_err(|error| network(through(error.into())))?;
+                return tunnel(stream.into_inner(), url, auth.as_ref())
+                    .await
+                    .map_err(|failure| match failure {
+                        Failure::Fatal(error) => Failure::Fatal(through(error).into()),
+                        Failure::Unsent(error) => network(through(error)),
+                        other => other,
+                    });
             }
         };
         Ok(stream.into_inner())
+    }
+}
+
+/// Longest answer head a proxy may send to a CONNECT.
+const MAX_CONNECT_HEAD: usize = 8 << 10;
+
+/// Asks the proxy on `stream` for a tunnel to `url`'s host and port, and
+/// reads its answer. Carried here rather than by hyper-util, whose tunnel
+/// hides the proxy's status: a proxy that refuses (407, 401, 403) is a
+/// setting to fix, answered at once and named, never retried.
+async fn tunnel(
+    mut stream: TcpStream,
+    url: &Url,
+    auth: Option<&HeaderValue>,
+) -> Result<TcpStream, Failure> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url
+        .host_str()
+        .ok_or_else(|| Failure::Fatal("the address has no host".into()))?;
+    let port = url.port_or_known_default().unwrap_or(443);
+    let mut head = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
+    if let Some(auth) = auth {
+        let auth = auth.to_str().map_err(unsendable)?;
+        head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.map_err(network)?;
+    let mut answer = Vec::with_capacity(256);
+    let mut byte = [0u8; 1];
+    // Byte by byte: what follows the head is the portal's, not ours to read.
+    while !answer.ends_with(b"\r\n\r\n") {
+        if answer.len() >= MAX_CONNECT_HEAD {
+            return Err(network("the proxy's answer to CONNECT has no end"));
+        }
+        if stream.read(&mut byte).await.map_err(network)? == 0 {
+            return Err(network(
+                "the proxy closed the connection instead of answering CONNECT",
+            ));
+        }
+        answer.push(byte[0]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    let status_line = answer.lines().next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok())
+        .ok_or_else(|| {
+            network(format!(
+                "the proxy answered CONNECT with '{}'",
+                status_line.trim()
+            ))
+        })?;
+    let shown = status_line
+        .split_once(' ')
+        .map_or(status_line, |(_, rest)| rest)
+        .trim();
+    match status {
+        200..=299 => Ok(stream),
+        401 | 403 | 407 => Err(Failure::Fatal(
+            format!(
+                "the proxy refused the tunnel to {host}:{port}: {shown}; check the proxy's user name and password (HTTPS_PROXY) or its rules"
+            )
+            .into(),
+        )),
+        _ => Err(network(format!("the proxy could not open a tunnel to {host}:{port}: {shown}"))),
     }
 }
 

@@ -1,7 +1,9 @@
 //! Proxies as the environment names them (curl's variables): an https portal
 //! through an HTTP proxy's CONNECT tunnel, a plain-http one by requests in
-//! absolute form, both with the proxy's credentials, NO_PROXY obeyed, and a
-//! dead proxy named in the error without its password.
+//! absolute form, both with the proxy's credentials, NO_PROXY obeyed, a
+//! dead proxy named in the error without its password, and a proxy that
+//! refuses the tunnel (ours, and Debian's tinyproxy) answered at once with
+//! its status, not retried.
 //!
 //! One test in its own process: it changes the environment, which the
 //! library reads when a client is made.
@@ -34,6 +36,15 @@ struct TestProxy {
 
 impl TestProxy {
     fn start() -> TestProxy {
+        TestProxy::answering(None)
+    }
+
+    /// A proxy that answers every request with `status_line` and closes.
+    fn refusing(status_line: &'static str) -> TestProxy {
+        TestProxy::answering(Some(status_line))
+    }
+
+    fn answering(refusal: Option<&'static str>) -> TestProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let asked = Arc::new(Mutex::new(Vec::new()));
@@ -41,7 +52,7 @@ impl TestProxy {
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let record = Arc::clone(&record);
-                std::thread::spawn(move || relay(client, &record));
+                std::thread::spawn(move || relay(client, &record, refusal));
             }
         });
         TestProxy { url, asked }
@@ -52,7 +63,7 @@ impl TestProxy {
     }
 }
 
-fn relay(client: TcpStream, record: &Mutex<Vec<Asked>>) {
+fn relay(client: TcpStream, record: &Mutex<Vec<Asked>>, refusal: Option<&str>) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut head = Vec::new();
     let mut auth = None;
@@ -80,6 +91,14 @@ fn relay(client: TcpStream, record: &Mutex<Vec<Asked>>) {
     let mut words = line.split(' ');
     let (method, target) = (words.next().unwrap(), words.next().unwrap());
     let mut client = client;
+    if let Some(status_line) = refusal {
+        let answer = format!(
+            "HTTP/1.1 {status_line}\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n"
+        );
+        let _ = client.write_all(answer.as_bytes());
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
     let mut upstream = if method == "CONNECT" {
         let upstream = TcpStream::connect(target).unwrap();
         client
@@ -195,4 +214,138 @@ fn proxies_from_the_environment_are_used_with_their_credentials() {
     );
     assert!(!description.contains("pa55"), "{description}");
     assert_no_secret(description);
+}
+
+/// Debian's tinyproxy on a free loopback port, asking for `user:password`;
+/// stopped when dropped.
+struct Tinyproxy {
+    url: String,
+    process: std::process::Child,
+    _dir: std::path::PathBuf,
+}
+
+impl Tinyproxy {
+    fn start(user: &str, password: &str) -> Tinyproxy {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let tmp = option_env!("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, Into::into);
+        let dir = tmp.join(format!("tinyproxy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("tinyproxy.conf");
+        // No ConnectPort line: CONNECT to any port (the portal's is random).
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\nBasicAuth {user} {password}\nDisableViaHeader Yes\nLogLevel Info\n"
+            ),
+        )
+        .unwrap();
+        let process = std::process::Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("tinyproxy is installed (.ci/run installs it)");
+        let address = format!("127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        while TcpStream::connect(&address).is_err() {
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "tinyproxy did not start on {address}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Tinyproxy {
+            url: format!("http://{address}"),
+            process,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A client whose retries, were they made, would show: five attempts.
+fn retrying_client() -> opi_bitrix24::Client {
+    opi_bitrix24::Client::new(opi_bitrix24::Config {
+        attempts: 5,
+        retry_delay: std::time::Duration::from_millis(300),
+        ..trusting_config()
+    })
+    .unwrap()
+}
+
+/// Calls through the proxy `proxy_url` (credentials included) and expects it
+/// to refuse the tunnel: our error at once, naming the proxy and its status
+/// line, never its password, with no retry.
+fn assert_refused_at_once(proxy_url: &str, status_line: &str, password: &str) -> String {
+    let portal = Portal::start();
+    set_proxies(proxy_url, "");
+    let started = std::time::Instant::now();
+    let answer = retrying_client().set_user_status(&portal.webhook_url(), "dnd", "");
+    let elapsed = started.elapsed();
+    let json = parse(answer.json());
+    assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{json}");
+    let description = json["error_description"].as_str().unwrap().to_owned();
+    assert!(
+        description.contains("the proxy refused the tunnel"),
+        "{description}"
+    );
+    assert!(
+        description.contains(status_line),
+        "{description} lacks {status_line}"
+    );
+    assert!(!description.contains("after"), "not retried: {description}");
+    assert!(!description.contains(password), "{description}");
+    assert!(
+        elapsed.as_millis() < 1000,
+        "answered at once, not after retries: {elapsed:?}"
+    );
+    assert!(portal.requests().is_empty());
+    description
+}
+
+#[test]
+fn a_proxy_that_refuses_the_tunnel_is_named_with_its_status_and_not_retried() {
+    for status_line in [
+        "407 Proxy Authentication Required",
+        "401 Unauthorized",
+        "403 Forbidden",
+    ] {
+        let proxy = TestProxy::refusing(status_line);
+        let description =
+            assert_refused_at_once(&with_credentials(&proxy.url), status_line, "pa55");
+        assert!(
+            description.contains(&format!("through the proxy {}/", proxy.url)),
+            "{description}"
+        );
+        assert_eq!(proxy.asked().len(), 1, "{status_line}: asked once");
+    }
+
+    let tinyproxy = Tinyproxy::start("proxyuser", "r1ghtpa55");
+    let wrong = tinyproxy
+        .url
+        .replacen("http://", "http://proxyuser:wr0ngpa55@", 1);
+    assert_refused_at_once(&wrong, "401 Unauthorized", "wr0ngpa55");
+    // With the right password tinyproxy opens the tunnel.
+    let portal = Portal::start();
+    set_proxies(
+        &tinyproxy
+            .url
+            .replacen("http://", "http://proxyuser:r1ghtpa55@", 1),
+        "",
+    );
+    let answer = trusting_client().set_user_status(&portal.webhook_url(), "away", "");
+    assert!(!answer.is_error(), "{}", answer.json());
+    assert_eq!(portal.status_of(WEBHOOK_USER).as_deref(), Some("away"));
 }
