@@ -238,3 +238,82 @@ fn faults_leave_no_thread_or_descriptor_behind() {
         "a file descriptor was left open"
     );
 }
+
+/// An old TLS server (tests/support/old_tls_server.py), stopped when dropped.
+struct OldTlsServer {
+    port: u16,
+    process: std::process::Child,
+}
+
+impl OldTlsServer {
+    fn start(mode: &str) -> OldTlsServer {
+        use std::io::BufRead;
+        let (cert, key) = TestCa::global().server_pem_files(&support::tls::SERVER_NAMES);
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/old_tls_server.py"
+        );
+        let mut process = std::process::Command::new("python3")
+            .args([
+                script.as_ref(),
+                cert.as_os_str(),
+                key.as_os_str(),
+                mode.as_ref(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(process.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("the server's port");
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("a port: {line:?}"));
+        OldTlsServer { port, process }
+    }
+}
+
+impl Drop for OldTlsServer {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[test]
+fn a_handshake_an_old_server_refuses_says_what_the_library_accepts() {
+    for (mode, why) in [
+        (
+            "cbc",
+            "the portal's TLS offered nothing this library accepts (TLS 1.3, or TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305); servers configured for old clients offer only CBC cipher suites",
+        ),
+        (
+            "tls10",
+            "the portal speaks only TLS 1.0 or 1.1, which this library does not accept",
+        ),
+    ] {
+        let server = OldTlsServer::start(mode);
+        let started = Instant::now();
+        let answer = client().set_user_status(
+            &format!("https://127.0.0.1:{}/rest/1/{WEBHOOK_SECRET}/", server.port),
+            "dnd",
+            "",
+        );
+        let json = parse(answer.json());
+        assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{mode}: {json}");
+        let description = json["error_description"].as_str().unwrap();
+        assert!(description.contains(why), "{mode}: {description}");
+        assert!(
+            !description.contains("attempts"),
+            "{mode}: not retried: {description}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{mode}: at once"
+        );
+        assert_no_secret(description);
+    }
+}

@@ -47,6 +47,30 @@ impl TestCa {
         self.server_config_valid(names, true)
     }
 
+    /// A certificate for `names` signed by this CA and its key, as PEM files
+    /// (for servers that are not rustls).
+    pub fn server_pem_files(&self, names: &[&str]) -> (PathBuf, PathBuf) {
+        let params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .expect("server certificate parameters");
+        let key = KeyPair::generate().expect("server key");
+        let certificate = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        let stem = self.pem_path.with_extension("");
+        let (cert_path, key_path) = (
+            stem.with_extension("server.pem"),
+            stem.with_extension("server-key.pem"),
+        );
+        std::fs::write(
+            &cert_path,
+            format!("{}{}", certificate.pem(), self.issuer.pem()),
+        )
+        .expect("write the certificate");
+        std::fs::write(&key_path, key.serialize_pem()).expect("write the key");
+        (cert_path, key_path)
+    }
+
     /// As [`TestCa::server_config`]; with `current` false the certificate expired in 2020.
     pub fn server_config_valid(&self, names: &[&str], current: bool) -> Arc<ServerConfig> {
         let mut params =
