@@ -4,11 +4,15 @@
 //! CONNECT tunnel, an `http://` one by a request in absolute form — and TLS
 //! by rustls.
 //!
-//! This is all the HTTP client the library needs: one verb, one body, and
-//! redirects, retries and timeouts that `client` decides. A general client's
-//! layers (URL re-parsing, redirect and retry policies that run even when
-//! off) made a pooled call on loopback 1.7–1.9× a bare hyper exchange, where
-//! this is 1.3–1.4×; see `benches/latency.rs` and README's Performance.
+//! This is all the HTTP client the library needs: two verbs (POST for REST
+//! methods, GET for OAuth grants), one body, and redirects, retries and
+//! timeouts that `client` decides. A general client's layers (URL
+//! re-parsing, redirect and retry policies that run even when off) cost more
+//! per call than the exchange itself on loopback: README's Performance has
+//! the figures, `benches/latency.rs` measures them.
+//!
+//! The CONNECT of a tunnel is carried here too, so that a proxy's refusal
+//! comes back with its status line.
 
 use std::cell::Cell;
 use std::collections::HashMap;

@@ -93,3 +93,92 @@ fn the_readme_c_example_compiles_strictly_and_runs_as_printed() {
     );
     check_example_runs(&program, &library_dir);
 }
+
+/// `cargo cinstall` into a temporary prefix: the versioned library with its
+/// SONAME and links, the static library, the pkg-config file and the
+/// committed header; then the README's example built with
+/// `pkg-config --cflags --libs opi_bitrix24` alone, and run.
+#[test]
+fn cargo_cinstall_installs_a_c_library_that_pkg_config_finds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = scratch("cinstall");
+    let prefix = dir.join("prefix");
+    let libdir = prefix.join("lib");
+    // Its own target folder: the build of the tests' library stays untouched
+    // while other tests load it.
+    let target = root.join("target").join("cinstall");
+    let output = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["cinstall", "--locked", "--offline", "--debug", "--prefix"])
+        .arg(&prefix)
+        .arg("--libdir")
+        .arg(&libdir)
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "cargo cinstall failed (cargo-c is installed by .ci/run: cargo install --locked cargo-c@0.10.24):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let version = env!("CARGO_PKG_VERSION");
+    let major = env!("CARGO_PKG_VERSION_MAJOR");
+    let real = libdir.join(format!("libopi_bitrix24.so.{version}"));
+    assert!(real.is_file(), "{} is installed", real.display());
+    for (link, to) in [
+        (
+            format!("libopi_bitrix24.so.{major}"),
+            format!("libopi_bitrix24.so.{version}"),
+        ),
+        (
+            "libopi_bitrix24.so".to_owned(),
+            format!("libopi_bitrix24.so.{version}"),
+        ),
+    ] {
+        let found = std::fs::read_link(libdir.join(&link))
+            .unwrap_or_else(|e| panic!("{link} is a link: {e}"));
+        assert_eq!(found.file_name().unwrap().to_string_lossy(), to, "{link}");
+    }
+    let dynamic = Command::new("readelf")
+        .arg("-d")
+        .arg(&real)
+        .output()
+        .unwrap();
+    let dynamic = String::from_utf8_lossy(&dynamic.stdout);
+    assert!(
+        dynamic.contains(&format!("Library soname: [libopi_bitrix24.so.{major}]")),
+        "SONAME:\n{dynamic}"
+    );
+    assert!(libdir.join("libopi_bitrix24.a").is_file());
+    assert_eq!(
+        std::fs::read(prefix.join("include/opi_bitrix24.h")).unwrap(),
+        std::fs::read(root.join("include/opi_bitrix24.h")).unwrap(),
+        "the installed header is the committed one"
+    );
+    let pc = std::fs::read_to_string(libdir.join("pkgconfig/opi_bitrix24.pc")).unwrap();
+    assert!(pc.contains(&format!("Version: {version}")), "{pc}");
+
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "opi_bitrix24"])
+        .env("PKG_CONFIG_PATH", libdir.join("pkgconfig"))
+        .output()
+        .expect("pkg-config (.ci/run installs it)");
+    compiled(flags.clone(), "pkg-config");
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let source = dir.join("set_status.c");
+    std::fs::write(&source, readme_example()).unwrap();
+    let program = dir.join("set_status");
+    compiled(
+        Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+            .arg(&source)
+            .args(flags.split_whitespace())
+            .arg("-o")
+            .arg(&program)
+            .output()
+            .unwrap(),
+        "building the README's example with pkg-config's flags",
+    );
+    check_example_runs(&program, &libdir);
+}
