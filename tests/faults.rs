@@ -317,3 +317,40 @@ fn a_handshake_an_old_server_refuses_says_what_the_library_accepts() {
         assert_no_secret(description);
     }
 }
+
+#[test]
+fn a_certificate_whose_intermediate_the_portal_does_not_send_is_refused_naming_the_issuer() {
+    use support::http::{HttpResponse, Server};
+    use support::tls::{INTERMEDIATE_NAME, SERVER_NAMES};
+    // Linux does not fetch the intermediate from the AIA address, unlike
+    // Windows (tests/windows.rs): the refusal names what is missing.
+    let broken = TestCa::global()
+        .without_intermediate(&SERVER_NAMES, Some("http://127.0.0.1:9/intermediate.cer"));
+    let server = Server::start(
+        Some(broken.server),
+        std::sync::Arc::new(|_: &support::http::HttpRequest| {
+            HttpResponse::json(200, &json!({"result": true}))
+        }),
+    );
+    let answer = client().set_user_status(
+        &format!("https://{}/rest/1/{WEBHOOK_SECRET}/", server.address()),
+        "dnd",
+        "",
+    );
+    let json = parse(answer.json());
+    assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{json}");
+    let description = json["error_description"].as_str().unwrap();
+    for part in [
+        "UnknownIssuer",
+        &format!("ends at one issued by 'CN={INTERMEDIATE_NAME}'"),
+        "configure the portal to send its full chain",
+        "OPI_BITRIX24_CA_FILE",
+    ] {
+        assert!(description.contains(part), "{description} lacks {part:?}");
+    }
+    assert!(
+        !description.contains("attempts"),
+        "not retried: {description}"
+    );
+    assert_no_secret(description);
+}

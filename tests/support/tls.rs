@@ -84,15 +84,87 @@ impl TestCa {
         let certificate = params
             .signed_by(&key, &self.issuer)
             .expect("server certificate");
-        let chain = vec![certificate.der().clone(), self.issuer.der().clone()];
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .expect("server certificate and key");
-        Arc::new(config)
+        server_config(
+            vec![certificate.der().clone(), self.issuer.der().clone()],
+            &key,
+        )
     }
+
+    /// A server whose certificate for `names` is issued by an intermediate
+    /// CA of this one, and which does not send that intermediate, as many
+    /// self-hosted portals do. With `aia_url` the certificate names where the
+    /// intermediate can be fetched (its Authority Information Access).
+    pub fn without_intermediate(
+        &self,
+        names: &[&str],
+        aia_url: Option<&str>,
+    ) -> WithoutIntermediate {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, INTERMEDIATE_NAME);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let intermediate =
+            CertifiedIssuer::signed_by(params, KeyPair::generate().expect("key"), &self.issuer)
+                .expect("intermediate certificate");
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .expect("server certificate parameters");
+        if let Some(url) = aia_url {
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                    authority_information_access(url),
+                ));
+        }
+        let key = KeyPair::generate().expect("server key");
+        let certificate = params
+            .signed_by(&key, &intermediate)
+            .expect("server certificate");
+        WithoutIntermediate {
+            server: server_config(vec![certificate.der().clone()], &key),
+            intermediate: intermediate.der().to_vec(),
+        }
+    }
+}
+
+/// The name of the intermediate CA of [`TestCa::without_intermediate`].
+pub const INTERMEDIATE_NAME: &str = "opi-bitrix24 test intermediate CA";
+
+/// A server that sends its certificate without the intermediate, and that
+/// intermediate (DER) for serving at the AIA address.
+pub struct WithoutIntermediate {
+    pub server: Arc<ServerConfig>,
+    pub intermediate: Vec<u8>,
+}
+
+/// AuthorityInfoAccessSyntax with one caIssuers access description for `url`.
+fn authority_information_access(url: &str) -> Vec<u8> {
+    let der = |tag: u8, content: &[u8]| {
+        assert!(content.len() < 128, "short test URLs only");
+        [&[tag, content.len() as u8][..], content].concat()
+    };
+    let ca_issuers = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let description = der(
+        0x30,
+        &[&ca_issuers[..], &der(0x86, url.as_bytes())].concat(),
+    );
+    der(0x30, &description)
+}
+
+fn server_config(
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: &KeyPair,
+) -> Arc<ServerConfig> {
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server certificate and key");
+    Arc::new(config)
 }
