@@ -332,3 +332,60 @@ fn the_1c_package_holds_the_three_libraries_its_manifest_names() {
     assert!(root.join("onescript/addin/OPI_Bitrix24.zip").exists());
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn certificates_the_os_verifier_refuses_are_refused_under_wine() {
+    use support::faults::{FaultKind, FaultyPortal};
+    for (kind, says) in [
+        (FaultKind::UntrustedCa, "UnknownIssuer"),
+        (FaultKind::ExpiredCertificate, "Expired"),
+        (FaultKind::CertificateForAnotherHost, "NotValidForName"),
+    ] {
+        let portal = FaultyPortal::start(kind);
+        let output = run_c_test(&["call", &portal.webhook_url(WEBHOOK_SECRET), "dnd"]);
+        let answer = parse(&successful_stdout(&output));
+        assert_eq!(answer["error"], "OPI_NETWORK_ERROR", "{kind:?}: {answer}");
+        let description = answer["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains(says), "{kind:?}: {description}");
+        assert_eq!(portal.requests(), 0, "{kind:?}: nothing reached the portal");
+        assert_no_secret(description);
+    }
+}
+
+#[test]
+fn a_portal_that_omits_its_intermediate_is_trusted_on_windows_through_the_aia_address() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use support::http::{HttpRequest, HttpResponse, Server};
+    use support::tls::SERVER_NAMES;
+    let fetched = Arc::new(AtomicUsize::new(0));
+    let intermediate = Arc::new(std::sync::OnceLock::<Vec<u8>>::new());
+    let (count, served) = (Arc::clone(&fetched), Arc::clone(&intermediate));
+    // The portal's host serves the intermediate over plain http, as CAs do.
+    let aia = Server::start(
+        None,
+        Arc::new(move |request: &HttpRequest| {
+            count.fetch_add(1, Ordering::SeqCst);
+            match (request.path(), served.get()) {
+                ("/intermediate.cer", Some(der)) => {
+                    HttpResponse::new(200, "application/pkix-cert", der.clone())
+                }
+                _ => HttpResponse::new(404, "text/plain", "not here"),
+            }
+        }),
+    );
+    let url = format!("http://{}/intermediate.cer", aia.address());
+    let broken = TestCa::global().without_intermediate(&SERVER_NAMES, Some(&url));
+    intermediate.set(broken.intermediate).unwrap();
+    let portal = Server::start(
+        Some(broken.server),
+        Arc::new(|_: &HttpRequest| HttpResponse::json(200, &serde_json::json!({"result": true}))),
+    );
+    let webhook = format!("https://{}/rest/1/{WEBHOOK_SECRET}/", portal.address());
+    let answer = parse(&successful_stdout(&run_c_test(&["call", &webhook, "dnd"])));
+    assert_eq!(answer["result"], serde_json::json!(true), "{answer}");
+    assert!(
+        fetched.load(Ordering::SeqCst) >= 1,
+        "the intermediate was fetched from {url}"
+    );
+}
