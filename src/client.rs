@@ -571,7 +571,10 @@ mod tests {
     /// masked whatever built it.
     #[test]
     fn every_error_leaving_a_call_is_masked_where_it_leaves() {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         let client = Client::new(Config {
             attempts: 1,
             rate_limit: None,
@@ -581,16 +584,31 @@ mod tests {
         .unwrap();
         let webhook = format!("http://{closed}/rest/1/w3bh00ks3cr3t/");
         for (answer, secrets) in [
-            (client.call_json(&webhook, "crm.deal.add", "{}", ""), vec!["w3bh00ks3cr3t"]),
-            (client.get_user_status(&format!("http://{closed}"), "t0k3n5ecret"), vec!["t0k3n5ecret"]),
+            (
+                client.call_json(&webhook, "crm.deal.add", "{}", ""),
+                vec!["w3bh00ks3cr3t"],
+            ),
+            (
+                client.get_user_status(&format!("http://{closed}"), "t0k3n5ecret"),
+                vec!["t0k3n5ecret"],
+            ),
             (
                 client.refresh_token("id", "cl13nt/s3cr3t+", "r3fr3sh"),
                 vec!["cl13nt/s3cr3t+", "cl13nt%2Fs3cr3t%2B", "r3fr3sh"],
             ),
         ] {
-            assert_eq!(answer.error_code(), Some("OPI_NETWORK_ERROR"), "{}", answer.json());
+            assert_eq!(
+                answer.error_code(),
+                Some("OPI_NETWORK_ERROR"),
+                "{}",
+                answer.json()
+            );
             for secret in secrets {
-                assert!(!answer.json().contains(secret), "{secret} in {}", answer.json());
+                assert!(
+                    !answer.json().contains(secret),
+                    "{secret} in {}",
+                    answer.json()
+                );
             }
         }
     }

@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
 use support::*;
@@ -71,23 +70,13 @@ fn cli(url: &str, status: &str, token: &str) -> Value {
 }
 
 fn addin(url: &str, status: &str, token: &str) -> Value {
-    let mut child = Command::new(addin_host())
-        .arg(shared_library())
-        .arg("call")
-        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the host emulation");
-    let input = [url, status, token].join("\0");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = output_with_stdin(
+        Command::new(addin_host())
+            .arg(shared_library())
+            .arg("call")
+            .env("SSL_CERT_FILE", &TestCa::global().pem_path),
+        [url, status, token].join("\0").as_bytes(),
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
         output.status.success(),

@@ -718,23 +718,13 @@ fn the_new_c_functions_and_add_in_methods_are_valgrind_clean() {
             format!("{CLIENT_ID}\0{CLIENT_SECRET}\0spent"),
         ),
     ] {
-        let mut child = under_valgrind(&addin_host())
-            .arg(shared_library())
-            .args(["invoke", order, method])
-            .envs(env.iter().map(|(k, v)| (*k, v)))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("valgrind");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
+        let output = output_with_stdin(
+            under_valgrind(&addin_host())
+                .arg(shared_library())
+                .args(["invoke", order, method])
+                .envs(env.iter().map(|(k, v)| (*k, v))),
+            input.as_bytes(),
+        );
         assert_valgrind_clean(&output);
         assert!(host_stdout(&output).contains("RESULT "), "{method}");
     }

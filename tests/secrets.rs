@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use opi_bitrix24::{Client, Config};
@@ -89,22 +88,10 @@ fn every_front(url: &str, status: &str, token: &str) -> Vec<(&'static str, Strin
             )
         });
         let addin = scope.spawn(|| {
-            let mut process = child(addin_host())
-                .arg(shared_library())
-                .arg("call")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let input = [url, status, token].join("\0");
-            process
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            text_of(process.wait_with_output().unwrap())
+            text_of(output_with_stdin(
+                child(addin_host()).arg(shared_library()).arg("call"),
+                [url, status, token].join("\0").as_bytes(),
+            ))
         });
         vec![
             ("Rust API", rust.join().unwrap()),

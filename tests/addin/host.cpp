@@ -648,12 +648,12 @@ static void names(const Library &lib) {
     check(memory.outstanding() == 0, "names: every block handed over was freed");
 }
 
-// One SetUserStatus call, as the platform makes it, with arguments of any size or content.
-static void call_from_stdin(const Library &lib) {
+// String parameters from standard input, separated by NUL bytes; none for empty input.
+static std::vector<tVariant> params_from_stdin() {
     std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     std::vector<tVariant> params;
     size_t start = 0;
-    for (;;) {
+    while (!input.empty()) {
         size_t end = input.find('\0', start);
         params.push_back(text_param(input.substr(start, end == std::string::npos ? std::string::npos : end - start)));
         if (end == std::string::npos) {
@@ -661,6 +661,12 @@ static void call_from_stdin(const Library &lib) {
         }
         start = end + 1;
     }
+    return params;
+}
+
+// One SetUserStatus call, as the platform makes it, with arguments of any size or content.
+static void call_from_stdin(const Library &lib) {
+    std::vector<tVariant> params = params_from_stdin();
     TrackingMemory memory(false);
     Connection connection;
     IComponentBase *object = nullptr;
@@ -680,17 +686,7 @@ static void call_from_stdin(const Library &lib) {
 // call had, DestroyObject) or OneScript (setMemManager first, every
 // parameter, the missing ones from GetParamDefValue, C++ delete) calls it.
 static void invoke_from_stdin(const Library &lib, const std::string &order, const std::string &method_name) {
-    std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    std::vector<tVariant> params;
-    size_t start = 0;
-    while (!input.empty()) {
-        size_t end = input.find('\0', start);
-        params.push_back(text_param(input.substr(start, end == std::string::npos ? std::string::npos : end - start)));
-        if (end == std::string::npos) {
-            break;
-        }
-        start = end + 1;
-    }
+    std::vector<tVariant> params = params_from_stdin();
     const bool onescript = order == "onescript";
     TrackingMemory memory(onescript);
     Connection connection;

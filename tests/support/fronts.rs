@@ -4,8 +4,7 @@
 //! C name; its arguments are the same text on every front.
 
 use std::ffi::{CStr, CString, c_char};
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -302,19 +301,8 @@ pub fn take_c_string(answer: *mut c_char) -> String {
 fn run(command: &mut Command, stdin: Option<&[u8]>, env: &[(&'static str, String)]) -> Raw {
     command
         .env("SSL_CERT_FILE", &TestCa::global().pem_path)
-        .envs(env.iter().map(|(name, value)| (*name, value)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {command:?}: {e}"));
-    let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or_default())
-        .expect("write stdin");
-    drop(input);
-    let output: Output = child.wait_with_output().expect("wait");
+        .envs(env.iter().map(|(name, value)| (*name, value)));
+    let output = super::output_with_stdin(command, stdin.unwrap_or_default());
     Raw {
         text: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -196,6 +196,22 @@ pub fn assert_valgrind_clean(output: &std::process::Output) {
     );
 }
 
+/// Runs `command` with `input` on its standard input, collecting both outputs.
+pub fn output_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {command:?}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}
+
 /// The standard output of a run that must have succeeded; else fails showing both streams.
 pub fn successful_stdout(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
