@@ -73,7 +73,7 @@ fn addin(url: &str, status: &str, token: &str) -> Value {
     let output = output_with_stdin(
         Command::new(addin_host())
             .arg(shared_library())
-            .arg("call")
+            .args(["invoke", "platform", "SetUserStatus"])
             .env("SSL_CERT_FILE", &TestCa::global().pem_path),
         [url, status, token].join("\0").as_bytes(),
     );
@@ -85,7 +85,7 @@ fn addin(url: &str, status: &str, token: &str) -> Value {
     );
     let json = stdout
         .lines()
-        .find_map(|line| line.strip_prefix("RESULT call "))
+        .find_map(|line| line.strip_prefix("RESULT platform-SetUserStatus "))
         .expect("a RESULT line");
     parse(json)
 }

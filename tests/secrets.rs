@@ -89,7 +89,11 @@ fn every_front(url: &str, status: &str, token: &str) -> Vec<(&'static str, Strin
         });
         let addin = scope.spawn(|| {
             text_of(output_with_stdin(
-                child(addin_host()).arg(shared_library()).arg("call"),
+                child(addin_host()).arg(shared_library()).args([
+                    "invoke",
+                    "platform",
+                    "SetUserStatus",
+                ]),
                 [url, status, token].join("\0").as_bytes(),
             ))
         });

@@ -9,7 +9,6 @@
 //   host LIBRARY bad-calls WEBHOOK_URL
 //   host LIBRARY cycles N WEBHOOK_URL
 //   host LIBRARY names                       prints the classes, methods and properties
-//   host LIBRARY call < ARGUMENTS            URL, Status[, Token] from stdin, separated by NUL bytes
 //   host LIBRARY invoke ORDER METHOD < ARGUMENTS
 //                                            any method by name, as host ORDER (platform or onescript)
 //                                            calls it: the arguments from stdin, separated by NUL
@@ -664,24 +663,6 @@ static std::vector<tVariant> params_from_stdin() {
     return params;
 }
 
-// One SetUserStatus call, as the platform makes it, with arguments of any size or content.
-static void call_from_stdin(const Library &lib) {
-    std::vector<tVariant> params = params_from_stdin();
-    TrackingMemory memory(false);
-    Connection connection;
-    IComponentBase *object = nullptr;
-    check(lib.GetClassObject(u"Main", &object) != 0, "GetClassObject");
-    if (object == nullptr) {
-        return;
-    }
-    object->Init(&connection);
-    object->setMemManager(&memory);
-    call(object, memory, 0, params, "call");
-    object->Done();
-    check(lib.DestroyObject(&object) == 0, "DestroyObject");
-    check(memory.outstanding() == 0, "call: every block handed over was freed");
-}
-
 // Any method by name, as the platform (Init first, as many parameters as the
 // call had, DestroyObject) or OneScript (setMemManager first, every
 // parameter, the missing ones from GetParamDefValue, C++ delete) calls it.
@@ -740,11 +721,6 @@ int main(int argc, char **argv) {
     if (argc == 5 && std::string(argv[2]) == "invoke") {
         invoke_from_stdin(load(argv[1]), argv[3], argv[4]);
         printf("host invoke: %d passed, %d failed\n", passed, failed);
-        return failed == 0 ? 0 : 1;
-    }
-    if (argc == 3 && std::string(argv[2]) == "call") {
-        call_from_stdin(load(argv[1]));
-        printf("host call: %d passed, %d failed\n", passed, failed);
         return failed == 0 ? 0 : 1;
     }
     if (argc == 3 && std::string(argv[2]) == "names") {
