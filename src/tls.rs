@@ -3,13 +3,16 @@
 //! CryptoAPI (its certificate store, enterprise roots and policies, and
 //! intermediates fetched from a certificate's AIA address, as browsers and
 //! the 1C platform get them), elsewhere webpki with the system's roots
-//! (which `SSL_CERT_FILE` and `SSL_CERT_DIR` replace) — plus the roots of
-//! `OPI_BITRIX24_CA_FILE` on every platform.
+//! (which `SSL_CERT_FILE` and `SSL_CERT_DIR` replace) — then, for a chain
+//! the platform gives no verdict on, webpki with the roots of
+//! `OPI_BITRIX24_CA_FILE` (and on Windows the store's).
 
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, OtherError, SignatureScheme};
@@ -17,17 +20,23 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, OtherError, 
 use crate::error::Error;
 
 pub(crate) fn client_config(extra_ca_file: Option<&Path>) -> Result<ClientConfig, Error> {
-    let extra_roots = match extra_ca_file {
-        Some(path) => read_ca_file(path)?,
-        None => Vec::new(),
-    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Explaining {
-        inner: rustls_platform_verifier::Verifier::new_with_extra_roots(
-            extra_roots,
-            provider.clone(),
-        )
-        .map_err(|e| e.to_string()),
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(path) = extra_ca_file {
+        add_ca_file(&mut roots, path)?;
+    }
+    add_system_store(&mut roots);
+    let fallback = (!roots.is_empty())
+        .then(|| {
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build()
+        })
+        .transpose()
+        .map_err(|e| Error::internal(format!("TLS set-up failed: {e}")))?;
+    let verifier = Verifying {
+        platform: rustls_platform_verifier::Verifier::new(provider.clone())
+            .map_err(|e| e.to_string()),
+        fallback,
+        provider: provider.clone(),
     };
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -39,7 +48,8 @@ pub(crate) fn client_config(extra_ca_file: Option<&Path>) -> Result<ClientConfig
     Ok(config)
 }
 
-fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
+/// Adds the certificates of `path` (OPI_BITRIX24_CA_FILE) as roots.
+fn add_ca_file(roots: &mut rustls::RootCertStore, path: &Path) -> Result<(), Error> {
     let unreadable = |error: &dyn std::fmt::Display| {
         Error::invalid_argument(format!(
             "cannot read CA certificates from {}: {error}",
@@ -50,42 +60,62 @@ fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
         .map_err(|e| unreadable(&e))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| unreadable(&e))?;
-    let usable: Vec<_> = certificates
-        .into_iter()
-        .filter(|der| webpki_root(der).is_some())
-        .collect();
-    if usable.is_empty() {
+    let (added, _) = roots.add_parsable_certificates(certificates);
+    if added == 0 {
         return Err(unreadable(&"no usable certificate in the file"));
     }
-    Ok(usable)
+    Ok(())
 }
 
-/// Whether `der` can be a trust anchor (it parses as a certificate).
-fn webpki_root(der: &CertificateDer<'_>) -> Option<()> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(der.clone()).ok()
-}
-
-/// The platform's verifier, saying more where a certificate is refused for
-/// an issuer nobody vouched for: which issuer, and what to do. Without a
-/// usable verifier (no system roots and no extra ones), every https
-/// handshake is refused with the reason, and plain http still works.
-#[derive(Debug)]
-struct Explaining {
-    inner: Result<rustls_platform_verifier::Verifier, String>,
-}
-
-impl Explaining {
-    fn inner(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
-        self.inner.as_ref().map_err(|why| {
-            rustls::Error::General(format!(
-                "no trusted CA certificates: {why}; install the system's CA bundle or set OPI_BITRIX24_CA_FILE"
-            ))
-        })
+/// On Windows, the store's roots for the fallback verifier, read once per
+/// client. rustls-native-certs unwraps on some store entries: a panic
+/// there leaves the fallback without the store, never fails every call.
+#[cfg(windows)]
+fn add_system_store(roots: &mut rustls::RootCertStore) {
+    if let Ok(found) = std::panic::catch_unwind(rustls_native_certs::load_native_certs) {
+        roots.add_parsable_certificates(found.certs);
     }
 }
 
-impl ServerCertVerifier for Explaining {
+/// Elsewhere the platform verifier reads the system's roots itself.
+#[cfg(not(windows))]
+fn add_system_store(_roots: &mut rustls::RootCertStore) {}
+
+/// The platform's verifier first; then, where it gives no verdict on the
+/// certificate itself (an unknown issuer, or an error of the OS's chain
+/// engine rather than of the certificate), webpki with the roots of
+/// `OPI_BITRIX24_CA_FILE` (and on Windows the store's, as read by
+/// rustls-native-certs): the same order on every platform, whatever the OS
+/// engine supports. A refusal for an issuer nobody vouched for says which
+/// issuer, and what to do. Without any roots, every https handshake is
+/// refused with the reason, and plain http still works.
+#[derive(Debug)]
+struct Verifying {
+    platform: Result<rustls_platform_verifier::Verifier, String>,
+    fallback: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+}
+
+fn is_unknown_issuer(error: &rustls::Error) -> bool {
+    matches!(
+        error,
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+    )
+}
+
+/// Whether the platform refused the certificate for what it is (expired,
+/// for another name, revoked, …), which no other set of roots can change.
+fn is_verdict(error: &rustls::Error) -> bool {
+    match error {
+        rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer | CertificateError::Other(_),
+        ) => false,
+        rustls::Error::InvalidCertificate(_) => true,
+        _ => false,
+    }
+}
+
+impl ServerCertVerifier for Verifying {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -94,19 +124,37 @@ impl ServerCertVerifier for Explaining {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verified = self.inner()?.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
-        match verified {
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-                Err(unknown_issuer(end_entity, intermediates))
+        let by_platform = match &self.platform {
+            Ok(platform) => platform.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
+            Err(why) if self.fallback.is_none() => {
+                return Err(rustls::Error::General(format!(
+                    "no trusted CA certificates: {why}; install the system's CA bundle or set OPI_BITRIX24_CA_FILE"
+                )));
             }
-            other => other,
-        }
+            Err(_) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        };
+        let verified = match (by_platform, &self.fallback) {
+            (Err(error), Some(fallback)) if !is_verdict(&error) => fallback.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
+            (result, _) => result,
+        };
+        verified.map_err(|error| match is_unknown_issuer(&error) {
+            true => unknown_issuer(end_entity, intermediates),
+            false => error,
+        })
     }
 
     fn verify_tls12_signature(
@@ -115,7 +163,12 @@ impl ServerCertVerifier for Explaining {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner()?.verify_tls12_signature(message, cert, dss)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -124,12 +177,18 @@ impl ServerCertVerifier for Explaining {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner()?.verify_tls13_signature(message, cert, dss)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner()
-            .map_or_else(|_| Vec::new(), |inner| inner.supported_verify_schemes())
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 

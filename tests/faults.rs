@@ -324,8 +324,7 @@ fn a_certificate_whose_intermediate_the_portal_does_not_send_is_refused_naming_t
     use support::tls::{INTERMEDIATE_NAME, SERVER_NAMES};
     // Linux does not fetch the intermediate from the AIA address, unlike
     // Windows (tests/windows.rs): the refusal names what is missing.
-    let broken = TestCa::global()
-        .without_intermediate(&SERVER_NAMES, Some("http://127.0.0.1:9/intermediate.cer"));
+    let broken = TestCa::global().without_intermediate(&SERVER_NAMES, Some("http://127.0.0.1:9"));
     let server = Server::start(
         Some(broken.server),
         std::sync::Arc::new(|_: &support::http::HttpRequest| {

@@ -92,12 +92,15 @@ impl TestCa {
 
     /// A server whose certificate for `names` is issued by an intermediate
     /// CA of this one, and which does not send that intermediate, as many
-    /// self-hosted portals do. With `aia_url` the certificate names where the
-    /// intermediate can be fetched (its Authority Information Access).
+    /// self-hosted portals do. With `published_at` (an http base address) the
+    /// certificate names where the intermediate can be fetched
+    /// (`<base>/intermediate.cer`, its Authority Information Access) and the
+    /// intermediate's revocation list (`<base>/intermediate.crl`), as public
+    /// CAs' certificates do.
     pub fn without_intermediate(
         &self,
         names: &[&str],
-        aia_url: Option<&str>,
+        published_at: Option<&str>,
     ) -> WithoutIntermediate {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -111,21 +114,35 @@ impl TestCa {
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .expect("server certificate parameters");
-        if let Some(url) = aia_url {
+        if let Some(base) = published_at {
             params
                 .custom_extensions
                 .push(rcgen::CustomExtension::from_oid_content(
                     &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-                    authority_information_access(url),
+                    authority_information_access(&format!("{base}/intermediate.cer")),
                 ));
+            params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec![format!("{base}/intermediate.crl")],
+            }];
         }
         let key = KeyPair::generate().expect("server key");
         let certificate = params
             .signed_by(&key, &intermediate)
             .expect("server certificate");
+        let crl = rcgen::CertificateRevocationListParams {
+            this_update: rcgen::date_time_ymd(2024, 1, 1),
+            next_update: rcgen::date_time_ymd(2099, 1, 1),
+            crl_number: rcgen::SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: Vec::new(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&intermediate)
+        .expect("revocation list");
         WithoutIntermediate {
             server: server_config(vec![certificate.der().clone()], &key),
             intermediate: intermediate.der().to_vec(),
+            crl: crl.der().to_vec(),
         }
     }
 }
@@ -138,6 +155,8 @@ pub const INTERMEDIATE_NAME: &str = "opi-bitrix24 test intermediate CA";
 pub struct WithoutIntermediate {
     pub server: Arc<ServerConfig>,
     pub intermediate: Vec<u8>,
+    /// The intermediate's (empty) revocation list, DER.
+    pub crl: Vec<u8>,
 }
 
 /// AuthorityInfoAccessSyntax with one caIssuers access description for `url`.
