@@ -72,8 +72,8 @@ impl Client {
     /// A client with these settings.
     pub fn new(config: Config) -> Result<Client, Error> {
         let tls = tls::client_config(config.ca_file.as_deref())?;
-        let read_timeout = config.read_timeout.unwrap_or(config.timeout);
-        let transport = Transport::new(tls, config.connect_timeout, read_timeout, USER_AGENT);
+        let transport =
+            Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);
         let limiter = config.rate_limit.map(Limiter::new);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

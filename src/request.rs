@@ -107,19 +107,34 @@ impl Request {
         params: &Map<String, Value>,
         token: &str,
     ) -> Result<Request, Error> {
+        let auth_key = params.keys().find(|name| {
+            ["auth", "access_token"]
+                .iter()
+                .any(|key| name.eq_ignore_ascii_case(key))
+        });
+        let object = serde_json::to_string(params).expect("a map of JSON values always serialises");
+        Request::with_object(url, method, object, auth_key.map(String::as_str), token)
+    }
+
+    /// The request of `method` with `object`, compact JSON object text that
+    /// is either the caller's parameters serialised or the typed wrappers'
+    /// own (which need no map to build); `auth_key` is a parameter that would
+    /// clash with a token.
+    fn with_object(
+        url: &str,
+        method: &str,
+        object: String,
+        auth_key: Option<&str>,
+        token: &str,
+    ) -> Result<Request, Error> {
         let method = checked_method(method)?;
         let token = text::single_word("Token", token, MAX_TOKEN_BYTES)?;
         let token = Some(token).filter(|t| !t.is_empty());
-        if token.is_some() {
-            if let Some(name) = params
-                .keys()
-                .find(|name| ["auth", "access_token"].contains(&name.to_ascii_lowercase().as_str()))
-            {
-                return Err(Error::invalid_argument(format!(
-                    "Parameters hold '{}' and a Token is given too; give the token in one place",
-                    text::shown(name, 20)
-                )));
-            }
+        if let (Some(_), Some(name)) = (token, auth_key) {
+            return Err(Error::invalid_argument(format!(
+                "Parameters hold '{}' and a Token is given too; give the token in one place",
+                text::shown(name, 20)
+            )));
         }
         let auth = match token {
             Some(_) => AuthKind::Token,
@@ -136,7 +151,7 @@ impl Request {
         Ok(Request {
             verb: Verb::Post,
             url: endpoint.url,
-            body: json_body(params, token),
+            body: with_auth(object, token),
             secrets,
             method: method.to_owned(),
             repeatable: retry::is_safe_to_repeat(method),
@@ -151,15 +166,14 @@ impl Request {
 
     /// `im.user.status.set` with a checked status.
     pub fn set_user_status(url: &str, status: &str, token: &str) -> Result<Request, Error> {
-        let status = normalize_status(status)?;
-        let mut params = Map::with_capacity(1);
-        params.insert("STATUS".to_owned(), Value::from(status));
-        Request::call(url, METHOD, &params, token)
+        // One of STATUSES, which need no escaping.
+        let object = format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?);
+        Request::with_object(url, METHOD, object, None, token)
     }
 
     /// `im.user.status.get`, which has no parameters.
     pub fn get_user_status(url: &str, token: &str) -> Result<Request, Error> {
-        Request::call(url, GET_STATUS_METHOD, &Map::new(), token)
+        Request::with_object(url, GET_STATUS_METHOD, "{}".to_owned(), None, token)
     }
 
     /// A grant of the OAuth server at `server`: `GET <server>/oauth/token/`
@@ -263,19 +277,18 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// The parameters as one compact JSON object, with the token as `auth`.
-fn json_body(params: &Map<String, Value>, token: Option<&str>) -> String {
-    let mut body = serde_json::to_string(params).expect("a map of JSON values always serialises");
+/// A compact JSON object's text with the token added as `auth`.
+fn with_auth(mut object: String, token: Option<&str>) -> String {
     if let Some(token) = token {
-        body.pop();
-        if !params.is_empty() {
-            body.push(',');
+        object.pop();
+        if object.len() > 1 {
+            object.push(',');
         }
-        body.push_str("\"auth\":");
-        body.push_str(&Value::from(token).to_string());
-        body.push('}');
+        object.push_str("\"auth\":");
+        object.push_str(&Value::from(token).to_string());
+        object.push('}');
     }
-    body
+    object
 }
 
 /// The secrets of one call (webhook secret, token, client secret, code,
@@ -292,36 +305,41 @@ impl std::fmt::Debug for Secrets {
 
 impl Secrets {
     fn of<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Secrets {
-        let mut all = Vec::new();
-        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+        Secrets(
+            secrets
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    /// `text` with every secret replaced by `***`, as given and as it
+    /// appears percent-encoded in an address. Errors are rare: the encoded
+    /// forms are made here, not for every call.
+    pub fn redact(&self, text: &str) -> String {
+        let mut all: Vec<String> = Vec::with_capacity(self.0.len() * 2);
+        for secret in &self.0 {
             let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            if encoded != secret {
+            if encoded != *secret {
                 all.push(encoded);
             }
-            all.push(secret.to_owned());
+            all.push(secret.clone());
         }
         // Longest first, so that no shorter secret breaks up a longer one.
         all.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Secrets(all)
-    }
-
-    /// `text` with every secret replaced by `***`.
-    pub fn redact(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |text, secret| {
+        all.iter().fold(text.to_owned(), |text, secret| {
             text.replace(secret.as_str(), "***")
         })
     }
 
     /// `error` with every secret in its text replaced by `***`.
     pub fn redact_error(&self, error: Error) -> Error {
-        if self
-            .0
-            .iter()
-            .any(|secret| error.description().contains(secret.as_str()))
-        {
-            Error::new(error.code(), self.redact(error.description()))
-        } else {
+        let redacted = self.redact(error.description());
+        if redacted == error.description() {
             error
+        } else {
+            Error::new(error.code(), redacted)
         }
     }
 }

@@ -28,9 +28,21 @@ pub const SAFE_METHODS: [&str; 10] = [
 /// Whether `method` may be run twice without harm. Method names are
 /// case-insensitive on the portal, and so here; a `.json` suffix is ignored.
 pub fn is_safe_to_repeat(method: &str) -> bool {
-    let method = method.to_ascii_lowercase();
-    let method = method.strip_suffix(".json").unwrap_or(&method);
-    SAFE_METHODS.contains(&method) || SAFE_SUFFIXES.iter().any(|suffix| method.ends_with(suffix))
+    let method = strip_suffix_ignore_case(method, ".json").unwrap_or(method);
+    SAFE_METHODS
+        .iter()
+        .any(|safe| safe.eq_ignore_ascii_case(method))
+        || SAFE_SUFFIXES
+            .iter()
+            .any(|suffix| strip_suffix_ignore_case(method, suffix).is_some())
+}
+
+/// `text` without `suffix`, compared in any ASCII case; on the hot path of
+/// every call, so without allocating.
+fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let tail = text.get(cut..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &text[..cut])
 }
 
 /// Whether the portal may have run a request that failed.

@@ -58,7 +58,9 @@ pub(crate) struct Transport {
     tls: TlsConnector,
     proxies: Matcher,
     connect_timeout: Duration,
-    read_timeout: Duration,
+    /// None: the call's own deadline bounds the wait (one timer per call,
+    /// not two, on the path every call takes).
+    read_timeout: Option<Duration>,
     user_agent: HeaderValue,
     /// Keyed by `scheme://host:port` as the URL writes it.
     origins: Mutex<HashMap<String, Origin>>,
@@ -131,7 +133,7 @@ impl Transport {
     pub(crate) fn new(
         tls: rustls::ClientConfig,
         connect_timeout: Duration,
-        read_timeout: Duration,
+        read_timeout: Option<Duration>,
         user_agent: &'static str,
     ) -> Transport {
         Transport {
@@ -203,9 +205,12 @@ impl Transport {
                 })?;
             self.read(origin, sender, response, answer_cap).await
         };
-        tokio::time::timeout(self.read_timeout, answered)
-            .await
-            .unwrap_or(Err(Failure::ReadTimeout(self.read_timeout)))
+        match self.read_timeout {
+            Some(limit) => tokio::time::timeout(limit, answered)
+                .await
+                .unwrap_or(Err(Failure::ReadTimeout(limit))),
+            None => answered.await,
+        }
     }
 
     /// The origin's route, and a live idle connection to it if there is one.
@@ -578,7 +583,7 @@ mod tests {
     fn origins_without_idle_connections_are_forgotten_past_the_bound() {
         let tls = crate::tls::client_config(None).unwrap();
         let second = Duration::from_secs(1);
-        let transport = Transport::new(tls, second, second, "test");
+        let transport = Transport::new(tls, second, None, "test");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();

@@ -400,7 +400,10 @@ fn a_portal_that_omits_its_intermediate_is_trusted_on_windows_through_the_aia_ad
         Arc::new(|_: &HttpRequest| HttpResponse::json(200, &serde_json::json!({"result": true}))),
     );
     // By name: Wine's name check does not match IP addresses.
-    let webhook = format!("https://localhost:{}/rest/1/{WEBHOOK_SECRET}/", portal.address().port());
+    let webhook = format!(
+        "https://localhost:{}/rest/1/{WEBHOOK_SECRET}/",
+        portal.address().port()
+    );
     let trust = |action: &str| {
         let output = wine(&trust_ca_program())
             .args([action, &windows_path(&root.pem_path)])
