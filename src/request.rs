@@ -4,6 +4,7 @@
 //! `im.user.status.get`, the OAuth grants) are thin wrappers over it, or,
 //! for tokens, over [`Request::oauth`]. Nothing here touches the network.
 
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -107,30 +108,21 @@ impl Request {
         params: &Map<String, Value>,
         token: &str,
     ) -> Result<Request, Error> {
-        let auth_key = params.keys().find(|name| {
-            ["auth", "access_token"]
-                .iter()
-                .any(|key| name.eq_ignore_ascii_case(key))
-        });
-        let object = serde_json::to_string(params).expect("a map of JSON values always serialises");
-        Request::with_object(url, method, object, auth_key.map(String::as_str), token)
+        let object = Object {
+            text: serde_json::to_string(params).expect("a map of JSON values always serialises"),
+            is_empty: params.is_empty(),
+            auth_key: params.keys().find(|name| is_credential(name)).cloned(),
+        };
+        Request::with_object(url, method, object, token)
     }
 
-    /// The request of `method` with `object`, compact JSON object text that
-    /// is either the caller's parameters serialised or the typed wrappers'
-    /// own (which need no map to build); `auth_key` is a parameter that would
-    /// clash with a token.
-    fn with_object(
-        url: &str,
-        method: &str,
-        object: String,
-        auth_key: Option<&str>,
-        token: &str,
-    ) -> Result<Request, Error> {
+    /// The request of `method` with `object`: the caller's parameters as
+    /// given or serialised, or the typed wrappers' own (which need no map).
+    fn with_object(url: &str, method: &str, object: Object, token: &str) -> Result<Request, Error> {
         let method = checked_method(method)?;
         let token = text::single_word("Token", token, MAX_TOKEN_BYTES)?;
         let token = Some(token).filter(|t| !t.is_empty());
-        if let (Some(_), Some(name)) = (token, auth_key) {
+        if let (Some(_), Some(name)) = (token, &object.auth_key) {
             return Err(Error::invalid_argument(format!(
                 "Parameters hold '{}' and a Token is given too; give the token in one place",
                 text::shown(name, 20)
@@ -161,19 +153,23 @@ impl Request {
     /// As [`Request::call`], with the parameters as JSON text: an object, or
     /// empty for none.
     pub fn call_json(url: &str, method: &str, params: &str, token: &str) -> Result<Request, Error> {
-        Request::call(url, method, &parse_params(params)?, token)
+        Request::with_object(url, method, checked_object(params)?, token)
     }
 
     /// `im.user.status.set` with a checked status.
     pub fn set_user_status(url: &str, status: &str, token: &str) -> Result<Request, Error> {
         // One of STATUSES, which need no escaping.
-        let object = format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?);
-        Request::with_object(url, METHOD, object, None, token)
+        let object = Object {
+            text: format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?),
+            is_empty: false,
+            auth_key: None,
+        };
+        Request::with_object(url, METHOD, object, token)
     }
 
     /// `im.user.status.get`, which has no parameters.
     pub fn get_user_status(url: &str, token: &str) -> Result<Request, Error> {
-        Request::with_object(url, GET_STATUS_METHOD, "{}".to_owned(), None, token)
+        Request::with_object(url, GET_STATUS_METHOD, checked_object("")?, token)
     }
 
     /// A grant of the OAuth server at `server`: `GET <server>/oauth/token/`
@@ -242,8 +238,18 @@ fn checked_method(method: &str) -> Result<&str, Error> {
     Ok(method)
 }
 
-/// Parameters given as JSON text: an object, or nothing (empty text).
-pub fn parse_params(params: &str) -> Result<Map<String, Value>, Error> {
+/// A JSON object's text, checked, to be sent as it is.
+struct Object {
+    text: String,
+    is_empty: bool,
+    /// A parameter that would clash with a token (`auth`, `access_token`).
+    auth_key: Option<String>,
+}
+
+/// Parameters given as JSON text: one object, or nothing (empty text). The
+/// text is checked, not rebuilt, so that it is sent as given: a number too
+/// long for a 64-bit float, or an integer ID of 20 digits, arrives intact.
+fn checked_object(params: &str) -> Result<Object, Error> {
     if params.len() > MAX_PARAMS_BYTES {
         return Err(Error::invalid_argument(format!(
             "Parameters are {} bytes of JSON; at most {} MiB are accepted",
@@ -251,44 +257,97 @@ pub fn parse_params(params: &str) -> Result<Map<String, Value>, Error> {
             MAX_PARAMS_BYTES >> 20
         )));
     }
-    if params.trim().is_empty() {
-        return Ok(Map::new());
+    let text = params.trim();
+    if text.is_empty() {
+        return Ok(Object {
+            text: "{}".to_owned(),
+            is_empty: true,
+            auth_key: None,
+        });
     }
-    match serde_json::from_str::<Value>(params) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(other) => Err(Error::invalid_argument(format!(
-            "Parameters must be a JSON object, such as {{\"ID\": 1}}; they are {}",
-            json_kind(&other)
-        ))),
-        Err(error) => Err(Error::invalid_argument(format!(
-            "Parameters are not valid JSON: {error}"
-        ))),
+    let invalid = |error: serde_json::Error| {
+        Error::invalid_argument(format!("Parameters are not valid JSON: {error}"))
+    };
+    serde_json::from_str::<IgnoredAny>(text).map_err(invalid)?;
+    let kind = match text.as_bytes()[0] {
+        b'{' => None,
+        b'[' => Some("an array"),
+        b'"' => Some("a string"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        _ => Some("a number"),
+    };
+    if let Some(kind) = kind {
+        return Err(Error::invalid_argument(format!(
+            "Parameters must be a JSON object, such as {{\"ID\": 1}}; they are {kind}"
+        )));
     }
+    let keys: KeysOutline = serde_json::from_str(text).map_err(invalid)?;
+    Ok(Object {
+        text: text.to_owned(),
+        is_empty: keys.count == 0,
+        auth_key: keys.auth_key,
+    })
 }
 
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+/// What the keys of an object tell, read without building the object: how
+/// many there are, and the first that names a credential.
+struct KeysOutline {
+    count: usize,
+    auth_key: Option<String>,
 }
 
-/// A compact JSON object's text with the token added as `auth`.
-fn with_auth(mut object: String, token: Option<&str>) -> String {
-    if let Some(token) = token {
-        object.pop();
-        if object.len() > 1 {
-            object.push(',');
+impl<'de> Deserialize<'de> for KeysOutline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = KeysOutline;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeysOutline, A::Error> {
+                let mut outline = KeysOutline {
+                    count: 0,
+                    auth_key: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    outline.count += 1;
+                    if outline.auth_key.is_none() && is_credential(&key) {
+                        outline.auth_key = Some(key);
+                    }
+                }
+                Ok(outline)
+            }
         }
-        object.push_str("\"auth\":");
-        object.push_str(&Value::from(token).to_string());
-        object.push('}');
+        deserializer.deserialize_map(KeysVisitor)
     }
-    object
+}
+
+/// Whether a parameter names a credential, as the portal reads names (in
+/// any case).
+fn is_credential(name: &str) -> bool {
+    ["auth", "access_token"]
+        .iter()
+        .any(|key| name.eq_ignore_ascii_case(key))
+}
+
+/// A JSON object's text with the token added as `auth`.
+fn with_auth(object: Object, token: Option<&str>) -> String {
+    let Some(token) = token else {
+        return object.text;
+    };
+    let mut text = object.text;
+    text.pop();
+    if !object.is_empty {
+        text.push(',');
+    }
+    text.push_str("\"auth\":");
+    text.push_str(&Value::from(token).to_string());
+    text.push('}');
+    text
 }
 
 /// The secrets of one call (webhook secret, token, client secret, code,
@@ -449,7 +508,8 @@ mod tests {
 
     #[test]
     fn any_method_with_params_and_token() {
-        let params = parse_params(r#"{"fields": {"TITLE": "A&B"}, "ID": 1}"#).unwrap();
+        let params: Map<String, Value> =
+            serde_json::from_str(r#"{"fields": {"TITLE": "A&B"}, "ID": 1}"#).unwrap();
         let request = Request::call("portal.example", "crm.deal.add", &params, "tok").unwrap();
         assert_eq!(
             request.url.as_str(),
@@ -505,13 +565,32 @@ mod tests {
             ("{\"a\":", "not valid JSON"),
             ("{'a': 1}", "not valid JSON"),
         ] {
-            let error = parse_params(params).unwrap_err();
+            let error = checked_object(params).err().unwrap();
             assert!(error.description().contains(why), "{params}: {error}");
         }
         let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_PARAMS_BYTES));
-        let error = parse_params(&huge).unwrap_err();
+        let error = checked_object(&huge).err().unwrap();
         assert!(error.description().contains("at most 16 MiB"), "{error}");
         assert!(error.description().len() < 200);
+    }
+
+    #[test]
+    fn params_text_is_sent_as_given_with_the_token_added() {
+        let given = r#" { "ID" : 12345678901234567890123, "PRICE": 100.10, "x": "\u0041" } "#;
+        let request = Request::call_json("portal.example", "crm.deal.get", given, "tok").unwrap();
+        assert_eq!(
+            request.body,
+            r#"{ "ID" : 12345678901234567890123, "PRICE": 100.10, "x": "\u0041" ,"auth":"tok"}"#
+        );
+        let empty = Request::call_json("portal.example", "server.time", "{ }", "tok").unwrap();
+        assert_eq!(empty.body, r#"{ "auth":"tok"}"#);
+        let escaped = Request::call_json("portal.example", "x.get", r#"{"\u0061uth": 1}"#, "tok");
+        assert!(
+            escaped
+                .unwrap_err()
+                .description()
+                .contains("give the token in one place")
+        );
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn call_method_gives_the_same_document_and_request_on_every_front() {
             assert_eq!(answer["result"]["TITLE"], "Seed deal 2", "{answer}");
         },
     );
-    assert_eq!(sent.body, br#"{"id":2,"select":["ID","TITLE"]}"#);
+    assert_eq!(sent.body, params.as_bytes(), "the parameters go as given");
 
     // A method the portal does not have: its own error, the same everywhere.
     same_on_every_front(
