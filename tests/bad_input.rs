@@ -8,6 +8,7 @@ mod support;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use support::fronts::{Front, Function, invoke};
 use support::*;
 
 /// The OS refuses one command-line argument over 128 KiB, so the CLI gets
@@ -28,66 +29,17 @@ struct Case {
     expect: Expect,
 }
 
-fn rust_api(url: &str, status: &str, token: &str) -> Value {
-    parse(trusting_client().set_user_status(url, status, token).json())
+/// `SetUserStatus` through `front`, with this process's test settings.
+fn through(front: Front, url: &str, status: &str, token: &str) -> Value {
+    invoke(front, Function::SetUserStatus, &[url, status, token])
 }
 
-fn c_abi(url: &str, status: &str, token: &str) -> Value {
-    trust_test_ca();
-    parse(&support::fronts::c_set_user_status(
-        url,
-        status,
-        Some(token),
-    ))
+fn rust_api(url: &str, status: &str, token: &str) -> Value {
+    through(Front::Rust, url, status, token)
 }
 
 fn cut(text: &str) -> String {
     text.chars().take(CLI_ARGUMENT_LIMIT).collect()
-}
-
-fn cli(url: &str, status: &str, token: &str) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_oint"))
-        .args([
-            "bitrix24",
-            "SetUserStatus",
-            "--url",
-            &cut(url),
-            "--status",
-            &cut(status),
-            "--token",
-            &cut(token),
-        ])
-        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
-        .output()
-        .expect("run oint");
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_no_secret(&stdout);
-    assert_no_secret(&String::from_utf8_lossy(&output.stderr));
-    let value = parse(&stdout);
-    let expected_exit = if value.get("error").is_some() { 1 } else { 0 };
-    assert_eq!(output.status.code(), Some(expected_exit), "{stdout}");
-    value
-}
-
-fn addin(url: &str, status: &str, token: &str) -> Value {
-    let output = output_with_stdin(
-        Command::new(addin_host())
-            .arg(shared_library())
-            .args(["invoke", "platform", "SetUserStatus"])
-            .env("SSL_CERT_FILE", &TestCa::global().pem_path),
-        [url, status, token].join("\0").as_bytes(),
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let json = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix("RESULT platform-SetUserStatus "))
-        .expect("a RESULT line");
-    parse(json)
 }
 
 fn check_case(portal: &Portal, case: &Case) {
@@ -95,10 +47,20 @@ fn check_case(portal: &Portal, case: &Case) {
     let (url, status, token) = (case.url.as_str(), case.status.as_str(), case.token.as_str());
     let expected = rust_api(url, status, token);
     assert_no_secret(&expected.to_string());
-    assert_eq!(c_abi(url, status, token), expected, "{}: C ABI", case.name);
-    assert_eq!(addin(url, status, token), expected, "{}: add-in", case.name);
     assert_eq!(
-        cli(url, status, token),
+        through(Front::CAbi, url, status, token),
+        expected,
+        "{}: C ABI",
+        case.name
+    );
+    assert_eq!(
+        through(Front::AddinPlatform, url, status, token),
+        expected,
+        "{}: add-in",
+        case.name
+    );
+    assert_eq!(
+        through(Front::Cli, &cut(url), &cut(status), &cut(token)),
         rust_api(&cut(url), &cut(status), &cut(token)),
         "{}: CLI",
         case.name

@@ -214,6 +214,22 @@ fn proxies_from_the_environment_are_used_with_their_credentials() {
     );
     assert!(!description.contains("pa55"), "{description}");
     assert_no_secret(description);
+
+    // A proxy that cannot be reached is a network error, and retried.
+    let retrying = opi_bitrix24::Client::new(opi_bitrix24::Config {
+        attempts: 3,
+        retry_delay: std::time::Duration::from_millis(10),
+        ..trusting_config()
+    })
+    .unwrap();
+    let answer = parse(
+        retrying
+            .set_user_status(&https.webhook_url(), "dnd", "")
+            .json(),
+    );
+    let description = answer["error_description"].as_str().unwrap();
+    assert!(description.ends_with("(after 3 attempts)"), "{description}");
+    assert!(!description.contains("pa55"), "{description}");
 }
 
 /// Debian's tinyproxy on a free loopback port, asking for `user:password`;

@@ -132,6 +132,7 @@ pub fn rust_client() -> &'static opi_bitrix24::Client {
 /// checked to have ended as it should.
 pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
     let Raw { text, stderr, exit } = raw(front, function, args, environment());
+    super::assert_no_secret(&stderr);
     match front {
         Front::Rust | Front::CAbi => parse(&text),
         Front::CProgram | Front::AddinPlatform | Front::AddinOneScript => {
