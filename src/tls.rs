@@ -192,6 +192,53 @@ impl ServerCertVerifier for Verifying {
     }
 }
 
+/// What this library's TLS accepts, for the texts below.
+const ACCEPTED_TLS: &str = "TLS 1.3, or TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305";
+
+/// A handshake the portal refused, with what that usually means: a server
+/// configured long ago (only CBC suites, or only TLS 1.0/1.1) where curl,
+/// which still speaks those, connects.
+#[derive(Debug)]
+struct TlsMismatch {
+    why: String,
+    error: std::io::Error,
+}
+
+impl std::fmt::Display for TlsMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl std::error::Error for TlsMismatch {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// A handshake error rustls raised, explained when it is a protocol or
+/// cipher mismatch: the one place that says what this library's TLS accepts.
+pub(crate) fn explained_refusal(error: std::io::Error) -> Box<dyn std::error::Error + Send + Sync> {
+    use rustls::{AlertDescription, Error as Tls, PeerIncompatible};
+    let why = match error.get_ref().and_then(|e| e.downcast_ref::<Tls>()) {
+        Some(Tls::AlertReceived(
+            AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
+        )) => {
+            format!(
+                "the portal's TLS offered nothing this library accepts ({ACCEPTED_TLS}); servers configured for old clients offer only CBC cipher suites: enable one of these on the portal"
+            )
+        }
+        Some(
+            Tls::AlertReceived(AlertDescription::ProtocolVersion)
+            | Tls::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
+        ) => format!(
+            "the portal speaks only TLS 1.0 or 1.1, which this library does not accept ({ACCEPTED_TLS}): enable TLS 1.2 on the portal"
+        ),
+        _ => return error.into(),
+    };
+    Box::new(TlsMismatch { why, error })
+}
+
 /// `UnknownIssuer`, with the issuer of the last certificate the portal sent.
 fn unknown_issuer(
     end_entity: &CertificateDer<'_>,
