@@ -30,6 +30,16 @@ impl Answer {
         }
     }
 
+    /// A document the library put together from the portal's answers (a
+    /// merged batch), an error when `error_code` is given.
+    pub(crate) fn composed(json: String, error_code: Option<String>) -> Answer {
+        Answer {
+            json,
+            is_error: error_code.is_some(),
+            error_code,
+        }
+    }
+
     /// The JSON document.
     pub fn json(&self) -> &str {
         &self.json

@@ -81,6 +81,43 @@ pub unsafe extern "C" fn opi_bitrix24_call(
     }
 }
 
+/// Runs many commands through the REST method `batch`, 50 to a request, in
+/// order, and answers one document merged over the requests (details in
+/// docs/batch.md).
+///
+/// - `url`, `token`: as for `opi_bitrix24_set_user_status`.
+/// - `commands_json`: a JSON object of key → `{"method": "crm.deal.get",
+///   "params": {"ID": 1}}`, or an array of those (keyed 0, 1, …). A later
+///   command may use an earlier one's answer as `"$result[key][ID]"` within
+///   the same 50. Bad commands are refused, naming the command, before
+///   anything is sent.
+/// - `halt`: stop at the first failed command (no later request is sent).
+///
+/// Returns `{"result": {"result": {key: answer}, "result_error": {…},
+/// "result_total": {…}, "result_next": {…}, "result_time": {…}}, …}`, each
+/// section an object. A request the portal may have run is never sent
+/// twice: after such a failure the document is an error whose `batch`
+/// field lists the commands that `ran`, `may_have_run` and were
+/// `not_sent`. Release it with `opi_string_free`.
+///
+/// # Safety
+/// `url`, `commands_json` and `token` are each NULL or a NUL-terminated
+/// string that stays valid and unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_batch(
+    url: *const c_char,
+    commands_json: *const c_char,
+    halt: bool,
+    token: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::batch(borrowed_str(url, "url")?, borrowed_str(commands_json, "commands_json")?, halt, optional_str(token, "token")?))
+        })
+    }
+}
+
 /// The status of the user the credentials belong to (`im.user.status.get`):
 /// `{"result": "dnd", …}`, or `"result": false` when none is set.
 ///

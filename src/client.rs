@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::answer::Answer;
+use crate::batch;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode};
 use crate::limiter::Limiter;
@@ -163,27 +164,74 @@ impl Client {
         ))
     }
 
+    /// Runs `commands` through `batch` requests of at most 50 commands
+    /// each, in order, and merges their answers into one document
+    /// (docs/batch.md). `commands` is a JSON object of key →
+    /// `{"method": …, "params": {…}}`, or an array of those. With `halt`,
+    /// the portal stops at the first failed command, and no later request
+    /// is sent.
+    ///
+    /// A request is repeated only when the portal did not run it (503
+    /// `QUERY_LIMIT_EXCEEDED`, or nothing was sent); after any other
+    /// failure the answer's `batch` field lists the commands that ran, may
+    /// have run, and were not sent.
+    pub fn batch(&self, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
+        let plan = match batch::Plan::new(commands) {
+            Ok(plan) => plan,
+            Err(error) => return Answer::from(error),
+        };
+        let mut merged = batch::Merged::new(&plan);
+        let mut requests = plan.requests().enumerate();
+        for (number, commands) in requests.by_ref() {
+            let request = Request::call_json(url, "batch", &batch::body(commands, halt), token);
+            let request = match request {
+                Ok(request) => request,
+                // The address or token is refused before anything is sent.
+                Err(error) => return Answer::from(error),
+            };
+            let (outcome, ran) = self.run_request(&request);
+            if !merged.add(number, commands, outcome, ran, halt) {
+                break;
+            }
+        }
+        for (_, commands) in requests {
+            merged.not_sent(commands);
+        }
+        merged.finish()
+    }
+
     /// Sends a built request; the one way out of every call, so that no
     /// error text leaves with a secret of the call in it.
     fn run(&self, request: Result<Request, Error>) -> Answer {
-        let result = request.and_then(|request| {
-            self.send(&request)
-                .map_err(|error| request.secrets.redact_error(error))
-        });
+        let result = request.and_then(|request| self.run_request(&request).0);
         result.unwrap_or_else(Answer::from)
     }
 
-    fn send(&self, request: &Request) -> Result<Answer, Error> {
+    /// As [`Client::run`], and for a failure whether the portal may have
+    /// run the request.
+    fn run_request(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
+        let (result, ran) = self.send(request);
+        (
+            result.map_err(|error| request.secrets.redact_error(error)),
+            ran,
+        )
+    }
+
+    fn send(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
         let deadline = Instant::now() + self.config.timeout;
         let mut url = request.url.clone();
         let mut redirects = 0;
         let mut attempt = 1;
         loop {
             let (result, retry_after, ran) = match self.exchange(&url, request, deadline) {
-                Exchange::Done(result) => return result,
+                // Answered, or ended before anything was written.
+                Exchange::Done(result) => return (result, Ran::No),
                 Exchange::Moved(location) => {
                     redirects += 1;
-                    url = follow(&url, &location, redirects)?;
+                    match follow(&url, &location, redirects) {
+                        Ok(next) => url = next,
+                        Err(error) => return (Err(error), Ran::No),
+                    }
                     continue;
                 }
                 Exchange::Retryable {
@@ -193,14 +241,16 @@ impl Client {
                 } => (result, retry_after, ran),
             };
             if !ran.may_retry(request.repeatable) {
-                return result
-                    .map_err(|error| error.with_note(&retry::not_repeated(&request.method)));
+                let result =
+                    result.map_err(|error| error.with_note(&retry::not_repeated(&request.method)));
+                return (result, ran);
             }
             let delay = self.retry_delay(attempt, retry_after);
             let has_time = Instant::now() + delay < deadline;
             if attempt >= self.config.attempts || !has_time {
-                return result
-                    .map_err(|error| error.with_note(&format!("after {attempt} attempts")));
+                let result =
+                    result.map_err(|error| error.with_note(&format!("after {attempt} attempts")));
+                return (result, ran);
             }
             std::thread::sleep(delay);
             attempt += 1;

@@ -17,12 +17,14 @@
 
 pub mod address;
 mod answer;
+mod batch;
 mod client;
 mod config;
 mod error;
 mod limiter;
 mod request;
 mod retry;
+mod system_proxy;
 mod text;
 mod tls;
 mod transport;
@@ -57,6 +59,11 @@ fn with_shared(call: impl FnOnce(&Client) -> Answer) -> Answer {
 /// its parameters as JSON text.
 pub fn call_method(url: &str, method: &str, params: &str, token: &str) -> Answer {
     with_shared(|client| client.call_json(url, method, params, token))
+}
+
+/// [`Client::batch`] through the process-wide client: commands as JSON text.
+pub fn batch(url: &str, commands: &str, halt: bool, token: &str) -> Answer {
+    with_shared(|client| client.batch(url, commands, halt, token))
 }
 
 /// [`Client::set_user_status`] through the process-wide client.

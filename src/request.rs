@@ -209,7 +209,7 @@ impl Request {
 /// The method name, refused unless it is dot-separated words of ASCII
 /// letters, digits and `_` (no `/`, `?`, spaces or `..` to reach another
 /// address). The name is not echoed: people paste whole webhooks into it.
-fn checked_method(method: &str) -> Result<&str, Error> {
+pub(crate) fn checked_method(method: &str) -> Result<&str, Error> {
     if method.is_empty() {
         return Err(Error::invalid_argument("Method is empty"));
     }

@@ -138,7 +138,7 @@ impl Transport {
     ) -> Transport {
         Transport {
             tls: TlsConnector::from(std::sync::Arc::new(tls)),
-            proxies: Matcher::from_system(),
+            proxies: crate::system_proxy::matcher(),
             connect_timeout,
             read_timeout,
             user_agent: HeaderValue::from_static(user_agent),

@@ -162,7 +162,7 @@ fn onescript_file(path: &str) -> String {
 }
 
 /// OpenIntegrations' signatures of the module's functions, English and Russian.
-const ONESCRIPT_SIGNATURES: [&str; 10] = [
+const ONESCRIPT_SIGNATURES: [&str; 12] = [
     "Function SetUserStatus(Val URL, Val Status, Val Token = \"\") Export",
     "Функция УстановитьСтатусПользователя(Знач URL, Знач Статус, Знач Токен = \"\") Экспорт",
     "Function GetUserStatus(Val URL, Val Token = \"\") Export",
@@ -173,6 +173,8 @@ const ONESCRIPT_SIGNATURES: [&str; 10] = [
     "Функция ПолучитьТокен(Знач ClientID, Знач ClientSecret, Знач Code) Экспорт",
     "Function RefreshToken(Val ClientID, Val ClientSecret, Val Refresh) Export",
     "Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh) Экспорт",
+    "Function Batch(Val URL, Val Commands, Val Halt = False, Val Token = \"\") Export",
+    "Функция ВыполнитьПакет(Знач URL, Знач Команды, Знач Прервать = Ложь, Знач Токен = \"\") Экспорт",
 ];
 
 #[test]
@@ -211,7 +213,7 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
             });
         assert_eq!(arguments.len(), *count, "{name} takes {count} parameters");
         // The arguments are the enclosing function's parameters, in its
-        // order (CallMethod's Parameters as their JSON text).
+        // order (CallMethod's Parameters and Batch's Commands as JSON text).
         let function = &module[module[..at].rfind("Function ").expect("inside a function")..at];
         let (head, _) = function.split_once(')').expect("a signature");
         let parameters: Vec<&str> = head
@@ -225,7 +227,11 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
                     .next()
                     .unwrap_or_default()
             })
-            .map(|p| if p == "Parameters" { "ParamsJSON" } else { p })
+            .map(|p| match p {
+                "Parameters" => "ParamsJSON",
+                "Commands" => "CommandsJSON",
+                _ => p,
+            })
             .collect();
         assert_eq!(
             arguments, parameters,

@@ -12,12 +12,14 @@ cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 step "the release library for old Linux servers: glibc 2.17, no OpenSSL, and it loads"
 bash .ci/portable
-step "the Windows DLLs (x64 release, x86 dev profile), oint.exe, and the Wine prefix"
-bash .ci/windows --x86-dev
+step "the Windows DLLs (x64 release and dev, x86 dev profile), oint.exe, their imports, and the Wine prefixes"
+bash .ci/windows --ci
 step "the shared library for the C tests (cargo test alone builds only the rlib)"
 cargo build --locked --lib --bins --example demo
-step "the test suites (the Windows ones under Wine)"
+step "the test suites (the Windows ones under Wine reporting Windows 10)"
 cargo nextest run --locked --no-fail-fast
+step "the Windows tests again, under Wine reporting Windows 7 SP1"
+OPI_BITRIX24_TEST_WINDOWS=7 cargo nextest run --locked --no-fail-fast --test windows
 step "the demo and the committed header"
 target/debug/examples/demo >/dev/null
 # build.rs has regenerated the header: it must be what is committed.

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use support::windows::{Windows, oint_exe, trust_ca_program, windows_path, wine};
+use support::windows::{Windows, oint_exe, trust_ca_program, windows_path, windows_version, wine};
 use support::*;
 
 /// The C test program on the x64 DLL, under Wine.
@@ -420,4 +420,131 @@ fn a_portal_that_omits_its_intermediate_is_trusted_on_windows_through_the_aia_ad
         fetched.load(Ordering::SeqCst) >= 1,
         "the intermediate was fetched from {base}"
     );
+}
+
+#[test]
+fn the_wine_prefix_reports_the_windows_version_the_run_asks_for() {
+    let output = wine(Path::new("cmd"))
+        .args(["/c", "ver"])
+        .output()
+        .expect("cmd under Wine");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let expected = match windows_version() {
+        "7" => "Microsoft Windows 6.1.7601",
+        _ => "Microsoft Windows 10.",
+    };
+    assert!(text.contains(expected), "{text}");
+}
+
+/// A DLL that imports `ProcessPrng` (Windows 8+), as Rust's standard
+/// Windows targets make every DLL do, through an import library written
+/// from a .def file.
+fn dll_importing_process_prng() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("processprng");
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let def = dir.join("bcryptprimitives.def");
+    std::fs::write(&def, "LIBRARY bcryptprimitives.dll\nEXPORTS\nProcessPrng\n").expect("write");
+    let library = dir.join("libbcryptprimitives.a");
+    let status = Command::new("x86_64-w64-mingw32-dlltool")
+        .arg("-d")
+        .arg(&def)
+        .arg("-l")
+        .arg(&library)
+        .status()
+        .expect("dlltool");
+    assert!(status.success());
+    let source = dir.join("uses_processprng.c");
+    std::fs::write(
+        &source,
+        "#include <windows.h>\n\
+         BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length);\n\
+         __declspec(dllexport) int random_byte(void) { BYTE b = 0; return ProcessPrng(&b, 1) ? b : -1; }\n",
+    )
+    .expect("write");
+    let dll = dir.join("uses_processprng.dll");
+    let output = Command::new(Windows::X64.c_compiler())
+        .arg("-shared")
+        .arg(&source)
+        .arg(&library)
+        .arg("-o")
+        .arg(&dll)
+        .output()
+        .expect("gcc");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dll
+}
+
+fn check_imports(binaries: &[std::path::PathBuf]) -> Output {
+    Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/check-imports"))
+        .args(binaries)
+        .output()
+        .expect("run .ci/check-imports")
+}
+
+#[test]
+fn every_windows_binary_imports_only_what_windows_7_sp1_has_and_the_check_catches_processprng() {
+    let shipped = [
+        Windows::X64.dll(),
+        Windows::X64.dev_dll(),
+        Windows::X86.dll(),
+        oint_exe(),
+    ];
+    let output = check_imports(&shipped);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert_eq!(
+        stdout.matches("all in Windows 7 SP1").count(),
+        4,
+        "{stdout}"
+    );
+
+    let output = check_imports(&[dll_importing_process_prng()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("bcryptprimitives.dll ProcessPrng"),
+        "{stdout}"
+    );
+}
+
+/// As the Linux test in tests/batch.rs: Halt a Boolean byte of 2 in a
+/// parameter array 4 but not 8 bytes aligned, read as true, by the release
+/// and the dev DLL (whose standard library checks alignment).
+#[test]
+fn the_add_in_reads_a_boolean_byte_of_2_from_a_misaligned_array_under_wine_in_dev_and_release() {
+    let portal = Portal::with(PortalOptions {
+        bucket: None,
+        ..PortalOptions::default()
+    });
+    let mut commands: Vec<serde_json::Value> = (0..60)
+        .map(|_| serde_json::json!({"method": "server.time"}))
+        .collect();
+    commands[5] = serde_json::json!({"method": "crm.deal.get", "params": {"ID": 999}});
+    let commands = serde_json::Value::Array(commands).to_string();
+    for dll in [Windows::X64.dll(), Windows::X64.dev_dll()] {
+        for (byte, requests, not_sent) in [("2", 1, 10), ("0", 2, 0)] {
+            let before = portal.calls_of("batch");
+            let output = wine(&Windows::X64.addin_host())
+                .arg(windows_path(&dll))
+                .args(["batch-misaligned", &portal.webhook_url(), &commands, byte])
+                .output()
+                .expect("the Windows host under Wine");
+            let stdout = host_stdout(&output);
+            assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+            let (_, answer) = host_results(&stdout).pop().expect("a RESULT line");
+            assert_eq!(
+                portal.calls_of("batch") - before,
+                requests,
+                "{}: {answer}",
+                dll.display()
+            );
+            let listed = answer["batch"]["not_sent"].as_array().map_or(0, Vec::len);
+            assert_eq!(listed, not_sent, "{}: byte {byte}", dll.display());
+        }
+    }
 }

@@ -1,6 +1,6 @@
 // OPI_Bitrix24: Bitrix24 methods of OpenIntegrations, served by the native
 // add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C):
-// SetUserStatus, GetUserStatus, CallMethod (any REST method), GetToken and
+// SetUserStatus, GetUserStatus, CallMethod (any REST method), Batch, GetToken and
 // RefreshToken, each with its Russian twin.
 //
 // The add-in is attached once per process, from the first of:
@@ -90,7 +90,7 @@ EndFunction
 //  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API
 Function CallMethod(Val URL, Val Method, Val Parameters = Undefined, Val Token = "") Export
 
-    ParamsJSON = ParametersJSON(Parameters);
+    ParamsJSON = AsJSON(Parameters);
     Answer = Component().CallMethod(URL, Method, ParamsJSON, Token);
     Return ParseAnswer(Answer);
 
@@ -111,6 +111,49 @@ EndFunction
 Функция ВызватьМетод(Знач URL, Знач Метод, Знач Параметры = Неопределено, Знач Токен = "") Экспорт
 
     Возврат CallMethod(URL, Метод, Параметры, Токен);
+
+КонецФункции
+
+// Batch
+// Runs many commands through the REST method batch, 50 to a request, and merges the
+// answers: result, result_error, result_total, result_next and result_time by command.
+// A request the portal may have run is not sent again: after such a failure the
+// answer is an error whose "batch" lists what ran, may have run, and was not sent
+//
+// Parameters:
+//  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
+//  Commands - Map, Structure, Array, String - key -> Structure of method and params, or their JSON - commands
+//  Halt - Boolean - stop at the first failed command - halt
+//  Token - String - Access token, when app auth method used - token
+//
+// Returns:
+//  Map Of KeyAndValue - serialized JSON of the merged answer
+Function Batch(Val URL, Val Commands, Val Halt = False, Val Token = "") Export
+
+    CommandsJSON = AsJSON(Commands);
+    Answer = Component().Batch(URL, CommandsJSON, Halt, Token);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Выполнить пакет
+// Выполняет много команд через метод REST batch, по 50 в запросе, и объединяет ответы:
+// result, result_error, result_total, result_next и result_time по командам.
+// Запрос, который портал мог выполнить, не отправляется повторно: после такого сбоя
+// ответ - ошибка, в поле "batch" которой перечислено, что выполнено, могло быть
+// выполнено и не отправлено
+//
+// Параметры:
+//  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
+//  Команды - Соответствие, Структура, Массив, Строка - ключ -> Структура method и params, или их JSON - commands
+//  Прервать - Булево - остановиться на первой команде с ошибкой - halt
+//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - сериализованный JSON объединенного ответа
+Функция ВыполнитьПакет(Знач URL, Знач Команды, Знач Прервать = Ложь, Знач Токен = "") Экспорт
+
+    Возврат Batch(URL, Команды, Прервать, Токен);
 
 КонецФункции
 
@@ -184,20 +227,20 @@ EndFunction
 
 #Region Private
 
-// The parameters of CallMethod as JSON text: a Structure or a Map written with
-// WriteJSON, a String taken as JSON already, Undefined as none.
-Function ParametersJSON(Val Parameters)
+// CallMethod's parameters or Batch's commands as JSON text: a Structure, Map or
+// Array written with WriteJSON, a String taken as JSON already, Undefined as none.
+Function AsJSON(Val Value)
 
-    If Parameters = Undefined Then
+    If Value = Undefined Then
         Return "";
     EndIf;
-    If TypeOf(Parameters) = Type("String") Then
-        Return Parameters;
+    If TypeOf(Value) = Type("String") Then
+        Return Value;
     EndIf;
 
     Writer = New JSONWriter;
     Writer.SetString();
-    WriteJSON(Writer, Parameters);
+    WriteJSON(Writer, Value);
     Return Writer.Close();
 
 EndFunction

@@ -26,6 +26,15 @@ enum Accepts {
     TextOrNumber,
     /// A String that may be left out: its default is "".
     OptionalText,
+    /// A Boolean that may be left out: its default is False. Its text is
+    /// "true" or "false".
+    OptionalBoolean,
+}
+
+impl Accepts {
+    fn is_optional(self) -> bool {
+        matches!(self, Accepts::OptionalText | Accepts::OptionalBoolean)
+    }
 }
 
 /// A parameter by its name (in OPI's signature) and what it accepts.
@@ -52,7 +61,7 @@ struct Method {
 }
 
 /// Every method of class `Main`, in the order of their numbers.
-const METHODS: [Method; 5] = [
+const METHODS: [Method; 6] = [
     Method {
         names: ["SetUserStatus", "УстановитьСтатусПользователя"],
         params: &[URL, param("Status", Accepts::TextOrNumber), TOKEN],
@@ -82,6 +91,16 @@ const METHODS: [Method; 5] = [
         names: ["RefreshToken", "ОбновитьТокен"],
         params: &[CLIENT_ID, CLIENT_SECRET, param("Refresh", Accepts::Text)],
         run: |a| crate::refresh_token(&a[0], &a[1], &a[2]),
+    },
+    Method {
+        names: ["Batch", "ВыполнитьПакет"],
+        params: &[
+            URL,
+            param("CommandsJSON", Accepts::Text),
+            param("Halt", Accepts::OptionalBoolean),
+            TOKEN,
+        ],
+        run: |a| crate::batch(&a[0], &a[1], a[2] == "true", &a[3]),
     },
 ];
 const PROPS: [[&str; 2]; 1] = [["Version", "Версия"]];
@@ -167,8 +186,8 @@ impl Component {
         method_at(method).map_or(0, |m| m.params.len() as c_long)
     }
 
-    /// An optional parameter's default is "", a String and not EMPTY, so
-    /// that OneScript takes the parameter as optional.
+    /// An optional parameter's default is "" (a String) or False, never
+    /// EMPTY, so that OneScript takes the parameter as optional.
     pub(super) fn param_default(
         &self,
         method: c_long,
@@ -178,9 +197,11 @@ impl Component {
         let spec = method_at(method)
             .zip(usize::try_from(param).ok())
             .and_then(|(method, param)| method.params.get(param));
-        match (spec, self.memory) {
-            (Some(spec), Some(memory)) if spec.accepts == Accepts::OptionalText => {
-                value.set_text("", &memory)
+        match (spec.map(|s| s.accepts), self.memory) {
+            (Some(Accepts::OptionalText), Some(memory)) => value.set_text("", &memory),
+            (Some(Accepts::OptionalBoolean), _) => {
+                value.set_bool(false);
+                true
             }
             _ => false,
         }
@@ -261,24 +282,22 @@ fn name_at(
 
 /// The text of each parameter of `method`, checked against its spec: a
 /// String; a Number too where OPI takes one (sent as its decimal text); a
-/// left-out optional parameter as "".
+/// Boolean as "true" or "false"; a left-out optional parameter as its default.
 fn arguments(method: &Method, params: &[Param]) -> Result<Vec<String>, Error> {
     let name = method.names[0];
     let specs = method.params;
-    let required = specs
-        .iter()
-        .filter(|s| s.accepts != Accepts::OptionalText)
-        .count();
+    let required = specs.iter().filter(|s| !s.accepts.is_optional()).count();
     if !(required..=specs.len()).contains(&params.len()) {
-        let counts = match required == specs.len() {
-            true => format!("{required}"),
-            false => format!("{required} or {}", specs.len()),
+        let counts = match specs.len() - required {
+            0 => format!("{required}"),
+            1 => format!("{required} or {}", specs.len()),
+            _ => format!("{required} to {}", specs.len()),
         };
         let names: Vec<String> = specs
             .iter()
-            .map(|s| match s.accepts {
-                Accepts::OptionalText => format!("optional {}", s.name),
-                _ => s.name.to_owned(),
+            .map(|s| match s.accepts.is_optional() {
+                true => format!("optional {}", s.name),
+                false => s.name.to_owned(),
             })
             .collect();
         return Err(Error::invalid_argument(format!(
@@ -295,6 +314,13 @@ fn arguments(method: &Method, params: &[Param]) -> Result<Vec<String>, Error> {
             |(spec, param)| match (param.unwrap_or(&Param::Missing), spec.accepts) {
                 (Param::Text(text), _) => Ok(text.clone()),
                 (Param::Missing, Accepts::OptionalText) => Ok(String::new()),
+                (Param::Boolean(value), Accepts::OptionalBoolean) => Ok(value.to_string()),
+                (Param::Missing, Accepts::OptionalBoolean) => Ok("false".to_owned()),
+                (other, Accepts::OptionalBoolean) => Err(Error::invalid_argument(format!(
+                    "{} must be a Boolean; it was {}",
+                    spec.name,
+                    other.kind()
+                ))),
                 (Param::Integer(number), Accepts::TextOrNumber) => Ok(number.to_string()),
                 (Param::Real(number), Accepts::TextOrNumber) => Ok(number.to_string()),
                 (other, Accepts::TextOrNumber) => Err(Error::invalid_argument(format!(
@@ -416,12 +442,12 @@ mod tests {
             let first_optional = method
                 .params
                 .iter()
-                .position(|p| p.accepts == Accepts::OptionalText)
+                .position(|p| p.accepts.is_optional())
                 .unwrap_or(method.params.len());
             assert!(
                 method.params[first_optional..]
                     .iter()
-                    .all(|p| p.accepts == Accepts::OptionalText),
+                    .all(|p| p.accepts.is_optional()),
                 "{}",
                 method.names[0]
             );

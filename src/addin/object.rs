@@ -265,7 +265,7 @@ thunk!(fn get_prop_name[LANGUAGE_EXTENDER](prop: c_long, alias: c_long) -> *cons
 });
 thunk!(fn get_prop_val[LANGUAGE_EXTENDER](prop: c_long, value: *mut TVariant) -> bool, gone: false, |c| {
     // SAFETY: the host passes NULL or a variant it owns for the call.
-    unsafe { value.as_mut() }.is_some_and(|value| c.prop_value(prop, value))
+    unsafe { with_host_variant(value, |value| c.prop_value(prop, value)) }
 });
 thunk!(fn set_prop_val[LANGUAGE_EXTENDER](_prop: c_long, _value: *mut TVariant) -> bool, gone: false, |_c| false);
 thunk!(fn is_prop_readable[LANGUAGE_EXTENDER](prop: c_long) -> bool, gone: false, |c| c.is_prop(prop));
@@ -281,30 +281,57 @@ thunk!(fn get_method_name[LANGUAGE_EXTENDER](method: c_long, alias: c_long) -> *
 thunk!(fn get_n_params[LANGUAGE_EXTENDER](method: c_long) -> c_long, gone: 0, |c| c.param_count(method));
 thunk!(fn get_param_def_value[LANGUAGE_EXTENDER](method: c_long, param: c_long, value: *mut TVariant) -> bool, gone: false, |c| {
     // SAFETY: the host passes NULL or a variant it owns for the call.
-    unsafe { value.as_mut() }.is_some_and(|value| c.param_default(method, param, value))
+    unsafe { with_host_variant(value, |value| c.param_default(method, param, value)) }
 });
 thunk!(fn has_ret_val[LANGUAGE_EXTENDER](method: c_long) -> bool, gone: false, |c| c.has_result(method));
 thunk!(fn call_as_proc[LANGUAGE_EXTENDER](method: c_long, params: *mut TVariant, count: c_long) -> bool, gone: false, |c| {
     // SAFETY: the host passes `count` variants at `params` (or none).
-    c.call(method, unsafe { params_of(params, count) }, None)
+    c.call(method, &unsafe { params_of(params, count) }, None)
 });
 thunk!(fn call_as_func[LANGUAGE_EXTENDER](method: c_long, result: *mut TVariant, params: *mut TVariant, count: c_long) -> bool, gone: false, |c| {
-    // SAFETY: the host passes NULL or a result variant, and `count` variants at `params`.
-    let (result, params) = unsafe { (result.as_mut(), params_of(params, count)) };
-    result.is_some_and(|result| c.call(method, params, Some(result)))
+    // SAFETY: the host passes `count` variants at `params` (or none), and
+    // NULL or a result variant it owns for the call.
+    unsafe {
+        let params = params_of(params, count);
+        with_host_variant(result, |result| c.call(method, &params, Some(result)))
+    }
 });
 
-/// The host's parameter array as a slice; empty for NULL or a count below 1.
+/// Copies of the host's parameter array; empty for NULL or a count below 1.
+///
+/// Read one by one without assuming alignment: MSVC on x86 places variants
+/// on the stack 4-byte aligned, and a slice over them would need 8
+/// (docs/native-api.md, "Alignment").
 ///
 /// # Safety
 /// `params` is NULL or points at `count` initialised variants.
-unsafe fn params_of<'a>(params: *mut TVariant, count: c_long) -> &'a [TVariant] {
+unsafe fn params_of(params: *const TVariant, count: c_long) -> Vec<TVariant> {
     match usize::try_from(count) {
-        // SAFETY: as the caller promises.
-        Ok(count) if count > 0 && !params.is_null() => unsafe {
-            std::slice::from_raw_parts(params, count)
-        },
-        _ => &[],
+        Ok(count) if !params.is_null() => (0..count)
+            // SAFETY: as the caller promises, each of the `count` cells is readable.
+            .map(|index| unsafe { params.add(index).read_unaligned() })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Lends `fill` a copy of the host's variant at `cell` and writes it back,
+/// so that no reference into the host's memory (which may be unaligned) is
+/// made. False for NULL.
+///
+/// # Safety
+/// `cell` is NULL or points at a variant the host owns for the call.
+unsafe fn with_host_variant(cell: *mut TVariant, fill: impl FnOnce(&mut TVariant) -> bool) -> bool {
+    if cell.is_null() {
+        return false;
+    }
+    // SAFETY: readable and writable as the caller promises; neither access
+    // assumes alignment.
+    unsafe {
+        let mut value = cell.read_unaligned();
+        let filled = fill(&mut value);
+        cell.write_unaligned(value);
+        filled
     }
 }
 

@@ -88,7 +88,8 @@ type TmBytes = [u32; 9];
 #[derive(Clone, Copy)]
 #[repr(C)]
 pub union VariantValue {
-    pub boolean: bool,
+    /// C++ `bool` as the host wrote it: any byte, true unless 0.
+    pub boolean: u8,
     pub i8: i8,
     pub i16: i16,
     pub i32: i32,
@@ -190,10 +191,16 @@ impl TVariant {
                     .map_or_else(|_| Param::Real(self.value.u64 as f64), Param::Integer),
                 VarType::R4 => Param::Real(self.value.f32.into()),
                 VarType::R8 => Param::Real(self.value.f64),
-                VarType::BOOL => Param::Boolean(self.value.boolean),
+                VarType::BOOL => Param::Boolean(self.value.boolean != 0),
                 other => Param::Unsupported(other.name()),
             }
         }
+    }
+
+    /// Makes the cell a Boolean.
+    pub fn set_bool(&mut self, value: bool) {
+        self.value.boolean = u8::from(value);
+        self.vt = VarType::BOOL;
     }
 
     /// Makes the cell a string allocated with the host's memory manager

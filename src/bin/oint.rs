@@ -71,6 +71,19 @@ not safe to repeat (a write such as crm.deal.add) is not retried; the error says
     )]
     CallMethod(CallMethodArgs),
 
+    /// Run many commands, 50 to a request, through the REST method batch
+    #[command(
+        name = "Batch",
+        long_about = "Run many commands through the REST method batch: 50 to a request, in \
+order, paced as any call; the answers are merged into one document whose result, \
+result_error, result_total, result_next and result_time are keyed by command.\n\nA later \
+command may use an earlier one's answer as \"$result[key][ID]\" within the same 50. A \
+request the portal may have run is not sent again: after such a failure the answer is an \
+error whose \"batch\" lists the commands that ran, may have run, and were not sent.",
+        after_long_help = format!("{BATCH_EXAMPLES}\n{}", after_help()),
+    )]
+    Batch(BatchArgs),
+
     /// Get the status of the current user: im.user.status.get
     #[command(
         name = "GetUserStatus",
@@ -142,6 +155,30 @@ struct CallMethodArgs {
         hide_default_value = true
     )]
     params: String,
+
+    #[command(flatten)]
+    token: Token,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+#[derive(Debug, clap::Args)]
+struct BatchArgs {
+    #[command(flatten)]
+    portal: Portal,
+
+    /// The commands: a JSON object or array, or @FILE to read it from FILE
+    ///
+    /// Key → {"method": "crm.deal.get", "params": {"ID": 1}}; an array is
+    /// keyed 0, 1, ... Bad commands are refused, naming the command, before
+    /// anything is sent.
+    #[arg(long, value_name = "JSON|@FILE")]
+    commands: String,
+
+    /// Stop at the first failed command; no later request is sent
+    #[arg(long)]
+    halt: bool,
 
     #[command(flatten)]
     token: Token,
@@ -242,6 +279,11 @@ const CALL_METHOD_EXAMPLES: &str = r#"Examples:
   oint bitrix24 CallMethod --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --method crm.deal.list --params @filter.json
 "#;
 
+const BATCH_EXAMPLES: &str = r#"Examples:
+  oint bitrix24 Batch --url https://b24-ar17wx.bitrix24.by/rest/1/4swokunb3tk7h7dt/ --commands '{"me": {"method": "user.current"}, "deals": {"method": "crm.deal.list", "params": {"filter": {"ASSIGNED_BY_ID": "$result[me][ID]"}}}}'
+  oint bitrix24 Batch --url b24-ar17wx.bitrix24.by --token adf89366006e9f06... --commands @commands.json --halt
+"#;
+
 fn after_help() -> String {
     let mut text = String::from(
         "Exit codes: 0 the answer has no error; 1 the answer is an error (still printed) \
@@ -280,9 +322,18 @@ fn main() -> ExitCode {
             a.out,
         ),
         Bitrix24Method::CallMethod(a) => (
-            match params_text(&a.params) {
+            match json_text("--params", &a.params) {
                 Ok(params) => {
                     opi_bitrix24::call_method(&a.portal.url, &a.method, &params, &a.token.token)
+                }
+                Err(error) => error.into(),
+            },
+            a.out,
+        ),
+        Bitrix24Method::Batch(a) => (
+            match json_text("--commands", &a.commands) {
+                Ok(commands) => {
+                    opi_bitrix24::batch(&a.portal.url, &commands, a.halt, &a.token.token)
                 }
                 Err(error) => error.into(),
             },
@@ -313,17 +364,17 @@ fn main() -> ExitCode {
     .into()
 }
 
-/// The text of `--params`: as given, or the content of FILE for `@FILE`.
-fn params_text(given: &str) -> Result<String, opi_bitrix24::Error> {
+/// The text of a JSON `option`: as given, or the content of FILE for `@FILE`.
+fn json_text(option: &str, given: &str) -> Result<String, opi_bitrix24::Error> {
     let Some(path) = given.strip_prefix('@') else {
         return Ok(given.to_owned());
     };
     let bytes = std::fs::read(path).map_err(|error| {
-        opi_bitrix24::Error::invalid_argument(format!("cannot read --params from {path}: {error}"))
+        opi_bitrix24::Error::invalid_argument(format!("cannot read {option} from {path}: {error}"))
     })?;
     String::from_utf8(bytes).map_err(|error| {
         opi_bitrix24::Error::invalid_argument(format!(
-            "--params file {path} is not UTF-8 text (bad byte at {})",
+            "{option} file {path} is not UTF-8 text (bad byte at {})",
             error.utf8_error().valid_up_to()
         ))
     })

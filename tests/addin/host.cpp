@@ -9,10 +9,16 @@
 //   host LIBRARY bad-calls WEBHOOK_URL
 //   host LIBRARY cycles N WEBHOOK_URL
 //   host LIBRARY names                       prints the classes, methods and properties
-//   host LIBRARY invoke ORDER METHOD < ARGUMENTS
+//   host LIBRARY invoke ORDER METHOD [KINDS] < ARGUMENTS
 //                                            any method by name, as host ORDER (platform or onescript)
 //                                            calls it: the arguments from stdin, separated by NUL
-//                                            bytes (OneScript fills the rest with their defaults)
+//                                            bytes (OneScript fills the rest with their defaults);
+//                                            KINDS has a letter per argument, t for a String (the
+//                                            default) or b for a Boolean whose byte is the argument's
+//                                            decimal value (C++ compilers store any byte there).
+//                                            The parameter array and the result are placed at
+//                                            addresses 4 but not 8 aligned, as MSVC on x86 may
+//                                            place variants on its stack.
 //
 // Every string the add-in hands over must come from the tracking memory
 // manager, and is freed through it; a block freed twice, not from it, or
@@ -379,7 +385,7 @@ static void as_platform(const Library &lib, char **args, bool swapped) {
         check(object->FindMethod(found) == 0, "FindMethod " + utf8(found));
     }
     check(object->FindMethod(u"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(object->GetNMethods() == 5 && object->GetNParams(0) == 3, "five methods, SetUserStatus with three parameters");
+    check(object->GetNMethods() == 6 && object->GetNParams(0) == 3, "six methods, SetUserStatus with three parameters");
     check(object->HasRetVal(0), "HasRetVal");
     tVariant def = empty_variant();
     check(!object->GetParamDefValue(0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");
@@ -545,7 +551,7 @@ static void bad_calls(const Library &lib, char **args) {
     check(object->CallAsFunc(0, &result, nullptr, 3), "NULL parameter array with a count is refused in JSON");
     check(take_text(result, memory, "NULL params").find("it was given 0") != std::string::npos, "NULL array");
 
-    for (long method : {5L, 7L, -1L, 1000000L}) {
+    for (long method : {object->GetNMethods(), 7L, -1L, 1000000L}) {
         params = {text_param(webhook), text_param("dnd")};
         check(!object->CallAsFunc(method, &result, params.data(), 2), "CallAsFunc of unknown method " + std::to_string(method));
         check(!object->CallAsProc(method, params.data(), 2), "CallAsProc of unknown method " + std::to_string(method));
@@ -647,27 +653,62 @@ static void names(const Library &lib) {
     check(memory.outstanding() == 0, "names: every block handed over was freed");
 }
 
-// String parameters from standard input, separated by NUL bytes; none for empty input.
-static std::vector<tVariant> params_from_stdin() {
+// Parameters from standard input, separated by NUL bytes; none for empty
+// input. Each is a String, or a Boolean holding the byte its text gives where
+// `kinds` says 'b'.
+static std::vector<tVariant> params_from_stdin(const std::string &kinds) {
     std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    std::vector<tVariant> params;
+    std::vector<std::string> texts;
     size_t start = 0;
     while (!input.empty()) {
         size_t end = input.find('\0', start);
-        params.push_back(text_param(input.substr(start, end == std::string::npos ? std::string::npos : end - start)));
+        texts.push_back(input.substr(start, end == std::string::npos ? std::string::npos : end - start));
         if (end == std::string::npos) {
             break;
         }
         start = end + 1;
     }
+    std::vector<tVariant> params;
+    for (size_t i = 0; i < texts.size(); i++) {
+        if (i < kinds.size() && kinds[i] == 'b') {
+            tVariant v = empty_variant();
+            v.vt = VTYPE_BOOL;
+            unsigned char byte = (unsigned char)atoi(texts[i].c_str());
+            memcpy(&v.bVal, &byte, 1);
+            params.push_back(v);
+        } else {
+            params.push_back(text_param(texts[i]));
+        }
+    }
     return params;
 }
+
+// Storage whose variants start 4 bytes past an 8-byte boundary.
+struct MisalignedVariants {
+    std::vector<unsigned char> bytes;
+    unsigned char *start;
+    explicit MisalignedVariants(const std::vector<tVariant> &variants)
+        : bytes(variants.size() * sizeof(tVariant) + 16) {
+        uintptr_t base = (uintptr_t)bytes.data();
+        start = bytes.data() + ((8 - base % 8) % 8) + 4;
+        if (!variants.empty()) {
+            memcpy(start, variants.data(), variants.size() * sizeof(tVariant));
+        }
+    }
+    tVariant *pointer() { return (tVariant *)(void *)start; }
+    tVariant at(size_t index) const {
+        tVariant v;
+        memcpy(&v, start + index * sizeof(tVariant), sizeof v);
+        return v;
+    }
+};
 
 // Any method by name, as the platform (Init first, as many parameters as the
 // call had, DestroyObject) or OneScript (setMemManager first, every
 // parameter, the missing ones from GetParamDefValue, C++ delete) calls it.
-static void invoke_from_stdin(const Library &lib, const std::string &order, const std::string &method_name) {
-    std::vector<tVariant> params = params_from_stdin();
+static void invoke_from_stdin(const Library &lib, const std::string &order, const std::string &method_name,
+                              const std::string &kinds) {
+    std::vector<tVariant> params = params_from_stdin(kinds);
     const bool onescript = order == "onescript";
     TrackingMemory memory(onescript);
     Connection connection;
@@ -695,16 +736,20 @@ static void invoke_from_stdin(const Library &lib, const std::string &order, cons
             break;
         }
     }
-    tVariant result = empty_variant();
-    bool ok = object->CallAsFunc(method, &result, params.empty() ? nullptr : params.data(), (long)params.size());
+    MisalignedVariants cells(params);
+    MisalignedVariants result_cell({empty_variant()});
+    bool ok = object->CallAsFunc(method, result_cell.pointer(), params.empty() ? nullptr : cells.pointer(),
+                                 (long)params.size());
     check(ok, order + " " + method_name + ": CallAsFunc returned true");
     if (ok) {
+        tVariant result = result_cell.at(0);
         printf("RESULT %s-%s %s\n", order.c_str(), method_name.c_str(), take_text(result, memory, "result").c_str());
     }
     for (size_t i = 0; i < params.size(); i++) {
+        check(cells.at(i).vt == params[i].vt, "the parameters keep their types");
         if (defaulted[i]) {
             memory.release(params[i].wstr.pwstrVal, "default value");
-        } else {
+        } else if (params[i].vt == VTYPE_PWSTR) {
             free(params[i].wstr.pwstrVal);
         }
     }
@@ -718,8 +763,8 @@ static void invoke_from_stdin(const Library &lib, const std::string &order, cons
 }
 
 int main(int argc, char **argv) {
-    if (argc == 5 && std::string(argv[2]) == "invoke") {
-        invoke_from_stdin(load(argv[1]), argv[3], argv[4]);
+    if ((argc == 5 || argc == 6) && std::string(argv[2]) == "invoke") {
+        invoke_from_stdin(load(argv[1]), argv[3], argv[4], argc == 6 ? argv[5] : "");
         printf("host invoke: %d passed, %d failed\n", passed, failed);
         return failed == 0 ? 0 : 1;
     }

@@ -4,8 +4,9 @@
  *   opi_bitrix24_test call URL STATUS [TOKEN]   prints the JSON answer; exit 0
  *   opi_bitrix24_test invoke FUNCTION ARG...    any function of the header by its name without
  *                                               the opi_bitrix24_ prefix (call, get_user_status,
- *                                               get_token, refresh_token, set_user_status), with
- *                                               its arguments; "(null)" passes NULL
+ *                                               get_token, refresh_token, set_user_status, batch),
+ *                                               with its arguments; "(null)" passes NULL, and
+ *                                               batch's halt is "true" or "false"
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
  *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
  *
@@ -13,6 +14,7 @@
  * time with LoadLibrary, as a program choosing between the x64 and x86 DLLs
  * does: the DLL's path is in OPI_BITRIX24_DLL (default opi_bitrix24.dll).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ typedef char *(*set_user_status_fn)(const char *, const char *, const char *);
 typedef char *(*call_fn)(const char *, const char *, const char *, const char *);
 typedef char *(*two_fn)(const char *, const char *);
 typedef char *(*three_fn)(const char *, const char *, const char *);
+typedef char *(*batch_fn)(const char *, const char *, bool, const char *);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 
@@ -37,6 +40,7 @@ static call_fn opi_call;
 static two_fn opi_get_user_status;
 static three_fn opi_get_token;
 static three_fn opi_refresh_token;
+static batch_fn opi_batch;
 static string_free_fn opi_free;
 static version_fn opi_get_version;
 
@@ -54,10 +58,11 @@ static void load_library(void) {
     opi_get_user_status = (two_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_user_status");
     opi_get_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_token");
     opi_refresh_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_refresh_token");
+    opi_batch = (batch_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_batch");
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
     if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
-        opi_refresh_token == NULL || opi_free == NULL || opi_get_version == NULL) {
+        opi_refresh_token == NULL || opi_batch == NULL || opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
     }
@@ -80,6 +85,7 @@ static const call_fn opi_call = opi_bitrix24_call;
 static const two_fn opi_get_user_status = opi_bitrix24_get_user_status;
 static const three_fn opi_get_token = opi_bitrix24_get_token;
 static const three_fn opi_refresh_token = opi_bitrix24_refresh_token;
+static const batch_fn opi_batch = opi_bitrix24_batch;
 static const string_free_fn opi_free = opi_string_free;
 static const version_fn opi_get_version = opi_version;
 
@@ -187,6 +193,9 @@ static char *invoke(const char *name, int count, char **args) {
     }
     if (strcmp(name, "refresh_token") == 0 && count == 3) {
         return opi_refresh_token(ARG(0), ARG(1), ARG(2));
+    }
+    if (strcmp(name, "batch") == 0 && count == 4) {
+        return opi_batch(ARG(0), ARG(1), strcmp(args[2], "true") == 0, ARG(3));
     }
 #undef ARG
     return NULL;

@@ -41,6 +41,8 @@ pub enum Function {
     GetUserStatus,
     GetToken,
     RefreshToken,
+    /// Arguments: URL, commands, halt ("true" or "false"), token.
+    Batch,
 }
 
 impl Function {
@@ -51,6 +53,7 @@ impl Function {
             Function::GetUserStatus => "get_user_status",
             Function::GetToken => "get_token",
             Function::RefreshToken => "refresh_token",
+            Function::Batch => "batch",
         }
     }
 
@@ -62,6 +65,7 @@ impl Function {
             Function::GetUserStatus => "GetUserStatus",
             Function::GetToken => "GetToken",
             Function::RefreshToken => "RefreshToken",
+            Function::Batch => "Batch",
         }
     }
 
@@ -73,7 +77,27 @@ impl Function {
             Function::GetUserStatus => &["--url", "--token"],
             Function::GetToken => &["--clientid", "--clientsecret", "--code"],
             Function::RefreshToken => &["--clientid", "--clientsecret", "--refresh"],
+            Function::Batch => &["--url", "--commands", "--halt", "--token"],
         }
+    }
+
+    /// The add-in's kind of each argument (`host invoke … KINDS`): t a
+    /// String, b a Boolean.
+    fn addin_kinds(self) -> &'static str {
+        match self {
+            Function::Batch => "ttbt",
+            _ => "",
+        }
+    }
+}
+
+/// A Boolean argument's text as the add-in hosts' emulations take it: the
+/// byte the host stores. "true" is 1, "false" 0; a number is that byte.
+fn boolean_byte(text: &str) -> &str {
+    match text {
+        "true" => "1",
+        "false" => "0",
+        byte => byte,
     }
 }
 
@@ -200,12 +224,17 @@ pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str
             } else {
                 "onescript"
             };
+            let kinds = function.addin_kinds();
+            let args: Vec<&str> = args
+                .iter()
+                .zip(kinds.chars().chain(std::iter::repeat('t')))
+                .map(|(arg, kind)| if kind == 'b' { boolean_byte(arg) } else { arg })
+                .collect();
             run(
-                Command::new(addin_host()).arg(shared_library()).args([
-                    "invoke",
-                    order,
-                    function.opi_name(),
-                ]),
+                Command::new(addin_host())
+                    .arg(shared_library())
+                    .args(["invoke", order, function.opi_name()])
+                    .args((!kinds.is_empty()).then_some(kinds)),
                 Some(args.join("\0").as_bytes()),
                 env,
             )
@@ -214,7 +243,15 @@ pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str
             let mut command = Command::new(target_dir().join("oint"));
             command.args(["bitrix24", function.opi_name()]);
             for (option, value) in function.cli_options().iter().zip(args) {
-                command.arg(option).arg(value);
+                match *option {
+                    // A flag: given for "true".
+                    "--halt" => {
+                        command.args((*value == "true").then_some(option));
+                    }
+                    _ => {
+                        command.arg(option).arg(value);
+                    }
+                }
             }
             run(&mut command, None, env)
         }
@@ -240,6 +277,7 @@ fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) 
         Function::GetUserStatus => client.get_user_status(a[0], a[1]),
         Function::GetToken => client.get_token(a[0], a[1], a[2]),
         Function::RefreshToken => client.refresh_token(a[0], a[1], a[2]),
+        Function::Batch => client.batch(a[0], a[1], a[2] == "true", a[3]),
     };
     answer.into_json()
 }
@@ -259,6 +297,7 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
             Function::GetUserStatus => opi_bitrix24_get_user_status(a[0], a[1]),
             Function::GetToken => opi_bitrix24_get_token(a[0], a[1], a[2]),
             Function::RefreshToken => opi_bitrix24_refresh_token(a[0], a[1], a[2]),
+            Function::Batch => opi_bitrix24_batch(a[0], a[1], args[2] == "true", a[3]),
         }
     };
     take_c_string(answer)

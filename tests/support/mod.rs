@@ -5,6 +5,7 @@
 pub mod faults;
 pub mod fronts;
 pub mod http;
+pub mod php;
 pub mod portal;
 pub mod tls;
 pub mod windows;
@@ -95,7 +96,11 @@ pub fn compile(compiler: &str, flags: &[&str], source: &str, libraries: &[&str])
     if program.exists() {
         return program;
     }
-    let partial = tmp.join(format!("{stem}-{}.partial", std::process::id()));
+    // Unique per process and per call: threads of one test binary compile
+    // at the same time, and a shared partial file would be renamed half-written.
+    static COMPILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let attempt = COMPILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial = tmp.join(format!("{stem}-{}-{attempt}.partial", std::process::id()));
     let output = Command::new(compiler)
         .args(flags)
         .arg("-I")

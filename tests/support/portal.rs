@@ -3,8 +3,10 @@
 //! errors with their HTTP codes, the leaky bucket, a moved portal, the
 //! `time` block and headers of a success, the methods the tests call (the
 //! status pair, `server.time`, `user.current`, deals), an OAuth server with
-//! rotating refresh tokens, and the failures that leave open whether a
-//! method ran. It records every request.
+//! rotating refresh tokens, `batch` (commands read by PHP's rules, see
+//! `php.rs`, `$result[…]` references, `halt`, its limits), and the failures
+//! that leave open whether a method ran. It records every request and every
+//! batch command as it decoded it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,6 +15,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::http::{Fault, HttpRequest, HttpResponse, Server};
+use super::php::{self, Key, Node, PhpArray};
 use super::tls::{SERVER_NAMES, TestCa};
 
 /// The seed page's webhook: user 1, this secret.
@@ -158,6 +161,16 @@ struct State {
     deals: Vec<Deal>,
     faults: Vec<(String, PortalFault, usize)>,
     oauth: OAuth,
+    decoded: Vec<Decoded>,
+}
+
+/// A batch command as the portal read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub key: String,
+    pub method: String,
+    /// The parameters, references resolved, as PHP arrays encode to JSON.
+    pub params: Value,
 }
 
 pub struct Portal {
@@ -236,6 +249,7 @@ impl Portal {
                 .collect(),
             faults: Vec::new(),
             oauth: OAuth::default(),
+            decoded: Vec::new(),
         }));
         let handler_state = Arc::clone(&state);
         let server = Server::start_on(
@@ -286,6 +300,11 @@ impl Portal {
             .iter()
             .filter(|deal| deal.fields.get("TITLE").and_then(Value::as_str) == Some(title))
             .count()
+    }
+
+    /// Every batch command run so far, as decoded.
+    pub fn decoded_commands(&self) -> Vec<Decoded> {
+        self.lock().decoded.clone()
     }
 
     /// The requests that reached the method (by its lower-case name).
@@ -409,9 +428,167 @@ fn run_method(
             answer["total"] = json!(total);
             return Ok(answer);
         }
+        "batch" => return run_batch(state, user, params),
         _ => return Err(error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")),
     };
     Ok(json!({"result": result}))
+}
+
+/// Most commands one batch may hold.
+pub const BATCH_LIMIT: usize = 50;
+
+/// `batch`: each command of `cmd` run in order as `method?query`, the query
+/// read as PHP reads it and `$result[key]…` replaced by an earlier answer;
+/// with `halt`, nothing after the first failure runs.
+fn run_batch(
+    state: &mut State,
+    user: u32,
+    params: &HashMap<String, Value>,
+) -> Result<Value, HttpResponse> {
+    let halt = match params.get("halt") {
+        Some(Value::Number(n)) => n.as_u64() == Some(1),
+        Some(Value::String(s)) => s == "1",
+        Some(Value::Bool(b)) => *b,
+        _ => false,
+    };
+    let Some(Value::Object(commands)) = params.get("cmd") else {
+        return Err(error(
+            400,
+            "INVALID_ARG_VALUE",
+            "Parameter 'cmd' must be array.",
+        ));
+    };
+    if commands.len() > BATCH_LIMIT {
+        return Err(error(
+            400,
+            "ERROR_BATCH_LENGTH_EXCEEDED",
+            "Max batch length exceeded",
+        ));
+    }
+    let mut parsed = Vec::new();
+    for (key, text) in commands {
+        let text = text.as_str().unwrap_or_default();
+        let (method, query) = text.split_once('?').unwrap_or((text, ""));
+        let method = method.to_ascii_lowercase();
+        if method == "batch" {
+            return Err(error(
+                405,
+                "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                "Method is not allowed for batch usage",
+            ));
+        }
+        parsed.push((key.clone(), method, query.to_owned()));
+    }
+    let mut sections: [PhpArray; 5] = Default::default();
+    let [result, result_error, result_total, result_next, result_time] = &mut sections;
+    let mut answers = serde_json::Map::new();
+    for (key, method, query) in parsed {
+        let mut decoded = php::parse_str(&query).to_json();
+        resolve_references(&mut decoded, &answers);
+        state.decoded.push(Decoded {
+            key: key.clone(),
+            method: method.clone(),
+            params: decoded.clone(),
+        });
+        let arguments: HashMap<String, Value> = match decoded {
+            Value::Object(object) => object
+                .into_iter()
+                .map(|(name, value)| (name.to_lowercase(), value))
+                .collect(),
+            _ => HashMap::new(),
+        };
+        // PHP holds the key "0" of the decoded `cmd` as the integer 0.
+        let php_key = || Key::of(&key);
+        let started = state.options.frozen_clock.unwrap_or_else(now);
+        match run_method(state, user, &method, &arguments) {
+            Ok(answer) => {
+                answers.insert(key.clone(), answer["result"].clone());
+                result.0.push((php_key(), json_node(&answer["result"])));
+                if let Some(total) = answer.get("total") {
+                    result_total.0.push((php_key(), json_node(total)));
+                }
+                if let Some(next) = answer.get("next") {
+                    result_next.0.push((php_key(), json_node(next)));
+                }
+                let time = time_block(started, started + 0.0004);
+                result_time.0.push((php_key(), json_node(&time)));
+            }
+            Err(response) => {
+                let body: Value = serde_json::from_slice(&response.body).unwrap_or_default();
+                result_error.0.push((php_key(), json_node(&body)));
+                if halt {
+                    break;
+                }
+            }
+        }
+    }
+    let [result, result_error, result_total, result_next, result_time] =
+        sections.map(|section| section.to_json());
+    Ok(json!({"result": {
+        "result": result,
+        "result_error": result_error,
+        "result_total": result_total,
+        "result_next": result_next,
+        "result_time": result_time,
+    }}))
+}
+
+/// A JSON value as a PHP array node, for encoding as PHP would.
+fn json_node(value: &Value) -> Node {
+    match value {
+        Value::Object(object) => Node::Array(PhpArray(
+            object
+                .iter()
+                .map(|(key, value)| (Key::Text(key.clone()), json_node(value)))
+                .collect(),
+        )),
+        // Scalars and lists are kept as JSON text inside a one-off node.
+        other => Node::Json(other.clone()),
+    }
+}
+
+/// Replaces each string that is a whole `$result[key][field]…` with that
+/// value of an earlier command's answer; an unresolved one stays as text.
+fn resolve_references(value: &mut Value, answers: &serde_json::Map<String, Value>) {
+    match value {
+        Value::String(text) => {
+            if let Some(found) = reference(text, answers) {
+                *value = found;
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| resolve_references(item, answers)),
+        Value::Object(object) => object
+            .values_mut()
+            .for_each(|item| resolve_references(item, answers)),
+        _ => {}
+    }
+}
+
+fn reference(text: &str, answers: &serde_json::Map<String, Value>) -> Option<Value> {
+    let mut rest = text.strip_prefix("$result")?;
+    let mut path = Vec::new();
+    while let Some(inner) = rest.strip_prefix('[') {
+        let close = inner.find(']')?;
+        path.push(&inner[..close]);
+        rest = &inner[close + 1..];
+    }
+    if !rest.is_empty() || path.is_empty() {
+        return None;
+    }
+    let mut found = answers.get(path[0])?;
+    for segment in &path[1..] {
+        found = match found {
+            Value::Object(object) => object.get(*segment)?,
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(match found {
+        Value::Number(number) => Value::String(number.to_string()),
+        other => other.clone(),
+    })
 }
 
 fn deal_json(deal: &Deal) -> Value {

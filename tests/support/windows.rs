@@ -15,8 +15,8 @@ pub enum Windows {
 impl Windows {
     fn triple(self) -> &'static str {
         match self {
-            Windows::X64 => "x86_64-pc-windows-gnu",
-            Windows::X86 => "i686-pc-windows-gnu",
+            Windows::X64 => "x86_64-win7-windows-gnu",
+            Windows::X86 => "i686-win7-windows-gnu",
         }
     }
 
@@ -32,7 +32,16 @@ impl Windows {
         windows_dir().join(self.triple()).join("release")
     }
 
-    /// The built DLL, release or else dev profile (`.ci/windows --x86-dev`
+    /// The DLL of the dev profile (`.ci/windows --ci` builds both).
+    pub fn dev_dll(self) -> PathBuf {
+        built(
+            windows_dir()
+                .join(self.triple())
+                .join("debug/opi_bitrix24.dll"),
+        )
+    }
+
+    /// The built DLL, release or else dev profile (`.ci/windows --ci`
     /// builds the x86 one so); fails, saying how to build it, if neither is there.
     pub fn dll(self) -> PathBuf {
         let debug = windows_dir()
@@ -100,14 +109,27 @@ pub fn windows_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
 }
 
+/// The Windows version the tests' Wine prefix reports: "10", or "7" when
+/// OPI_BITRIX24_TEST_WINDOWS is 7 (tests/run.sh runs the Windows tests in
+/// both; `.ci/windows` makes both prefixes).
+pub fn windows_version() -> &'static str {
+    match std::env::var("OPI_BITRIX24_TEST_WINDOWS").as_deref() {
+        Ok("7") => "7",
+        _ => "10",
+    }
+}
+
 /// `program` (a Windows executable) run by 64-bit Wine in the tests' prefix,
 /// with the library set to trust the test CA through its extra-CA option.
 /// Wine hands the Linux environment to Windows programs: SSL_CERT_FILE and
 /// SSL_CERT_DIR would make the library read Linux's CA bundle instead of the
 /// Windows certificate store, as it never would on Windows, so they go.
 pub fn wine(program: &Path) -> Command {
-    let prefix = built(windows_dir().join("wine-prefix"));
-    built(prefix.join("drive_c/windows/system32/bcryptprimitives.dll"));
+    let prefix = match windows_version() {
+        "7" => "wine-prefix-win7",
+        _ => "wine-prefix",
+    };
+    let prefix = built(windows_dir().join(prefix));
     let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
         .into_iter()
         .find(|path| Path::new(path).exists())

@@ -12,6 +12,10 @@
  *   host DLL bad-calls WEBHOOK_URL
  *   host DLL destructors
  *   host DLL names
+ *   host DLL batch-misaligned URL COMMANDS BYTE
+ *                       Batch as the platform calls it, with its parameter array and
+ *                       result 4 but not 8 bytes aligned (MSVC on x86 may place
+ *                       variants so on its stack) and Halt a Boolean holding BYTE
  *
  * As tests/addin/host.cpp: every string the add-in hands over must come from
  * the tracking memory manager and is freed through it; answers are printed as
@@ -151,7 +155,7 @@ static void check(bool ok, const char *what) {
 
 /* UTF-8 of `len` UTF-16 units (or up to the NUL if len < 0), in a static buffer per slot. */
 static const char *utf8n(const WCHAR_T *text, int len) {
-    static char buffers[4][8192];
+    static char buffers[4][1 << 18];
     static int next = 0;
     char *out = buffers[next++ % 4];
     out[0] = 0;
@@ -509,8 +513,8 @@ static void as_platform(const Library *lib, char **args, bool swapped) {
         check(l->FindMethod(LANGUAGE(object), spellings[k]) == 0, "FindMethod in any case and either language");
     }
     check(l->FindMethod(LANGUAGE(object), L"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(l->GetNMethods(LANGUAGE(object)) == 5 && l->GetNParams(LANGUAGE(object), 0) == 3,
-          "five methods, SetUserStatus with three parameters");
+    check(l->GetNMethods(LANGUAGE(object)) == 6 && l->GetNParams(LANGUAGE(object), 0) == 3,
+          "six methods, SetUserStatus with three parameters");
     check(l->HasRetVal(LANGUAGE(object), 0), "HasRetVal");
     tVariant def = empty_variant();
     check(!l->GetParamDefValue(LANGUAGE(object), 0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");
@@ -678,7 +682,7 @@ static void bad_calls(const Library *lib, char **args) {
     take_text(&result, &memory, "NULL params", answer, sizeof answer);
     check(strstr(answer, "it was given 0") != NULL, "a NULL array counts as no parameters");
 
-    long unknown[] = {5, 7, -1, 1000000};
+    long unknown[] = {l->GetNMethods(LANGUAGE(object)), 7, -1, 1000000};
     for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++) {
         long method = unknown[k];
         tVariant call_params[2] = {text_param(webhook), text_param("dnd")};
@@ -755,6 +759,48 @@ static void names(const Library *lib) {
     check(outstanding(&memory) == 0, "names: every block handed over was freed");
 }
 
+/* Where in `storage` a variant 4 bytes past an 8-byte boundary starts. */
+static unsigned char *misaligned(unsigned char *storage) {
+    return storage + ((8 - (uintptr_t)storage % 8) % 8) + 4;
+}
+
+static void batch_misaligned(const Library *lib, char **args) {
+    MemoryManager memory;
+    Connection connection;
+    memory_init(&memory, false);
+    connection_init(&connection);
+    Component *object = NULL;
+    check(lib->GetClassObject(L"Main", &object) != 0 && object != NULL, "GetClassObject");
+    if (object == NULL) {
+        return;
+    }
+    object->init_done->Init(INIT_DONE(object), &connection);
+    object->init_done->setMemManager(INIT_DONE(object), &memory);
+    long method = object->language->FindMethod(LANGUAGE(object), L"Batch");
+    check(method >= 0, "FindMethod Batch");
+    tVariant halt = empty_variant();
+    halt.vt = VTYPE_BOOL;
+    unsigned char byte = (unsigned char)atoi(args[2]);
+    memcpy(&halt.u.bVal, &byte, 1);
+    tVariant params[4] = {text_param(args[0]), text_param(args[1]), halt, text_param("")};
+    static unsigned char params_storage[sizeof params + 16], result_storage[sizeof(tVariant) + 16];
+    unsigned char *params_at = misaligned(params_storage), *result_at = misaligned(result_storage);
+    memcpy(params_at, params, sizeof params);
+    tVariant result = empty_variant();
+    memcpy(result_at, &result, sizeof result);
+    bool ok = object->language->CallAsFunc(LANGUAGE(object), method, (tVariant *)(void *)result_at,
+                                           (tVariant *)(void *)params_at, 4);
+    check(ok, "CallAsFunc of Batch");
+    memcpy(&result, result_at, sizeof result);
+    static char answer[1 << 20];
+    take_text(&result, &memory, "Batch result", answer, sizeof answer);
+    printf("RESULT batch-misaligned %s\n", answer);
+    free_params(params, 4);
+    object->init_done->Done(INIT_DONE(object));
+    check(lib->DestroyObject(&object) == 0, "DestroyObject");
+    check(outstanding(&memory) == 0, "batch-misaligned: every block handed over was freed");
+}
+
 int main(int argc, char **argv) {
     /* The answers are UTF-8 JSON: no CRLF translation on the way out. */
     _setmode(_fileno(stdout), _O_BINARY);
@@ -775,6 +821,8 @@ int main(int argc, char **argv) {
         destructors(&lib);
     } else if (strcmp(mode, "names") == 0 && argc == 3) {
         names(&lib);
+    } else if (strcmp(mode, "batch-misaligned") == 0 && argc == 6) {
+        batch_misaligned(&lib, argv + 3);
     } else {
         fprintf(stderr, "unknown mode or argument count\n");
         return 2;
