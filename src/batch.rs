@@ -221,7 +221,7 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
 
 /// The parameters as the query string the portal parses (PHP's
 /// `parse_str`): the rules are in docs/batch.md.
-fn query(pairs: Vec<(String, &RawValue)>) -> Result<String, serde_json::Error> {
+pub(crate) fn query(pairs: Vec<(String, &RawValue)>) -> Result<String, serde_json::Error> {
     let mut query = String::new();
     for (name, value) in pairs {
         append(&mut query, &percent(&name), value)?;
@@ -302,7 +302,7 @@ fn references(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A JSON value one level deep, its members left as raw text.
-enum Json<'a> {
+pub(crate) enum Json<'a> {
     Null,
     Bool(bool),
     /// The number as written.
@@ -313,7 +313,7 @@ enum Json<'a> {
 }
 
 impl<'a> Json<'a> {
-    fn read(raw: &'a RawValue) -> Result<Json<'a>, serde_json::Error> {
+    pub(crate) fn read(raw: &'a RawValue) -> Result<Json<'a>, serde_json::Error> {
         let text = raw.get().trim();
         Ok(match text.as_bytes().first() {
             Some(b'{') => Json::Object(serde_json::from_str::<Pairs<'a>>(text)?.0),
@@ -326,7 +326,7 @@ impl<'a> Json<'a> {
         })
     }
 
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Json::Null => "null",
             Json::Bool(_) => "a boolean",
@@ -340,7 +340,7 @@ impl<'a> Json<'a> {
 
 /// An object's members in their order, each value raw; an array's items
 /// keyed by index (PHP sends an object keyed 0, 1, … as an array).
-struct Pairs<'a>(Vec<(String, &'a RawValue)>);
+pub(crate) struct Pairs<'a>(pub(crate) Vec<(String, &'a RawValue)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -372,21 +372,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
     }
 }
 
-/// One batch answer's `result`: its five sections.
+/// One batch answer: its `result`'s five sections and its `time`.
 #[derive(serde::Deserialize)]
-struct Sections<'a> {
+pub(crate) struct Sections<'a> {
     #[serde(borrow)]
-    result: Sections5<'a>,
+    pub(crate) result: Sections5<'a>,
     #[serde(borrow, default)]
     time: Option<&'a RawValue>,
 }
 
 #[derive(serde::Deserialize)]
-struct Sections5<'a> {
+pub(crate) struct Sections5<'a> {
     #[serde(borrow, default)]
-    result: Option<Pairs<'a>>,
+    pub(crate) result: Option<Pairs<'a>>,
     #[serde(borrow, default)]
-    result_error: Option<Pairs<'a>>,
+    pub(crate) result_error: Option<Pairs<'a>>,
     #[serde(borrow, default)]
     result_total: Option<Pairs<'a>>,
     #[serde(borrow, default)]

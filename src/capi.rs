@@ -118,6 +118,65 @@ pub unsafe extern "C" fn opi_bitrix24_batch(
     }
 }
 
+/// Every item of a list method (`crm.deal.list`, `crm.item.list`,
+/// `tasks.task.list`, …) in one document: `{"result": [...], "total": n}`,
+/// with `"warnings"` when the list changed during the export (docs/lists.md).
+///
+/// - `url`, `token`: as for `opi_bitrix24_set_user_status`.
+/// - `method`, `params_json`: as for `opi_bitrix24_call`; the first page is
+///   fetched as given.
+/// - `by_id`: page by ID (ordered by ID, `>ID`, no count): fast on large
+///   tables, for methods whose ID filter and order work as usual. Otherwise
+///   by offset, 50 pages to a request once `total` is known.
+///
+/// A list over 16 MiB of JSON is refused with an error naming
+/// `opi_bitrix24_get_list_to_file`. Release the answer with `opi_string_free`.
+///
+/// # Safety
+/// `url`, `method`, `params_json` and `token` are each NULL or a
+/// NUL-terminated string that stays valid and unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_get_list(
+    url: *const c_char,
+    method: *const c_char,
+    params_json: *const c_char,
+    token: *const c_char,
+    by_id: bool,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::get_list(borrowed_str(url, "url")?, borrowed_str(method, "method")?, optional_str(params_json, "params_json")?, optional_str(token, "token")?, by_id))
+        })
+    }
+}
+
+/// As `opi_bitrix24_get_list`, the document written to the file at `path`
+/// (created or replaced) as pages arrive, so memory stays flat however long
+/// the list. Answers a summary: `{"result": {"items": n}, "total": n}`,
+/// with the warnings, or the error the export ended with (the file then
+/// holds the items so far and the same error). Release it with
+/// `opi_string_free`.
+///
+/// # Safety
+/// As for `opi_bitrix24_get_list`; `path` too.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_get_list_to_file(
+    url: *const c_char,
+    method: *const c_char,
+    params_json: *const c_char,
+    token: *const c_char,
+    by_id: bool,
+    path: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::get_list_to_file(borrowed_str(url, "url")?, borrowed_str(method, "method")?, optional_str(params_json, "params_json")?, optional_str(token, "token")?, by_id, borrowed_str(path, "path")?))
+        })
+    }
+}
+
 /// The status of the user the credentials belong to (`im.user.status.get`):
 /// `{"result": "dnd", …}`, or `"result": false` when none is set.
 ///

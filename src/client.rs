@@ -75,7 +75,7 @@ impl Client {
         let tls = tls::client_config(config.ca_file.as_deref())?;
         let transport =
             Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);
-        let limiter = config.rate_limit.map(Limiter::new);
+        let limiter = Limiter::new(config.pacing);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -209,7 +209,7 @@ impl Client {
 
     /// As [`Client::run`], and for a failure whether the portal may have
     /// run the request.
-    fn run_request(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
+    pub(crate) fn run_request(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
         let (result, ran) = self.send(request);
         (
             result.map_err(|error| request.secrets.redact_error(error)),
@@ -260,7 +260,8 @@ impl Client {
     fn exchange(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
         if let Some(limiter) = &self.limiter {
             let now = Instant::now();
-            match limiter.reserve(&url.origin().ascii_serialization(), now, deadline) {
+            let host = url.host_str().unwrap_or_default();
+            match limiter.reserve(&url.origin().ascii_serialization(), host, now, deadline) {
                 Some(start) => std::thread::sleep(start.saturating_duration_since(now)),
                 None => {
                     return Exchange::Done(Err(Error::new(
@@ -325,7 +326,12 @@ impl Client {
         }
         let code = result.as_ref().ok().and_then(Answer::error_code);
         let ran = match ServerRefusal::of(code) {
-            Some(ServerRefusal::QueryLimit) => Ran::No,
+            Some(ServerRefusal::QueryLimit) => {
+                if let Some(limiter) = &self.limiter {
+                    limiter.note_query_limit(&url.origin().ascii_serialization(), Instant::now());
+                }
+                Ran::No
+            }
             Some(ServerRefusal::Overload) => return Exchange::Done(result),
             // A 5xx without a Bitrix code (a proxy's page, a crash) or with
             // one of its own: the method may have run.
@@ -536,6 +542,7 @@ fn random_fraction() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limiter::Pacing;
 
     fn secrets() -> crate::request::Secrets {
         Request::set_user_status("portal.example/rest/1/s3cr3t/", "dnd", "")
@@ -627,7 +634,7 @@ mod tests {
             .unwrap();
         let client = Client::new(Config {
             attempts: 1,
-            rate_limit: None,
+            pacing: Pacing::Off,
             oauth_url: Url::parse(&format!("http://{closed}/")).unwrap(),
             ..Config::default()
         })

@@ -7,7 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::Error;
-use crate::limiter::RateLimit;
+use crate::limiter::{Pacing, RateLimit};
 
 /// How the shared client connects, waits and retries.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +30,10 @@ pub struct Config {
     /// A PEM file of extra trusted certificates, added to the system's
     /// (`OPI_BITRIX24_CA_FILE`). `SSL_CERT_FILE` replaces the system's instead.
     pub ca_file: Option<PathBuf>,
-    /// Client-side pacing per portal, or none (`OPI_BITRIX24_RATE_LIMIT`).
-    pub rate_limit: Option<RateLimit>,
+    /// Which portals are paced, and how (`OPI_BITRIX24_RATE_LIMIT`):
+    /// by default cloud portals from their first call, others once they
+    /// answer `QUERY_LIMIT_EXCEEDED`.
+    pub pacing: Pacing,
     /// The OAuth server of `GetToken` and `RefreshToken`
     /// (`OPI_BITRIX24_OAUTH_URL`); its `/oauth/token/` is called.
     pub oauth_url: Url,
@@ -49,7 +51,7 @@ impl Default for Config {
             attempts: 5,
             retry_delay: Duration::from_millis(500),
             ca_file: None,
-            rate_limit: Some(RateLimit::STANDARD),
+            pacing: Pacing::Auto,
             oauth_url: Url::parse(DEFAULT_OAUTH_URL).expect("the default OAuth server is a URL"),
         }
     }
@@ -83,7 +85,7 @@ pub const ENVIRONMENT: [(&str, &str); 8] = [
     ),
     (
         "OPI_BITRIX24_RATE_LIMIT",
-        "pace calls per portal: standard (50, 2/s; default), enterprise (250, 5/s), off, or N/R",
+        "pace calls per portal: auto (cloud portals at 50, 2/s; others once they answer QUERY_LIMIT_EXCEEDED; default), or for every portal standard (50, 2/s), enterprise (250, 5/s), off, or N/R",
     ),
     (
         "OPI_BITRIX24_OAUTH_URL",
@@ -137,7 +139,7 @@ impl Config {
             config.ca_file = Some(PathBuf::from(path));
         }
         if let Some(text) = lookup("OPI_BITRIX24_RATE_LIMIT") {
-            config.rate_limit = parse_rate_limit(&text)?;
+            config.pacing = parse_pacing(&text)?;
         }
         if let Some(text) = lookup("OPI_BITRIX24_OAUTH_URL").filter(|u| !u.trim().is_empty()) {
             config.oauth_url = parse_oauth_url(&text)?;
@@ -164,13 +166,15 @@ pub fn parse_oauth_url(text: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
-/// `standard`, `enterprise`, `off`, or `CAPACITY/PER_SECOND` (e.g. `10/20`).
-fn parse_rate_limit(text: &str) -> Result<Option<RateLimit>, Error> {
+/// `auto`, `standard`, `enterprise`, `off`, or `CAPACITY/PER_SECOND` (e.g.
+/// `10/20`); all but `auto` apply to every portal.
+fn parse_pacing(text: &str) -> Result<Pacing, Error> {
     let text = text.trim().to_ascii_lowercase();
     match text.as_str() {
-        "standard" => return Ok(Some(RateLimit::STANDARD)),
-        "enterprise" => return Ok(Some(RateLimit::ENTERPRISE)),
-        "off" => return Ok(None),
+        "auto" | "" => return Ok(Pacing::Auto),
+        "standard" => return Ok(Pacing::Always(RateLimit::STANDARD)),
+        "enterprise" => return Ok(Pacing::Always(RateLimit::ENTERPRISE)),
+        "off" => return Ok(Pacing::Off),
         _ => {}
     }
     let numbers = text.split_once('/').and_then(|(capacity, rate)| {
@@ -185,13 +189,13 @@ fn parse_rate_limit(text: &str) -> Result<Option<RateLimit>, Error> {
                 && per_second > 0.0
                 && per_second <= 100_000.0 =>
         {
-            Ok(Some(RateLimit {
+            Ok(Pacing::Always(RateLimit {
                 capacity,
                 per_second,
             }))
         }
         _ => Err(Error::invalid_argument(
-            "environment variable OPI_BITRIX24_RATE_LIMIT must be standard, enterprise, off, or CAPACITY/PER_SECOND such as 50/2",
+            "environment variable OPI_BITRIX24_RATE_LIMIT must be auto, standard, enterprise, off, or CAPACITY/PER_SECOND such as 50/2",
         )),
     }
 }
@@ -234,7 +238,7 @@ mod tests {
                 attempts: 1,
                 retry_delay: Duration::from_millis(10),
                 ca_file: Some(PathBuf::from("/etc/portal-ca.pem")),
-                rate_limit: Some(RateLimit::STANDARD),
+                pacing: Pacing::Auto,
                 read_timeout: Some(Duration::from_secs(4)),
                 oauth_url: Url::parse("https://oauth.bitrix24.tech/").unwrap(),
             }
@@ -246,19 +250,20 @@ mod tests {
     #[test]
     fn rate_limits_by_name_or_numbers() {
         for (text, expected) in [
-            ("standard", Some(RateLimit::STANDARD)),
-            ("Enterprise", Some(RateLimit::ENTERPRISE)),
-            ("off", None),
+            ("auto", Pacing::Auto),
+            ("standard", Pacing::Always(RateLimit::STANDARD)),
+            ("Enterprise", Pacing::Always(RateLimit::ENTERPRISE)),
+            ("off", Pacing::Off),
             (
                 " 10 / 20 ",
-                Some(RateLimit {
+                Pacing::Always(RateLimit {
                     capacity: 10.0,
                     per_second: 20.0,
                 }),
             ),
         ] {
             let found = config(&[("OPI_BITRIX24_RATE_LIMIT", text)]).unwrap();
-            assert_eq!(found.rate_limit, expected, "{text}");
+            assert_eq!(found.pacing, expected, "{text}");
         }
     }
 

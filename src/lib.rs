@@ -22,6 +22,7 @@ mod client;
 mod config;
 mod error;
 mod limiter;
+mod list;
 mod request;
 mod retry;
 mod system_proxy;
@@ -37,7 +38,8 @@ pub use answer::Answer;
 pub use client::{Client, MAX_ANSWER_BYTES, MAX_REDIRECTS, USER_AGENT};
 pub use config::{Config, DEFAULT_OAUTH_URL, ENVIRONMENT};
 pub use error::{Error, ErrorCode};
-pub use limiter::RateLimit;
+pub use limiter::{Pacing, RateLimit, is_cloud_host};
+pub use list::{ListMode, ListProgress, PAGE_ITEMS};
 pub use request::{
     GET_STATUS_METHOD, MAX_METHOD_BYTES, MAX_PARAMS_BYTES, MAX_TOKEN_BYTES, METHOD, STATUSES,
 };
@@ -64,6 +66,47 @@ pub fn call_method(url: &str, method: &str, params: &str, token: &str) -> Answer
 /// [`Client::batch`] through the process-wide client: commands as JSON text.
 pub fn batch(url: &str, commands: &str, halt: bool, token: &str) -> Answer {
     with_shared(|client| client.batch(url, commands, halt, token))
+}
+
+/// [`Client::get_list`] through the process-wide client: every item of a
+/// list method, by offset or (`by_id`) by ID.
+pub fn get_list(url: &str, method: &str, params: &str, token: &str, by_id: bool) -> Answer {
+    with_shared(|client| client.get_list(url, method, params, token, list_mode(by_id)))
+}
+
+/// [`Client::get_list_to`] into the file at `path` (created or replaced),
+/// written as pages arrive; the answer is the summary, with `"file"`.
+pub fn get_list_to_file(
+    url: &str,
+    method: &str,
+    params: &str,
+    token: &str,
+    by_id: bool,
+    path: &str,
+) -> Answer {
+    with_shared(|client| {
+        if path.is_empty() {
+            return Error::invalid_argument("Path is empty; give the file to write the list to")
+                .into();
+        }
+        let file = match std::fs::File::create(path) {
+            Ok(file) => file,
+            Err(error) => {
+                return Error::invalid_argument(format!("cannot create {path}: {error}")).into();
+            }
+        };
+        let mut out = std::io::BufWriter::new(file);
+        let mode = list_mode(by_id);
+        client.get_list_to(url, method, params, token, mode, &mut out, &mut |_| {})
+    })
+}
+
+fn list_mode(by_id: bool) -> ListMode {
+    if by_id {
+        ListMode::ById
+    } else {
+        ListMode::Offset
+    }
 }
 
 /// [`Client::set_user_status`] through the process-wide client.

@@ -162,7 +162,7 @@ fn onescript_file(path: &str) -> String {
 }
 
 /// OpenIntegrations' signatures of the module's functions, English and Russian.
-const ONESCRIPT_SIGNATURES: [&str; 12] = [
+const ONESCRIPT_SIGNATURES: [&str; 14] = [
     "Function SetUserStatus(Val URL, Val Status, Val Token = \"\") Export",
     "Функция УстановитьСтатусПользователя(Знач URL, Знач Статус, Знач Токен = \"\") Экспорт",
     "Function GetUserStatus(Val URL, Val Token = \"\") Export",
@@ -175,6 +175,8 @@ const ONESCRIPT_SIGNATURES: [&str; 12] = [
     "Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh) Экспорт",
     "Function Batch(Val URL, Val Commands, Val Halt = False, Val Token = \"\") Export",
     "Функция ВыполнитьПакет(Знач URL, Знач Команды, Знач Прервать = Ложь, Знач Токен = \"\") Экспорт",
+    "Function GetList(Val URL, Val Method, Val Parameters = Undefined, Val Token = \"\", Val ByID = False) Export",
+    "Функция ПолучитьСписок(Знач URL, Знач Метод, Знач Параметры = Неопределено, Знач Токен = \"\", Знач ПоИД = Ложь) Экспорт",
 ];
 
 #[test]

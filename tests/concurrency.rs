@@ -82,7 +82,7 @@ fn a_burst_of_200_concurrent_calls_against_the_portal_rate_limit_all_end_correct
     let portal = Portal::start();
     let client = Client::new(Config {
         // The portal's limit is what this shows; the client-side one is tests/rate_limit.rs's.
-        rate_limit: None,
+        pacing: opi_bitrix24::Pacing::Off,
         ..trusting_config()
     })
     .unwrap();

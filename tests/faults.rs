@@ -21,7 +21,7 @@ fn client() -> Client {
         connect_timeout: Duration::from_secs(1),
         attempts: ATTEMPTS,
         retry_delay: Duration::from_millis(20),
-        rate_limit: None,
+        pacing: opi_bitrix24::Pacing::Off,
         ..Config::default()
     })
     .expect("client")

@@ -264,7 +264,7 @@ fn fault_client() -> Client {
         timeout: Duration::from_secs(10),
         retry_delay: Duration::from_millis(10),
         attempts: 3,
-        rate_limit: None,
+        pacing: opi_bitrix24::Pacing::Off,
         ..trusting_config()
     })
     .expect("a client")

@@ -454,7 +454,7 @@ fn one_client_serves_many_threads() {
         ..PortalOptions::default()
     });
     let client = Client::new(Config {
-        rate_limit: None,
+        pacing: opi_bitrix24::Pacing::Off,
         ..trusting_config()
     })
     .unwrap();

@@ -1,6 +1,6 @@
 // OPI_Bitrix24: Bitrix24 methods of OpenIntegrations, served by the native
 // add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C):
-// SetUserStatus, GetUserStatus, CallMethod (any REST method), Batch, GetToken and
+// SetUserStatus, GetUserStatus, CallMethod (any REST method), Batch, GetList, GetToken and
 // RefreshToken, each with its Russian twin.
 //
 // The add-in is attached once per process, from the first of:
@@ -154,6 +154,48 @@ EndFunction
 Функция ВыполнитьПакет(Знач URL, Знач Команды, Знач Прервать = Ложь, Знач Токен = "") Экспорт
 
     Возврат Batch(URL, Команды, Прервать, Токен);
+
+КонецФункции
+
+// Get list
+// Gets every item of a list method (crm.deal.list, tasks.task.list, ...): the first
+// page as asked, then 2,500 items a request, checked against the portal's total and
+// by ID; a list that changed during the export gets "warnings"
+//
+// Parameters:
+//  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
+//  Method - String - list method name, e.g. crm.deal.list - method
+//  Parameters - Structure, Map, String, Undefined - method parameters (filter, select, order), or their JSON - params
+//  Token - String - Access token, when app auth method used - token
+//  ByID - Boolean - page by ID: fast on large tables, for methods whose ID filter and order work as usual - byid
+//
+// Returns:
+//  Map Of KeyAndValue - result: Array of all items, total: Number
+Function GetList(Val URL, Val Method, Val Parameters = Undefined, Val Token = "", Val ByID = False) Export
+
+    ParamsJSON = AsJSON(Parameters);
+    Answer = Component().GetList(URL, Method, ParamsJSON, Token, ByID);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Получить список
+// Получает все элементы списочного метода (crm.deal.list, tasks.task.list, ...): первую
+// страницу как задано, затем по 2500 элементов за запрос, со сверкой с total портала и
+// по ID; если список изменился во время выгрузки, в ответе есть "warnings"
+//
+// Параметры:
+//  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
+//  Метод - Строка - Имя списочного метода, например crm.deal.list - method
+//  Параметры - Структура, Соответствие, Строка, Неопределено - Параметры метода (filter, select, order) или их JSON - params
+//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//  ПоИД - Булево - листать по ID: быстро на больших таблицах, для методов с обычными фильтром и сортировкой по ID - byid
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - result: Массив всех элементов, total: Число
+Функция ПолучитьСписок(Знач URL, Знач Метод, Знач Параметры = Неопределено, Знач Токен = "", Знач ПоИД = Ложь) Экспорт
+
+    Возврат GetList(URL, Метод, Параметры, Токен, ПоИД);
 
 КонецФункции
 

@@ -61,7 +61,7 @@ struct Method {
 }
 
 /// Every method of class `Main`, in the order of their numbers.
-const METHODS: [Method; 6] = [
+const METHODS: [Method; 7] = [
     Method {
         names: ["SetUserStatus", "УстановитьСтатусПользователя"],
         params: &[URL, param("Status", Accepts::TextOrNumber), TOKEN],
@@ -101,6 +101,17 @@ const METHODS: [Method; 6] = [
             TOKEN,
         ],
         run: |a| crate::batch(&a[0], &a[1], a[2] == "true", &a[3]),
+    },
+    Method {
+        names: ["GetList", "ПолучитьСписок"],
+        params: &[
+            URL,
+            param("Method", Accepts::Text),
+            param("ParamsJSON", Accepts::Text),
+            TOKEN,
+            param("ByID", Accepts::OptionalBoolean),
+        ],
+        run: |a| crate::get_list(&a[0], &a[1], &a[2], &a[3], a[4] == "true"),
     },
 ];
 const PROPS: [[&str; 2]; 1] = [["Version", "Версия"]];

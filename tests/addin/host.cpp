@@ -385,7 +385,7 @@ static void as_platform(const Library &lib, char **args, bool swapped) {
         check(object->FindMethod(found) == 0, "FindMethod " + utf8(found));
     }
     check(object->FindMethod(u"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(object->GetNMethods() == 6 && object->GetNParams(0) == 3, "six methods, SetUserStatus with three parameters");
+    check(object->GetNMethods() == 7 && object->GetNParams(0) == 3, "seven methods, SetUserStatus with three parameters");
     check(object->HasRetVal(0), "HasRetVal");
     tVariant def = empty_variant();
     check(!object->GetParamDefValue(0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");

@@ -4,9 +4,9 @@
  *   opi_bitrix24_test call URL STATUS [TOKEN]   prints the JSON answer; exit 0
  *   opi_bitrix24_test invoke FUNCTION ARG...    any function of the header by its name without
  *                                               the opi_bitrix24_ prefix (call, get_user_status,
- *                                               get_token, refresh_token, set_user_status, batch),
- *                                               with its arguments; "(null)" passes NULL, and
- *                                               batch's halt is "true" or "false"
+ *                                               get_token, refresh_token, set_user_status, batch,
+ *                                               get_list, get_list_to_file), with its arguments;
+ *                                               "(null)" passes NULL, and a bool is "true" or "false"
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
  *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
  *
@@ -26,6 +26,8 @@ typedef char *(*call_fn)(const char *, const char *, const char *, const char *)
 typedef char *(*two_fn)(const char *, const char *);
 typedef char *(*three_fn)(const char *, const char *, const char *);
 typedef char *(*batch_fn)(const char *, const char *, bool, const char *);
+typedef char *(*get_list_fn)(const char *, const char *, const char *, const char *, bool);
+typedef char *(*get_list_to_file_fn)(const char *, const char *, const char *, const char *, bool, const char *);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 
@@ -41,6 +43,8 @@ static two_fn opi_get_user_status;
 static three_fn opi_get_token;
 static three_fn opi_refresh_token;
 static batch_fn opi_batch;
+static get_list_fn opi_get_list;
+static get_list_to_file_fn opi_get_list_to_file;
 static string_free_fn opi_free;
 static version_fn opi_get_version;
 
@@ -59,10 +63,14 @@ static void load_library(void) {
     opi_get_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_token");
     opi_refresh_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_refresh_token");
     opi_batch = (batch_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_batch");
+    opi_get_list = (get_list_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list");
+    opi_get_list_to_file =
+        (get_list_to_file_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list_to_file");
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
     if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
-        opi_refresh_token == NULL || opi_batch == NULL || opi_free == NULL || opi_get_version == NULL) {
+        opi_refresh_token == NULL || opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL ||
+        opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
     }
@@ -86,6 +94,8 @@ static const two_fn opi_get_user_status = opi_bitrix24_get_user_status;
 static const three_fn opi_get_token = opi_bitrix24_get_token;
 static const three_fn opi_refresh_token = opi_bitrix24_refresh_token;
 static const batch_fn opi_batch = opi_bitrix24_batch;
+static const get_list_fn opi_get_list = opi_bitrix24_get_list;
+static const get_list_to_file_fn opi_get_list_to_file = opi_bitrix24_get_list_to_file;
 static const string_free_fn opi_free = opi_string_free;
 static const version_fn opi_get_version = opi_version;
 
@@ -196,6 +206,12 @@ static char *invoke(const char *name, int count, char **args) {
     }
     if (strcmp(name, "batch") == 0 && count == 4) {
         return opi_batch(ARG(0), ARG(1), strcmp(args[2], "true") == 0, ARG(3));
+    }
+    if (strcmp(name, "get_list") == 0 && count == 5) {
+        return opi_get_list(ARG(0), ARG(1), ARG(2), ARG(3), strcmp(args[4], "true") == 0);
+    }
+    if (strcmp(name, "get_list_to_file") == 0 && count == 6) {
+        return opi_get_list_to_file(ARG(0), ARG(1), ARG(2), ARG(3), strcmp(args[4], "true") == 0, ARG(5));
     }
 #undef ARG
     return NULL;

@@ -43,6 +43,8 @@ pub enum Function {
     RefreshToken,
     /// Arguments: URL, commands, halt ("true" or "false"), token.
     Batch,
+    /// Arguments: URL, method, params, token, by ID ("true" or "false").
+    GetList,
 }
 
 impl Function {
@@ -54,6 +56,7 @@ impl Function {
             Function::GetToken => "get_token",
             Function::RefreshToken => "refresh_token",
             Function::Batch => "batch",
+            Function::GetList => "get_list",
         }
     }
 
@@ -66,6 +69,7 @@ impl Function {
             Function::GetToken => "GetToken",
             Function::RefreshToken => "RefreshToken",
             Function::Batch => "Batch",
+            Function::GetList => "GetList",
         }
     }
 
@@ -78,6 +82,7 @@ impl Function {
             Function::GetToken => &["--clientid", "--clientsecret", "--code"],
             Function::RefreshToken => &["--clientid", "--clientsecret", "--refresh"],
             Function::Batch => &["--url", "--commands", "--halt", "--token"],
+            Function::GetList => &["--url", "--method", "--params", "--token", "--by-id"],
         }
     }
 
@@ -86,6 +91,7 @@ impl Function {
     fn addin_kinds(self) -> &'static str {
         match self {
             Function::Batch => "ttbt",
+            Function::GetList => "ttttb",
             _ => "",
         }
     }
@@ -245,7 +251,7 @@ pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str
             for (option, value) in function.cli_options().iter().zip(args) {
                 match *option {
                     // A flag: given for "true".
-                    "--halt" => {
+                    "--halt" | "--by-id" => {
                         command.args((*value == "true").then_some(option));
                     }
                     _ => {
@@ -278,6 +284,13 @@ fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) 
         Function::GetToken => client.get_token(a[0], a[1], a[2]),
         Function::RefreshToken => client.refresh_token(a[0], a[1], a[2]),
         Function::Batch => client.batch(a[0], a[1], a[2] == "true", a[3]),
+        Function::GetList => {
+            let mode = match a[4] {
+                "true" => opi_bitrix24::ListMode::ById,
+                _ => opi_bitrix24::ListMode::Offset,
+            };
+            client.get_list(a[0], a[1], a[2], a[3], mode)
+        }
     };
     answer.into_json()
 }
@@ -298,6 +311,7 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
             Function::GetToken => opi_bitrix24_get_token(a[0], a[1], a[2]),
             Function::RefreshToken => opi_bitrix24_refresh_token(a[0], a[1], a[2]),
             Function::Batch => opi_bitrix24_batch(a[0], a[1], args[2] == "true", a[3]),
+            Function::GetList => opi_bitrix24_get_list(a[0], a[1], a[2], a[3], args[4] == "true"),
         }
     };
     take_c_string(answer)

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
@@ -51,6 +51,11 @@ pub struct PortalOptions {
     pub ipv6: bool,
     /// The CA that signs the portal's certificate; [`TestCa::global`] when None.
     pub ca: Option<&'static TestCa>,
+    /// Rows in each generated list (`LIST_METHODS`); none by default.
+    pub list_rows: usize,
+    /// Time each REST request takes the portal, spent outside its lock so
+    /// that requests overlap as on a real server.
+    pub processing: Duration,
 }
 
 impl Default for PortalOptions {
@@ -64,6 +69,8 @@ impl Default for PortalOptions {
             record: true,
             ipv6: false,
             ca: None,
+            list_rows: 0,
+            processing: Duration::ZERO,
         }
     }
 }
@@ -162,6 +169,60 @@ struct State {
     faults: Vec<(String, PortalFault, usize)>,
     oauth: OAuth,
     decoded: Vec<Decoded>,
+    /// Generated rows' IDs by list method, ascending, with gaps.
+    lists: HashMap<&'static str, Vec<u64>>,
+    /// After this many more list pages, a row is inserted at the front of
+    /// every list: a table that changes during an export.
+    insert_after_pages: Option<usize>,
+}
+
+/// The generated lists: the method, how it wraps its items (`None`: the
+/// result is the array), its ID field, whether IDs are strings, and
+/// whether it counts `total`.
+pub const LIST_METHODS: [ListShape; 4] = [
+    ListShape {
+        method: "crm.contact.list",
+        wrapper: None,
+        id: "ID",
+        string_ids: true,
+        counts: true,
+    },
+    ListShape {
+        method: "crm.item.list",
+        wrapper: Some("items"),
+        id: "id",
+        string_ids: false,
+        counts: true,
+    },
+    ListShape {
+        method: "tasks.task.list",
+        wrapper: Some("tasks"),
+        id: "id",
+        string_ids: true,
+        counts: true,
+    },
+    ListShape {
+        method: "crm.address.list",
+        wrapper: None,
+        id: "ENTITY_ID",
+        string_ids: true,
+        counts: false,
+    },
+];
+
+#[derive(Debug, Clone, Copy)]
+pub struct ListShape {
+    pub method: &'static str,
+    pub wrapper: Option<&'static str>,
+    pub id: &'static str,
+    pub string_ids: bool,
+    pub counts: bool,
+}
+
+/// The ID of generated row `index`: ascending, every tenth number left out.
+pub fn row_id(index: usize) -> u64 {
+    let index = index as u64;
+    index + index / 9 + 1
 }
 
 /// A batch command as the portal read it.
@@ -250,7 +311,18 @@ impl Portal {
             faults: Vec::new(),
             oauth: OAuth::default(),
             decoded: Vec::new(),
+            lists: HashMap::new(),
+            insert_after_pages: None,
         }));
+        {
+            let mut state = state.lock().unwrap();
+            let rows = state.options.list_rows;
+            for shape in LIST_METHODS {
+                state
+                    .lists
+                    .insert(shape.method, (0..rows).map(row_id).collect());
+            }
+        }
         let handler_state = Arc::clone(&state);
         let server = Server::start_on(
             bind,
@@ -300,6 +372,12 @@ impl Portal {
             .iter()
             .filter(|deal| deal.fields.get("TITLE").and_then(Value::as_str) == Some(title))
             .count()
+    }
+
+    /// After `pages` more list pages, every list gains a row at its front
+    /// (ID 0), as a table another user writes to during an export.
+    pub fn insert_a_row_after(&self, pages: usize) {
+        self.lock().insert_after_pages = Some(pages);
     }
 
     /// Every batch command run so far, as decoded.
@@ -429,9 +507,94 @@ fn run_method(
             return Ok(answer);
         }
         "batch" => return run_batch(state, user, params),
+        list if LIST_METHODS.iter().any(|shape| shape.method == list) => {
+            return Ok(list_page(state, list, params));
+        }
         _ => return Err(error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")),
     };
     Ok(json!({"result": result}))
+}
+
+/// A page of a generated list: at most 50 rows after `start`, filtered by
+/// `>ID` and ordered by ID as asked; `start=-1` counts nothing and gives no
+/// `next`, as the portal's fast paging does.
+fn list_page(state: &mut State, method: &str, params: &HashMap<String, Value>) -> Value {
+    if let Some(pages) = state.insert_after_pages.as_mut() {
+        if *pages == 0 {
+            for ids in state.lists.values_mut() {
+                ids.insert(0, 0);
+            }
+            state.insert_after_pages = None;
+        } else {
+            *pages -= 1;
+        }
+    }
+    let shape = LIST_METHODS
+        .iter()
+        .find(|s| s.method == method)
+        .copied()
+        .unwrap();
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let start: i64 = params
+        .get("start")
+        .map_or(0, |v| text(v).trim().parse().unwrap_or(0));
+    let lookup = |object: Option<&Value>, key: &str| -> Option<String> {
+        object?
+            .as_object()?
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(key))
+            .map(|(_, value)| text(value))
+    };
+    // A `>ID` that is not a number (an unresolved `$result` reference) matches nothing.
+    let after = lookup(params.get("filter"), &format!(">{}", shape.id))
+        .map(|bound| bound.trim().parse::<u64>().unwrap_or(u64::MAX));
+    let descending = lookup(params.get("order"), shape.id)
+        .is_some_and(|order| order.eq_ignore_ascii_case("desc"));
+    // IDs are ascending: the filter is a binary search, a page a slice.
+    let all = &state.lists[method];
+    let ids = match after {
+        Some(after) => &all[all.partition_point(|id| *id <= after)..],
+        None => &all[..],
+    };
+    let skip = (start.max(0) as usize).min(ids.len());
+    let page_ids: Vec<u64> = if descending {
+        ids.iter().rev().skip(skip).take(50).copied().collect()
+    } else {
+        ids[skip..].iter().take(50).copied().collect()
+    };
+    let page: Vec<Value> = page_ids
+        .into_iter()
+        .map(|id| {
+            let id_value = if shape.string_ids {
+                json!(id.to_string())
+            } else {
+                json!(id)
+            };
+            let mut row = json!({shape.id: id_value, "TITLE": format!("Row {id}")});
+            // crm.item.list's rows are long, as CRM items with many fields are.
+            if shape.wrapper == Some("items") {
+                row["COMMENTS"] = json!(format!("{:0>400}", id));
+            }
+            row
+        })
+        .collect();
+    let result = match shape.wrapper {
+        Some(wrapper) => json!({ wrapper: page }),
+        None => Value::Array(page),
+    };
+    let mut answer = json!({"result": result});
+    if start >= 0 {
+        if skip + 50 < ids.len() {
+            answer["next"] = json!(skip + 50);
+        }
+        if shape.counts {
+            answer["total"] = json!(ids.len());
+        }
+    }
+    answer
 }
 
 /// Most commands one batch may hold.
@@ -669,6 +832,14 @@ fn error(status: u16, code: &str, description: &str) -> HttpResponse {
 }
 
 fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
+    let processing = state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .options
+        .processing;
+    if !processing.is_zero() && request.path().starts_with("/rest/") {
+        std::thread::sleep(processing);
+    }
     let mut state = state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -513,8 +513,8 @@ static void as_platform(const Library *lib, char **args, bool swapped) {
         check(l->FindMethod(LANGUAGE(object), spellings[k]) == 0, "FindMethod in any case and either language");
     }
     check(l->FindMethod(LANGUAGE(object), L"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(l->GetNMethods(LANGUAGE(object)) == 6 && l->GetNParams(LANGUAGE(object), 0) == 3,
-          "six methods, SetUserStatus with three parameters");
+    check(l->GetNMethods(LANGUAGE(object)) == 7 && l->GetNParams(LANGUAGE(object), 0) == 3,
+          "seven methods, SetUserStatus with three parameters");
     check(l->HasRetVal(LANGUAGE(object), 0), "HasRetVal");
     tVariant def = empty_variant();
     check(!l->GetParamDefValue(LANGUAGE(object), 0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");

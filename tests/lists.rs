@@ -1,0 +1,314 @@
+//! GetList on every front against the emulator's generated lists
+//! (`support/portal.rs`, `LIST_METHODS`): every item exactly once, in both
+//! modes, for the sizes around the page and request edges, with the fewest
+//! requests; the shapes the methods answer in; a list that changes during
+//! the export reported; and the file form for lists past the answer cap.
+
+mod support;
+
+use opi_bitrix24::{Client, Config, ListMode};
+use serde_json::{Value, json};
+use support::fronts::{FRONTS, Front, Function, error_of, invoke};
+use support::portal::{LIST_METHODS, row_id};
+use support::*;
+
+fn portal_with(rows: usize) -> Portal {
+    Portal::with(PortalOptions {
+        frozen_clock: Some(FROZEN_CLOCK),
+        bucket: None,
+        list_rows: rows,
+        record: true,
+        ..PortalOptions::default()
+    })
+}
+
+/// The IDs of a GetList answer's items, as numbers.
+fn ids_of(answer: &Value, key: &str) -> Vec<u64> {
+    answer["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no result array: {answer}"))
+        .iter()
+        .map(|item| match &item[key] {
+            Value::String(text) => text.parse().unwrap(),
+            other => other.as_u64().unwrap(),
+        })
+        .collect()
+}
+
+/// The fewest requests for `n` items: the first page, then 2,500 a request.
+fn fewest_requests(n: usize, mode: ListMode) -> usize {
+    match mode {
+        ListMode::Offset => 1 + n.saturating_sub(50).div_ceil(2500),
+        // A page of exactly 50 cannot tell it is the last: one more page is read.
+        ListMode::ById => 1 + (n / 50).div_ceil(50),
+    }
+}
+
+fn get_list(front: Front, portal: &Portal, method: &str, params: &str, mode: ListMode) -> Value {
+    let by_id = if mode == ListMode::ById {
+        "true"
+    } else {
+        "false"
+    };
+    invoke(
+        front,
+        Function::GetList,
+        &[&portal.webhook_url(), method, params, "", by_id],
+    )
+}
+
+#[test]
+fn every_item_exactly_once_for_sizes_around_the_edges_in_both_modes_on_every_front() {
+    for n in [0, 1, 50, 51, 2500, 2501, 10_000] {
+        let portal = portal_with(n);
+        let expected: Vec<u64> = (0..n).map(row_id).collect();
+        for mode in [ListMode::Offset, ListMode::ById] {
+            for front in FRONTS {
+                let before = portal.requests().len();
+                let answer = get_list(front, &portal, "crm.contact.list", "", mode);
+                let requests = portal.requests().len() - before;
+                assert!(
+                    answer.get("error").is_none(),
+                    "{front:?} {mode:?} {n}: {answer}"
+                );
+                assert_eq!(ids_of(&answer, "ID"), expected, "{front:?} {mode:?} {n}");
+                assert_eq!(answer["total"], json!(n), "{front:?} {mode:?} {n}");
+                assert!(answer.get("warnings").is_none(), "{answer}");
+                assert_eq!(
+                    requests,
+                    fewest_requests(n, mode),
+                    "{front:?} {mode:?} {n}: requests"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_shapes_of_the_list_methods_are_read_in_both_modes() {
+    let n = 2_600;
+    let portal = portal_with(n);
+    let client = trusting_client();
+    let expected: Vec<u64> = (0..n).map(row_id).collect();
+    for shape in LIST_METHODS {
+        let modes: &[ListMode] = match shape.counts {
+            true => &[ListMode::Offset, ListMode::ById],
+            // Without total, by offset the pages follow `next` one by one.
+            false => &[ListMode::Offset],
+        };
+        for &mode in modes {
+            let before = portal.requests().len();
+            let answer = parse(
+                client
+                    .get_list(&portal.webhook_url(), shape.method, "", "", mode)
+                    .json(),
+            );
+            assert_eq!(
+                ids_of(&answer, shape.id),
+                expected,
+                "{} {mode:?}",
+                shape.method
+            );
+            let requests = portal.requests().len() - before;
+            let expected_requests = match shape.counts {
+                true => fewest_requests(n, mode),
+                false => n.div_ceil(50),
+            };
+            assert_eq!(requests, expected_requests, "{} {mode:?}", shape.method);
+        }
+    }
+}
+
+#[test]
+fn the_callers_filter_and_select_are_kept_and_the_id_filter_is_added() {
+    let portal = portal_with(300);
+    let client = trusting_client();
+    let params = json!({"filter": {"TYPE_ID": "CLIENT"}, "select": ["ID", "TITLE"]}).to_string();
+    let answer = parse(
+        client
+            .get_list(
+                &portal.webhook_url(),
+                "crm.contact.list",
+                &params,
+                "",
+                ListMode::ById,
+            )
+            .json(),
+    );
+    assert_eq!(answer["total"], 300);
+    let decoded = portal.decoded_commands();
+    let chained = &decoded[1].params;
+    assert_eq!(chained["filter"]["TYPE_ID"], "CLIENT", "{chained}");
+    assert_eq!(
+        chained["filter"][">ID"],
+        json!(row_id(99).to_string()),
+        "{chained}"
+    );
+    assert_eq!(chained["select"], json!(["ID", "TITLE"]));
+    assert_eq!(chained["order"], json!({"ID": "ASC"}));
+    assert_eq!(chained["start"], "-1");
+}
+
+#[test]
+fn a_list_that_changes_during_the_export_is_reported_and_the_by_id_mode_is_not_fooled() {
+    let n = 5_100;
+    let client = trusting_client();
+    let portal = portal_with(n);
+    portal.insert_a_row_after(1);
+    let answer = parse(
+        client
+            .get_list(
+                &portal.webhook_url(),
+                "crm.contact.list",
+                "",
+                "",
+                ListMode::Offset,
+            )
+            .json(),
+    );
+    let warnings = answer["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("came twice")),
+        "{warnings:?}"
+    );
+
+    let portal = portal_with(n);
+    portal.insert_a_row_after(1);
+    let answer = parse(
+        client
+            .get_list(
+                &portal.webhook_url(),
+                "crm.contact.list",
+                "",
+                "",
+                ListMode::ById,
+            )
+            .json(),
+    );
+    assert!(answer.get("warnings").is_none(), "{answer}");
+    let ids = ids_of(&answer, "ID");
+    assert_eq!(ids.len(), n, "each row once");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn a_list_past_the_answer_cap_is_refused_with_the_way_to_the_file_form_which_streams_it() {
+    // crm.item.list's rows are about 450 bytes of JSON: 16 MiB is 37,000.
+    let n = 45_000;
+    let portal = portal_with(n);
+    let client = Client::new(Config {
+        pacing: opi_bitrix24::Pacing::Off,
+        ..trusting_config()
+    })
+    .unwrap();
+    let answer = parse(
+        client
+            .get_list(
+                &portal.webhook_url(),
+                "crm.item.list",
+                "",
+                "",
+                ListMode::ById,
+            )
+            .json(),
+    );
+    let (_, description) = error_of(&answer);
+    assert!(
+        description.contains("over 16 MiB")
+            && description.contains("opi_bitrix24_get_list_to_file"),
+        "{description}"
+    );
+
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("items.json");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let mut reports = 0;
+    let summary = parse(
+        client
+            .get_list_to(
+                &portal.webhook_url(),
+                "crm.item.list",
+                "",
+                "",
+                ListMode::ById,
+                &mut file,
+                &mut |_| reports += 1,
+            )
+            .json(),
+    );
+    assert_eq!(summary, json!({"result": {"items": n}, "total": n}));
+    assert_eq!(reports as usize, fewest_requests(n, ListMode::ById));
+    let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(ids_of(&written, "id").len(), n);
+}
+
+#[test]
+fn the_c_file_form_writes_the_document_and_answers_the_summary() {
+    let portal = portal_with(120);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-items.json");
+    let output = std::process::Command::new(c_test_program())
+        .args([
+            "invoke",
+            "get_list_to_file",
+            &portal.webhook_url(),
+            "tasks.task.list",
+            "",
+            "(null)",
+            "false",
+        ])
+        .arg(&path)
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+        .output()
+        .unwrap();
+    let summary = parse(&successful_stdout(&output));
+    assert_eq!(summary["result"]["items"], 120);
+    let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        ids_of(&written, "id"),
+        (0..120).map(row_id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn bad_list_calls_are_refused_on_every_front_before_sending() {
+    let portal = portal_with(10);
+    let webhook = portal.webhook_url();
+    for front in FRONTS {
+        for (method, params, why) in [
+            ("crm/contact.list", "", "Method has '/'"),
+            ("crm.contact.list", "[1]", "they are an array"),
+            ("crm.contact.list", "{", "not valid JSON"),
+        ] {
+            let before = portal.requests().len();
+            let answer = invoke(
+                front,
+                Function::GetList,
+                &[&webhook, method, params, "", "false"],
+            );
+            let (error, description) = error_of(&answer);
+            assert_eq!(error, "OPI_INVALID_ARGUMENT", "{front:?}");
+            assert!(description.contains(why), "{front:?}: {description}");
+            assert_eq!(portal.requests().len(), before, "{front:?}: nothing sent");
+        }
+    }
+}
+
+#[test]
+fn a_portal_error_on_the_first_page_is_the_answer() {
+    let portal = portal_with(10);
+    let client = trusting_client();
+    let answer = parse(
+        client
+            .get_list(
+                &portal.domain(),
+                "crm.contact.list",
+                "",
+                EXPIRED_TOKEN,
+                ListMode::Offset,
+            )
+            .json(),
+    );
+    assert_eq!(answer["error"], "expired_token", "{answer}");
+    assert!(answer.get("result").is_none());
+}
