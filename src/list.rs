@@ -5,8 +5,10 @@
 //! arrive, never rebuilt, and the result is checked against `total` and by
 //! ID: a list that changed during the export is reported, never hidden.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -20,6 +22,10 @@ use crate::retry;
 
 /// Items a list method gives per page.
 pub const PAGE_ITEMS: usize = 50;
+/// Batch requests of the offset mode in flight at once. Each still waits
+/// for its turn in the pacing; the portal works on them side by side, as
+/// it does for fast_bitrix24's concurrent requests.
+const PARALLEL_REQUESTS: usize = 16;
 
 /// How the pages after the first are fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +71,13 @@ impl Client {
             bytes: Vec::new(),
             cap: MAX_ANSWER_BYTES as usize,
         };
-        match self.export(url, method, params, token, mode, &mut out, &mut |_| {}) {
+        let source = Source {
+            client: self,
+            url,
+            method,
+            token,
+        };
+        match export(source, params, mode, &mut out, &mut |_| {}) {
             Err(error) if error.code() == ErrorCode::InternalError && out.is_over() => {
                 Answer::from(Error::new(
                     ErrorCode::BadResponse,
@@ -98,88 +110,82 @@ impl Client {
         out: &mut dyn Write,
         progress: &mut dyn FnMut(&ListProgress),
     ) -> Answer {
-        match self.export(url, method, params, token, mode, out, progress) {
-            Err(error) => Answer::from(error),
-            Ok(outcome) => summary(&outcome),
-        }
-    }
-
-    /// Writes the whole document to `out`: the error alone when it came
-    /// before the first page, else the items so far and the error. Err only
-    /// when `out` cannot be written.
-    #[allow(clippy::too_many_arguments)]
-    fn export(
-        &self,
-        url: &str,
-        method: &str,
-        params: &str,
-        token: &str,
-        mode: ListMode,
-        out: &mut dyn Write,
-        progress: &mut dyn FnMut(&ListProgress),
-    ) -> Result<Outcome, Error> {
-        match self.export_checked(url, method, params, token, mode, out, progress) {
-            Err(error) if error.code() == ErrorCode::InvalidArgument => {
-                let failure = (
-                    error.code().as_str().to_owned(),
-                    error.description().to_owned(),
-                );
-                Writer::new(out).plain_error(&failure.0, &failure.1)?;
-                Ok(Outcome {
-                    items: 0,
-                    warnings: Vec::new(),
-                    failure: Some(failure),
-                })
-            }
-            other => other,
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn export_checked(
-        &self,
-        url: &str,
-        method: &str,
-        params: &str,
-        token: &str,
-        mode: ListMode,
-        out: &mut dyn Write,
-        progress: &mut dyn FnMut(&ListProgress),
-    ) -> Result<Outcome, Error> {
-        // Checked as CallMethod checks its arguments, then read.
-        Request::call_json(url, method, params, token)?;
-        let text = match params.trim() {
-            "" => "{}",
-            text => text,
-        };
-        let invalid = |e: serde_json::Error| {
-            Error::invalid_argument(format!("Parameters are not valid JSON: {e}"))
-        };
-        let params: &RawValue = serde_json::from_str(text).map_err(invalid)?;
-        let Json::Object(pairs) = Json::read(params).map_err(invalid)? else {
-            return Err(Error::invalid_argument("Parameters must be a JSON object"));
-        };
-        let mut export = Export {
+        let source = Source {
             client: self,
             url,
             method,
             token,
-            pairs,
-            writer: Writer::new(out),
-            progress,
-            requests: 0,
-            total: None,
-            warnings: Vec::new(),
-            seen: HashSet::new(),
-            last_id: None,
-            id_key: predicted_id_key(method),
-            mode,
         };
-        let ended = match mode {
-            ListMode::Offset => export.by_offset(),
-            ListMode::ById => export.by_id(),
-        };
-        export.finish(ended)
+        match export(source, params, mode, out, progress) {
+            Err(error) => Answer::from(error),
+            Ok(outcome) => summary(&outcome),
+        }
+    }
+}
+
+/// Writes the whole document to `out`: the error alone when it came before
+/// the first page, else the items so far and the error. Err only when `out`
+/// cannot be written.
+fn export(
+    source: Source,
+    params: &str,
+    mode: ListMode,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(&ListProgress),
+) -> Result<Outcome, Error> {
+    let pairs = match checked_params(source, params) {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            let failure = (
+                error.code().as_str().to_owned(),
+                error.description().to_owned(),
+            );
+            Writer::new(out).plain_error(&failure.0, &failure.1)?;
+            return Ok(Outcome {
+                items: 0,
+                warnings: Vec::new(),
+                failure: Some(failure),
+            });
+        }
+    };
+    let mut export = Export {
+        source,
+        pairs,
+        writer: Writer::new(out),
+        progress,
+        requests: 0,
+        total: None,
+        warnings: Vec::new(),
+        seen: HashSet::new(),
+        last_id: None,
+        id_key: predicted_id_key(source.method),
+        mode,
+    };
+    let ended = match mode {
+        ListMode::Offset => export.by_offset(),
+        ListMode::ById => export.by_id(),
+    };
+    export.finish(ended)
+}
+
+/// The caller's arguments checked as CallMethod checks them, and the
+/// parameters' members.
+fn checked_params<'a>(
+    source: Source,
+    params: &'a str,
+) -> Result<Vec<(String, &'a RawValue)>, Error> {
+    Request::call_json(source.url, source.method, params, source.token)?;
+    let text = match params.trim() {
+        "" => "{}",
+        text => text,
+    };
+    let invalid = |e: serde_json::Error| {
+        Error::invalid_argument(format!("Parameters are not valid JSON: {e}"))
+    };
+    let params: &RawValue = serde_json::from_str(text).map_err(invalid)?;
+    match Json::read(params).map_err(invalid)? {
+        Json::Object(pairs) => Ok(pairs),
+        _ => Err(Error::invalid_argument("Parameters must be a JSON object")),
     }
 }
 
@@ -236,11 +242,18 @@ struct PageAnswer<'a> {
     next: Option<serde_json::Value>,
 }
 
-struct Export<'a, 'w> {
+/// Where the pages come from: shared by the requests of the offset mode,
+/// which run side by side.
+#[derive(Clone, Copy)]
+struct Source<'a> {
     client: &'a Client,
     url: &'a str,
     method: &'a str,
     token: &'a str,
+}
+
+struct Export<'a, 'w> {
+    source: Source<'a>,
     pairs: Vec<(String, &'a RawValue)>,
     writer: Writer<'w>,
     progress: &'w mut dyn FnMut(&ListProgress),
@@ -271,19 +284,20 @@ impl Export<'_, '_> {
             let offsets: Vec<u64> = next
                 .map(|next| (next..total).step_by(PAGE_ITEMS).collect())
                 .unwrap_or_default();
-            for chunk in offsets.chunks(MAX_COMMANDS) {
-                let commands: Vec<Command> = chunk
-                    .iter()
-                    .map(|offset| Command {
-                        key: format!("s{offset}"),
-                        text: self.query_of(&self.params_with(&[("start", offset.to_string())])),
-                    })
-                    .collect();
-                for (key, page) in self.send_batch(&commands)? {
-                    self.emit(&page_items(&key, page)?)?;
-                }
-            }
-            return Ok(());
+            let requests: Vec<Vec<Command>> = offsets
+                .chunks(MAX_COMMANDS)
+                .map(|chunk| {
+                    chunk
+                        .iter()
+                        .map(|offset| Command {
+                            key: format!("s{offset}"),
+                            text: self
+                                .query_of(&self.params_with(&[("start", offset.to_string())])),
+                        })
+                        .collect()
+                })
+                .collect();
+            return self.fetch_in_order(&requests);
         }
         while let Some(start) = next {
             let (_, following, _) =
@@ -300,6 +314,72 @@ impl Export<'_, '_> {
         Ok(())
     }
 
+    /// Sends `requests` PARALLEL_REQUESTS at a time (each paced as any
+    /// call), and writes their pages in order as they come: a request
+    /// starts only within 2 × PARALLEL_REQUESTS of the first not yet
+    /// written, so no more than that many answers wait in memory.
+    fn fetch_in_order(&mut self, requests: &[Vec<Command>]) -> Result<(), Stop> {
+        let source = self.source;
+        let next = AtomicUsize::new(0);
+        let written = Mutex::new(0usize);
+        let moved = Condvar::new();
+        let stop = AtomicBool::new(false);
+        let (sender, receiver) = mpsc::channel();
+        std::thread::scope(|scope| {
+            for _ in 0..PARALLEL_REQUESTS.min(requests.len()) {
+                let sender = sender.clone();
+                let (next, written, moved, stop) = (&next, &written, &moved, &stop);
+                scope.spawn(move || {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::SeqCst);
+                        if index >= requests.len() {
+                            break;
+                        }
+                        let mut done = written.lock().unwrap_or_else(|p| p.into_inner());
+                        while index >= *done + 2 * PARALLEL_REQUESTS && !stop.load(Ordering::SeqCst)
+                        {
+                            done = moved.wait(done).unwrap_or_else(|p| p.into_inner());
+                        }
+                        drop(done);
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        if sender
+                            .send((index, source.fetch_batch(&requests[index])))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(sender);
+            let mut waiting = BTreeMap::new();
+            let mut write = |index: usize, pages: Result<Vec<(String, Page)>, Stop>| {
+                waiting.insert(index, pages);
+                let mut done = written.lock().unwrap_or_else(|p| p.into_inner());
+                while let Some(pages) = waiting.remove(&*done) {
+                    self.requests += 1;
+                    for (key, page) in pages? {
+                        self.emit(&page_items(&key, page)?)?;
+                    }
+                    self.report();
+                    *done += 1;
+                    moved.notify_all();
+                }
+                Ok(())
+            };
+            let outcome = receiver
+                .iter()
+                .try_for_each(|(index, pages)| write(index, pages));
+            if outcome.is_err() {
+                stop.store(true, Ordering::SeqCst);
+                moved.notify_all();
+            }
+            outcome
+        })
+    }
+
     /// Ordered by ID, `start=-1`, `>ID` the last seen: the first page, then
     /// 50 pages chained in a request through `$result[…]`, up to a page
     /// shorter than 50.
@@ -310,7 +390,7 @@ impl Export<'_, '_> {
             let Some(last) = self.last_id else {
                 return Err(Error::invalid_argument(format!(
                     "the items of {} have no numeric {} field, which the by-ID mode pages by; use the offset mode",
-                    self.method, self.id_key
+                    self.source.method, self.id_key
                 ))
                 .into());
             };
@@ -417,17 +497,23 @@ impl Export<'_, '_> {
             Ok(Json::Object(pairs)) => batch::query(pairs).unwrap_or_default(),
             _ => String::new(),
         };
-        format!("{}?{query}", self.method)
+        format!("{}?{query}", self.source.method)
     }
 
     /// One page by CallMethod: its item count, `next` and `total`.
     fn send_page(&mut self, params: &str) -> Result<(usize, Option<u64>, Option<u64>), Stop> {
-        let request = Request::call_json(self.url, self.method, params, self.token)?;
-        let answer = self.answered(&request)?;
+        let request = Request::call_json(
+            self.source.url,
+            self.source.method,
+            params,
+            self.source.token,
+        )?;
+        self.requests += 1;
+        let answer = self.source.answered(&request)?;
         let page: PageAnswer = serde_json::from_str(answer.json()).map_err(|e| {
             Error::new(
                 ErrorCode::BadResponse,
-                format!("{}'s answer is not a list page: {e}", self.method),
+                format!("{}'s answer is not a list page: {e}", self.source.method),
             )
         })?;
         let count = self.emit(page.result)?;
@@ -442,56 +528,13 @@ impl Export<'_, '_> {
         Ok((count, number(page.next), total))
     }
 
-    /// The pages of one batch request, by command key in order.
+    /// The pages of one batch request, by command key in order; counted
+    /// and reported.
     fn send_batch(&mut self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
-        let mut request =
-            Request::call_json(self.url, "batch", &batch::body(commands, false), self.token)?;
-        // Every command reads the list: the request may be repeated when
-        // the list method may be.
-        request.repeatable = retry::is_safe_to_repeat(self.method);
-        let answer = self.answered(&request)?;
-        let parsed: Sections = serde_json::from_str(answer.json()).map_err(|e| {
-            Error::new(
-                ErrorCode::BadResponse,
-                format!("the portal's answer is not a batch answer ({e})"),
-            )
-        })?;
-        let results = parsed.result.result.map(|p| p.0).unwrap_or_default();
-        let errors = parsed.result.result_error.map(|p| p.0).unwrap_or_default();
-        fn find<'a>(section: &[(String, &'a RawValue)], key: &str) -> Option<&'a RawValue> {
-            section
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, value)| *value)
-        }
-        let pages = commands
-            .iter()
-            .map(|command| {
-                let page = match (find(&results, &command.key), find(&errors, &command.key)) {
-                    (Some(items), _) => Page::Items(items.to_owned()),
-                    (None, Some(error)) => {
-                        let (code, description) = error_fields(error.get());
-                        Page::Failed(code, description)
-                    }
-                    (None, None) => Page::Missing,
-                };
-                (command.key.clone(), page)
-            })
-            .collect();
-        self.report();
-        Ok(pages)
-    }
-
-    /// Sends `request`; the portal's error document, or ours, stops the export.
-    fn answered(&mut self, request: &Request) -> Result<Answer, Stop> {
-        let (outcome, _) = self.client.run_request(request);
         self.requests += 1;
-        let answer = outcome?;
-        if answer.is_error() {
-            let (code, description) = error_fields(answer.json());
-            return Err(Stop::Portal(code, description));
-        }
-        Ok(answer)
+        let pages = self.source.fetch_batch(commands);
+        self.report();
+        pages
     }
 
     fn report(&mut self) {
@@ -571,6 +614,58 @@ impl Export<'_, '_> {
             warnings: self.warnings,
             failure,
         })
+    }
+}
+
+impl Source<'_> {
+    /// The pages of one batch request, by command key in order. Takes
+    /// `&self` only, so that requests of the offset mode run side by side.
+    fn fetch_batch(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
+        let mut request =
+            Request::call_json(self.url, "batch", &batch::body(commands, false), self.token)?;
+        // Every command reads the list: the request may be repeated when
+        // the list method may be.
+        request.repeatable = retry::is_safe_to_repeat(self.method);
+        let answer = self.answered(&request)?;
+        let parsed: Sections = serde_json::from_str(answer.json()).map_err(|e| {
+            Error::new(
+                ErrorCode::BadResponse,
+                format!("the portal's answer is not a batch answer ({e})"),
+            )
+        })?;
+        let results = parsed.result.result.map(|p| p.0).unwrap_or_default();
+        let errors = parsed.result.result_error.map(|p| p.0).unwrap_or_default();
+        fn find<'a>(section: &[(String, &'a RawValue)], key: &str) -> Option<&'a RawValue> {
+            section
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, value)| *value)
+        }
+        Ok(commands
+            .iter()
+            .map(|command| {
+                let page = match (find(&results, &command.key), find(&errors, &command.key)) {
+                    (Some(items), _) => Page::Items(items.to_owned()),
+                    (None, Some(error)) => {
+                        let (code, description) = error_fields(error.get());
+                        Page::Failed(code, description)
+                    }
+                    (None, None) => Page::Missing,
+                };
+                (command.key.clone(), page)
+            })
+            .collect())
+    }
+
+    /// Sends `request`; the portal's error document, or ours, stops the export.
+    fn answered(&self, request: &Request) -> Result<Answer, Stop> {
+        let (outcome, _) = self.client.run_request(request);
+        let answer = outcome?;
+        if answer.is_error() {
+            let (code, description) = error_fields(answer.json());
+            return Err(Stop::Portal(code, description));
+        }
+        Ok(answer)
     }
 }
 

@@ -6,9 +6,6 @@
 
 mod support;
 
-use std::time::Duration;
-
-use opi_bitrix24::{Client, Config};
 use serde_json::{Value, json};
 use support::fronts::{FRONTS, Front, Function, error_of, invoke};
 use support::portal::Decoded;
@@ -222,19 +219,6 @@ fn nested_parameters_reach_the_portal_as_php_reads_them_on_every_front() {
         );
         assert_eq!(answer["result"]["result"]["1"]["TITLE"], title, "{front:?}");
     }
-}
-
-/// A client of the Rust front for fault tests: quick retries, no pacing.
-fn fault_client() -> Client {
-    Client::new(Config {
-        read_timeout: Some(Duration::from_millis(600)),
-        timeout: Duration::from_secs(10),
-        retry_delay: Duration::from_millis(10),
-        attempts: 3,
-        pacing: opi_bitrix24::Pacing::Off,
-        ..trusting_config()
-    })
-    .expect("a client")
 }
 
 fn adds(n: usize, title: &str) -> String {
@@ -489,9 +473,7 @@ fn release_library() -> std::path::PathBuf {
 #[test]
 fn the_add_in_reads_a_boolean_byte_of_2_from_a_misaligned_array_in_dev_and_release() {
     let portal = own_portal();
-    let mut commands: Vec<Value> = (0..60).map(|_| json!({"method": "server.time"})).collect();
-    commands[5] = json!({"method": "crm.deal.get", "params": {"ID": 999}});
-    let commands = Value::Array(commands).to_string();
+    let commands = commands_failing_at_the_sixth();
     for library in [shared_library(), release_library()] {
         for (byte, requests) in [("2", 1), ("0", 2)] {
             let before = portal.calls_of("batch");

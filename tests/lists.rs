@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::process::Command;
+
 use opi_bitrix24::{Client, Config, ListMode};
 use serde_json::{Value, json};
 use support::fronts::{FRONTS, Front, Function, error_of, invoke};
@@ -311,4 +313,154 @@ fn a_portal_error_on_the_first_page_is_the_answer() {
     );
     assert_eq!(answer["error"], "expired_token", "{answer}");
     assert!(answer.get("result").is_none());
+}
+
+fn oint_get_list(portal: &Portal, extra: &[&str]) -> Command {
+    let mut command = Command::new(target_dir().join("oint"));
+    command
+        .args([
+            "bitrix24",
+            "GetList",
+            "--url",
+            &portal.webhook_url(),
+            "--method",
+            "crm.contact.list",
+        ])
+        .args(extra)
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path);
+    command
+}
+
+#[test]
+fn oint_streams_the_list_to_a_file_or_standard_output_and_draws_progress_only_on_a_terminal() {
+    let portal = portal_with(3_000);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("oint-items.json");
+    let output = oint_get_list(&portal, &["--out", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "nothing extra when standard error is not a terminal"
+    );
+    let summary = parse(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(summary, json!({"result": {"items": 3000}, "total": 3000}));
+    let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(ids_of(&written, "ID").len(), 3000);
+
+    let output = oint_get_list(&portal, &["--by-id"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let streamed = parse(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        ids_of(&streamed, "ID"),
+        (0..3000).map(row_id).collect::<Vec<_>>()
+    );
+
+    // Under a terminal (script(1) gives the program one), the bar is drawn.
+    let line = format!(
+        "{} bitrix24 GetList --url {} --method crm.contact.list --out {} 2>&1 >/dev/null",
+        target_dir().join("oint").display(),
+        portal.webhook_url(),
+        path.display()
+    );
+    let output = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+        .output()
+        .expect("script(1), from util-linux");
+    let drawn = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        drawn.contains("3,000/3,000 items") || drawn.contains("3000/3000 items"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("requests"), "{drawn}");
+
+    let output = oint_get_list(&portal, &["--params", "[1]"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        parse(&String::from_utf8_lossy(&output.stdout))["error"],
+        "OPI_INVALID_ARGUMENT"
+    );
+}
+
+#[test]
+fn the_new_c_functions_are_valgrind_clean() {
+    let portal = portal_with(120);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("valgrind-items.json");
+    let webhook = portal.webhook_url();
+    let commands = json!({"a": {"method": "crm.contact.list"}, "b": {"method": "crm.deal.get", "params": {"ID": "$result[a][0][ID]"}}}).to_string();
+    for args in [
+        vec!["invoke", "batch", &webhook, &commands, "true", "(null)"],
+        vec!["invoke", "batch", &webhook, "[", "false", "(null)"],
+        vec![
+            "invoke",
+            "get_list",
+            &webhook,
+            "crm.contact.list",
+            "",
+            "(null)",
+            "false",
+        ],
+        vec![
+            "invoke",
+            "get_list",
+            &webhook,
+            "crm.contact.list",
+            "",
+            "(null)",
+            "true",
+        ],
+        vec![
+            "invoke",
+            "get_list_to_file",
+            &webhook,
+            "tasks.task.list",
+            "",
+            "(null)",
+            "true",
+            path.to_str().unwrap(),
+        ],
+    ] {
+        let output = under_valgrind(&c_test_program())
+            .args(&args)
+            .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+            .output()
+            .expect("valgrind");
+        assert_valgrind_clean(&output);
+        let answer = parse(&successful_stdout(&output));
+        assert!(
+            answer.get("result").is_some() || answer.get("error").is_some(),
+            "{answer}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_request_mid_export_ends_it_with_an_error_holding_the_items_so_far() {
+    let portal = portal_with(6_000);
+    portal.fail_next("batch", PortalFault::Overload, 1);
+    let client = fault_client();
+    let answer = parse(
+        client
+            .get_list(
+                &portal.webhook_url(),
+                "crm.contact.list",
+                "",
+                "",
+                ListMode::ById,
+            )
+            .json(),
+    );
+    let (error, _) = error_of(&answer);
+    assert_eq!(error, "OVERLOAD_LIMIT");
+    assert_eq!(
+        ids_of(&answer, "ID"),
+        (0..50).map(row_id).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        answer["total"], 50,
+        "what came, never presented as the whole"
+    );
 }

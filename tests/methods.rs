@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use opi_bitrix24::{Client, Config};
+use opi_bitrix24::Client;
 use serde_json::{Value, json};
 use support::fronts::{FRONTS, Front, Function, error_of, invoke, shared_portal};
 use support::*;
@@ -255,19 +255,6 @@ fn tokens_round_trip_against_the_oauth_server_on_every_front() {
         assert_eq!(got, got0, "{front:?}: GetToken's document");
         assert_eq!(renewed, renewed0, "{front:?}: RefreshToken's document");
     }
-}
-
-/// A client of the Rust front for fault tests: short read timeout, quick retries.
-fn fault_client() -> Client {
-    Client::new(Config {
-        read_timeout: Some(Duration::from_millis(600)),
-        timeout: Duration::from_secs(10),
-        retry_delay: Duration::from_millis(10),
-        attempts: 3,
-        pacing: opi_bitrix24::Pacing::Off,
-        ..trusting_config()
-    })
-    .expect("a client")
 }
 
 fn unbucketed_portal() -> Portal {

@@ -521,11 +521,7 @@ fn the_add_in_reads_a_boolean_byte_of_2_from_a_misaligned_array_under_wine_in_de
         bucket: None,
         ..PortalOptions::default()
     });
-    let mut commands: Vec<serde_json::Value> = (0..60)
-        .map(|_| serde_json::json!({"method": "server.time"}))
-        .collect();
-    commands[5] = serde_json::json!({"method": "crm.deal.get", "params": {"ID": 999}});
-    let commands = serde_json::Value::Array(commands).to_string();
+    let commands = commands_failing_at_the_sixth();
     for dll in [Windows::X64.dll(), Windows::X64.dev_dll()] {
         for (byte, requests, not_sent) in [("2", 1, 10), ("0", 2, 0)] {
             let before = portal.calls_of("batch");

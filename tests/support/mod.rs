@@ -48,6 +48,30 @@ pub fn trusting_client() -> opi_bitrix24::Client {
     opi_bitrix24::Client::new(trusting_config()).expect("a client")
 }
 
+/// A client for fault tests: a short read timeout, quick retries, no pacing.
+pub fn fault_client() -> opi_bitrix24::Client {
+    opi_bitrix24::Client::new(opi_bitrix24::Config {
+        read_timeout: Some(std::time::Duration::from_millis(600)),
+        timeout: std::time::Duration::from_secs(10),
+        retry_delay: std::time::Duration::from_millis(10),
+        attempts: 3,
+        pacing: opi_bitrix24::Pacing::Off,
+        ..trusting_config()
+    })
+    .expect("a client")
+}
+
+/// 60 `server.time` commands whose sixth fails (`crm.deal.get` of a deal
+/// that does not exist): with halt, the portal stops there and the second
+/// request is not sent.
+pub fn commands_failing_at_the_sixth() -> String {
+    let mut commands: Vec<serde_json::Value> = (0..60)
+        .map(|_| serde_json::json!({"method": "server.time"}))
+        .collect();
+    commands[5] = serde_json::json!({"method": "crm.deal.get", "params": {"ID": 999}});
+    serde_json::Value::Array(commands).to_string()
+}
+
 /// Makes this process trust the test CA, before the library's shared client
 /// exists (it reads SSL_CERT_FILE once, when made).
 pub fn trust_test_ca() {

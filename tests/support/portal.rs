@@ -53,8 +53,8 @@ pub struct PortalOptions {
     pub ca: Option<&'static TestCa>,
     /// Rows in each generated list (`LIST_METHODS`); none by default.
     pub list_rows: usize,
-    /// Time each REST request takes the portal, spent outside its lock so
-    /// that requests overlap as on a real server.
+    /// Time each REST request takes the portal (each command, for a batch),
+    /// spent outside its lock so that requests overlap as on a real server.
     pub processing: Duration,
 }
 
@@ -174,6 +174,8 @@ struct State {
     /// After this many more list pages, a row is inserted at the front of
     /// every list: a table that changes during an export.
     insert_after_pages: Option<usize>,
+    /// Requests the leaky bucket answered with 503.
+    refused: usize,
 }
 
 /// The generated lists: the method, how it wraps its items (`None`: the
@@ -313,6 +315,7 @@ impl Portal {
             decoded: Vec::new(),
             lists: HashMap::new(),
             insert_after_pages: None,
+            refused: 0,
         }));
         {
             let mut state = state.lock().unwrap();
@@ -378,6 +381,11 @@ impl Portal {
     /// (ID 0), as a table another user writes to during an export.
     pub fn insert_a_row_after(&self, pages: usize) {
         self.lock().insert_after_pages = Some(pages);
+    }
+
+    /// Requests the leaky bucket refused with 503 so far.
+    pub fn refused(&self) -> usize {
+        self.lock().refused
     }
 
     /// Every batch command run so far, as decoded.
@@ -838,7 +846,7 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         .options
         .processing;
     if !processing.is_zero() && request.path().starts_with("/rest/") {
-        std::thread::sleep(processing);
+        std::thread::sleep(processing * work_units(request));
     }
     let mut state = state
         .lock()
@@ -867,6 +875,7 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
     let params = parameters(request);
     if let Some(bucket) = state.bucket.as_mut() {
         if !bucket.admit() {
+            state.refused += 1;
             return error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests");
         }
     }
@@ -964,12 +973,17 @@ fn success(state: &State, mut answer: Value) -> HttpResponse {
 }
 
 /// Query string and body merged, names lower-cased; a JSON body that does not
-/// decode counts as empty, any other content type is urlencoded.
+/// decode counts as empty, any other content type is urlencoded and read as
+/// PHP reads it (`cmd[a]=…` is an array).
 fn parameters(request: &HttpRequest) -> HashMap<String, Value> {
     let mut params = HashMap::new();
     let form = |bytes: &[u8], params: &mut HashMap<String, Value>| {
-        for (name, value) in url::form_urlencoded::parse(bytes) {
-            params.insert(name.to_lowercase(), Value::String(value.into_owned()));
+        if let Value::Object(object) = php::parse_str(&String::from_utf8_lossy(bytes)).to_json() {
+            params.extend(
+                object
+                    .into_iter()
+                    .map(|(name, value)| (name.to_lowercase(), value)),
+            );
         }
     };
     if let Some(query) = request.query() {
@@ -993,6 +1007,20 @@ fn parameters(request: &HttpRequest) -> HashMap<String, Value> {
         form(&request.body, &mut params);
     }
     params
+}
+
+/// How many pages of work a request is, for `processing`: a batch's
+/// commands, else one.
+fn work_units(request: &HttpRequest) -> u32 {
+    let path = request.path().to_ascii_lowercase();
+    if !(path.ends_with("/batch") || path.ends_with("/batch.json")) {
+        return 1;
+    }
+    match parameters(request).get("cmd") {
+        Some(Value::Object(commands)) => commands.len().max(1) as u32,
+        Some(Value::Array(commands)) => commands.len().max(1) as u32,
+        _ => 1,
+    }
 }
 
 /// The header first, then `auth`, then `access_token`, as the server checks them.
