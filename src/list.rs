@@ -22,10 +22,10 @@ use crate::retry;
 
 /// Items a list method gives per page.
 pub const PAGE_ITEMS: usize = 50;
-/// Batch requests of the offset mode in flight at once. Each still waits
-/// for its turn in the pacing; the portal works on them side by side, as
-/// it does for fast_bitrix24's concurrent requests.
-const PARALLEL_REQUESTS: usize = 16;
+/// Batch requests of the offset mode in flight at once: the 50 concurrent
+/// requests a portal takes (fast_bitrix24 keeps to the same). Each still
+/// waits for its turn in the pacing, so a cloud portal's bucket decides.
+const PARALLEL_REQUESTS: usize = 50;
 
 /// How the pages after the first are fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,8 +316,8 @@ impl Export<'_, '_> {
 
     /// Sends `requests` PARALLEL_REQUESTS at a time (each paced as any
     /// call), and writes their pages in order as they come: a request
-    /// starts only within 2 × PARALLEL_REQUESTS of the first not yet
-    /// written, so no more than that many answers wait in memory.
+    /// starts only within PARALLEL_REQUESTS of the first not yet written,
+    /// so no more than that many answers wait in memory.
     fn fetch_in_order(&mut self, requests: &[Vec<Command>]) -> Result<(), Stop> {
         let source = self.source;
         let next = AtomicUsize::new(0);
@@ -336,8 +336,7 @@ impl Export<'_, '_> {
                             break;
                         }
                         let mut done = written.lock().unwrap_or_else(|p| p.into_inner());
-                        while index >= *done + 2 * PARALLEL_REQUESTS && !stop.load(Ordering::SeqCst)
-                        {
+                        while index >= *done + PARALLEL_REQUESTS && !stop.load(Ordering::SeqCst) {
                             done = moved.wait(done).unwrap_or_else(|p| p.into_inner());
                         }
                         drop(done);
