@@ -12,7 +12,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use support::windows::{Windows, oint_exe, trust_ca_program, windows_path, windows_version, wine};
+use support::windows::{
+    Windows, oint_exe, prefix_with_user_registry, trust_ca_program, windows_path, windows_version,
+    wine, wine_in,
+};
 use support::*;
 
 /// The C test program on the x64 DLL, under Wine.
@@ -543,4 +546,98 @@ fn the_add_in_reads_a_boolean_byte_of_2_from_a_misaligned_array_under_wine_in_de
             assert_eq!(listed, not_sent, "{}: byte {byte}", dll.display());
         }
     }
+}
+
+/// The current user's manual proxy setting as Windows keeps it (what
+/// WinHTTP's `WinHttpGetIEProxyConfigForCurrentUser` reads): the
+/// `DefaultConnectionSettings` blob of Internet Settings\Connections, as
+/// user.reg text.
+fn proxy_setting(proxy: &str, bypass: &str) -> String {
+    let mut blob: Vec<u8> = Vec::new();
+    // The version mark, a change counter, and the flags: direct | proxy.
+    for word in [0x46u32, 0, 3, proxy.len() as u32] {
+        blob.extend(word.to_le_bytes());
+    }
+    blob.extend(proxy.as_bytes());
+    blob.extend((bypass.len() as u32).to_le_bytes());
+    blob.extend(bypass.as_bytes());
+    blob.extend([0; 36]);
+    let hex: Vec<String> = blob.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "[Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Internet Settings\\\\Connections] 1764547200\n\"DefaultConnectionSettings\"=hex:{}",
+        hex.join(",")
+    )
+}
+
+/// A proxy that answers one request with `{"result": "via proxy"}` and
+/// tells what it was asked.
+fn one_answer_proxy() -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = listener.local_addr().unwrap().to_string();
+    let asked = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("a connection");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let body = r#"{"result":"via proxy"}"#;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        String::from_utf8_lossy(&head)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    (address, asked)
+}
+
+#[test]
+fn the_windows_proxy_setting_is_read_through_winhttp_and_its_bypass_list_obeyed() {
+    let url = "http://portal.invalid/rest/1/s3cret/";
+    let run = |prefix: &Path| {
+        wine_in(prefix, &oint_exe())
+            .args([
+                "bitrix24",
+                "CallMethod",
+                "--url",
+                url,
+                "--method",
+                "server.time",
+            ])
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("NO_PROXY")
+            .env("OPI_BITRIX24_ATTEMPTS", "1")
+            .output()
+            .expect("oint.exe under Wine")
+    };
+    let (proxy, asked) = one_answer_proxy();
+    let prefix =
+        prefix_with_user_registry("system-proxy", &proxy_setting(&proxy, "<local>;*.example"));
+    let output = run(&prefix);
+    assert_eq!(
+        parse(&String::from_utf8_lossy(&output.stdout))["result"],
+        "via proxy"
+    );
+    assert_eq!(
+        asked.join().unwrap(),
+        "POST http://portal.invalid/rest/1/s3cret/server.time HTTP/1.1"
+    );
+
+    // A bypassed name is called directly (here it has no address at all),
+    // not through the proxy, which would answer.
+    let (proxy, _unasked) = one_answer_proxy();
+    let prefix =
+        prefix_with_user_registry("system-proxy-bypassed", &proxy_setting(&proxy, "*.invalid"));
+    let output = run(&prefix);
+    let answer = parse(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(answer["error"], "OPI_NETWORK_ERROR", "{answer}");
+    assert!(!answer.to_string().contains("s3cret"), "{answer}");
 }

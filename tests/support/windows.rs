@@ -119,17 +119,53 @@ pub fn windows_version() -> &'static str {
     }
 }
 
+/// The tests' Wine prefix for [`windows_version`].
+pub fn wine_prefix() -> PathBuf {
+    let prefix = match windows_version() {
+        "7" => "wine-prefix-win7",
+        _ => "wine-prefix",
+    };
+    built(windows_dir().join(prefix))
+}
+
+/// A prefix of its own for a test that changes the current user's registry:
+/// a copy of the tests' registry with `user_entries` (user.reg text)
+/// appended, and the tests' drive C.
+pub fn prefix_with_user_registry(name: &str, user_entries: &str) -> PathBuf {
+    let shared = wine_prefix();
+    let prefix =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", windows_version()));
+    let _ = std::fs::remove_dir_all(&prefix);
+    std::fs::create_dir_all(prefix.join("dosdevices")).expect("the prefix's folder");
+    for registry in ["system.reg", "userdef.reg", "user.reg"] {
+        std::fs::copy(shared.join(registry), prefix.join(registry)).expect("copy the registry");
+    }
+    let mut user = std::fs::OpenOptions::new()
+        .append(true)
+        .open(prefix.join("user.reg"))
+        .expect("the user registry");
+    std::io::Write::write_all(&mut user, format!("\n{user_entries}\n").as_bytes()).expect("append");
+    std::os::unix::fs::symlink(shared.join("drive_c"), prefix.join("drive_c")).expect("drive C");
+    for entry in std::fs::read_dir(shared.join("dosdevices")).expect("dosdevices") {
+        let entry = entry.expect("an entry");
+        let target = std::fs::read_link(entry.path()).expect("a drive link");
+        std::os::unix::fs::symlink(target, prefix.join("dosdevices").join(entry.file_name()))
+            .expect("a drive");
+    }
+    prefix
+}
+
 /// `program` (a Windows executable) run by 64-bit Wine in the tests' prefix,
 /// with the library set to trust the test CA through its extra-CA option.
 /// Wine hands the Linux environment to Windows programs: SSL_CERT_FILE and
 /// SSL_CERT_DIR would make the library read Linux's CA bundle instead of the
 /// Windows certificate store, as it never would on Windows, so they go.
 pub fn wine(program: &Path) -> Command {
-    let prefix = match windows_version() {
-        "7" => "wine-prefix-win7",
-        _ => "wine-prefix",
-    };
-    let prefix = built(windows_dir().join(prefix));
+    wine_in(&wine_prefix(), program)
+}
+
+/// As [`wine`], in `prefix`.
+pub fn wine_in(prefix: &Path, program: &Path) -> Command {
     let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
         .into_iter()
         .find(|path| Path::new(path).exists())
