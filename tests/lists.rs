@@ -46,6 +46,15 @@ fn fewest_requests(n: usize, mode: ListMode) -> usize {
     }
 }
 
+/// GetList through the Rust API's `client`: the parsed document.
+fn listed(client: &Client, portal: &Portal, method: &str, params: &str, mode: ListMode) -> Value {
+    parse(
+        client
+            .get_list(&portal.webhook_url(), method, params, "", mode)
+            .json(),
+    )
+}
+
 fn get_list(front: Front, portal: &Portal, method: &str, params: &str, mode: ListMode) -> Value {
     let by_id = if mode == ListMode::ById {
         "true"
@@ -100,11 +109,7 @@ fn the_shapes_of_the_list_methods_are_read_in_both_modes() {
         };
         for &mode in modes {
             let before = portal.requests().len();
-            let answer = parse(
-                client
-                    .get_list(&portal.webhook_url(), shape.method, "", "", mode)
-                    .json(),
-            );
+            let answer = listed(&client, &portal, shape.method, "", mode);
             assert_eq!(
                 ids_of(&answer, shape.id),
                 expected,
@@ -126,16 +131,12 @@ fn the_callers_filter_and_select_are_kept_and_the_id_filter_is_added() {
     let portal = portal_with(300);
     let client = trusting_client();
     let params = json!({"filter": {"TYPE_ID": "CLIENT"}, "select": ["ID", "TITLE"]}).to_string();
-    let answer = parse(
-        client
-            .get_list(
-                &portal.webhook_url(),
-                "crm.contact.list",
-                &params,
-                "",
-                ListMode::ById,
-            )
-            .json(),
+    let answer = listed(
+        &client,
+        &portal,
+        "crm.contact.list",
+        &params,
+        ListMode::ById,
     );
     assert_eq!(answer["total"], 300);
     let decoded = portal.decoded_commands();
@@ -157,17 +158,7 @@ fn a_list_that_changes_during_the_export_is_reported_and_the_by_id_mode_is_not_f
     let client = trusting_client();
     let portal = portal_with(n);
     portal.insert_a_row_after(1);
-    let answer = parse(
-        client
-            .get_list(
-                &portal.webhook_url(),
-                "crm.contact.list",
-                "",
-                "",
-                ListMode::Offset,
-            )
-            .json(),
-    );
+    let answer = listed(&client, &portal, "crm.contact.list", "", ListMode::Offset);
     let warnings = answer["warnings"].as_array().expect("warnings");
     assert!(
         warnings
@@ -178,17 +169,7 @@ fn a_list_that_changes_during_the_export_is_reported_and_the_by_id_mode_is_not_f
 
     let portal = portal_with(n);
     portal.insert_a_row_after(1);
-    let answer = parse(
-        client
-            .get_list(
-                &portal.webhook_url(),
-                "crm.contact.list",
-                "",
-                "",
-                ListMode::ById,
-            )
-            .json(),
-    );
+    let answer = listed(&client, &portal, "crm.contact.list", "", ListMode::ById);
     assert!(answer.get("warnings").is_none(), "{answer}");
     let ids = ids_of(&answer, "ID");
     assert_eq!(ids.len(), n, "each row once");
@@ -205,17 +186,7 @@ fn a_list_past_the_answer_cap_is_refused_with_the_way_to_the_file_form_which_str
         ..trusting_config()
     })
     .unwrap();
-    let answer = parse(
-        client
-            .get_list(
-                &portal.webhook_url(),
-                "crm.item.list",
-                "",
-                "",
-                ListMode::ById,
-            )
-            .json(),
-    );
+    let answer = listed(&client, &portal, "crm.item.list", "", ListMode::ById);
     let (_, description) = error_of(&answer);
     assert!(
         description.contains("over 16 MiB")
@@ -442,17 +413,7 @@ fn a_failed_request_mid_export_ends_it_with_an_error_holding_the_items_so_far() 
     let portal = portal_with(6_000);
     portal.fail_next("batch", PortalFault::Overload, 1);
     let client = fault_client();
-    let answer = parse(
-        client
-            .get_list(
-                &portal.webhook_url(),
-                "crm.contact.list",
-                "",
-                "",
-                ListMode::ById,
-            )
-            .json(),
-    );
+    let answer = listed(&client, &portal, "crm.contact.list", "", ListMode::ById);
     let (error, _) = error_of(&answer);
     assert_eq!(error, "OVERLOAD_LIMIT");
     assert_eq!(

@@ -133,8 +133,9 @@ pub fn wine_prefix() -> PathBuf {
 /// appended, and the tests' drive C.
 pub fn prefix_with_user_registry(name: &str, user_entries: &str) -> PathBuf {
     let shared = wine_prefix();
-    let prefix =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", windows_version()));
+    let prefix = option_env!("CARGO_TARGET_TMPDIR")
+        .map_or_else(std::env::temp_dir, PathBuf::from)
+        .join(format!("{name}-{}", windows_version()));
     let _ = std::fs::remove_dir_all(&prefix);
     std::fs::create_dir_all(prefix.join("dosdevices")).expect("the prefix's folder");
     for registry in ["system.reg", "userdef.reg", "user.reg"] {
