@@ -301,7 +301,7 @@ thunk!(fn call_as_func[LANGUAGE_EXTENDER](method: c_long, result: *mut TVariant,
 ///
 /// Read one by one without assuming alignment: MSVC on x86 places variants
 /// on the stack 4-byte aligned, and a slice over them would need 8
-/// (docs/native-api.md, "Alignment").
+/// (docs/native-api.md, "Alignment and booleans").
 ///
 /// # Safety
 /// `params` is NULL or points at `count` initialised variants.
