@@ -138,8 +138,10 @@ pub fn prefix_with_user_registry(name: &str, user_entries: &str) -> PathBuf {
         .join(format!("{name}-{}", windows_version()));
     let _ = std::fs::remove_dir_all(&prefix);
     std::fs::create_dir_all(prefix.join("dosdevices")).expect("the prefix's folder");
-    for registry in ["system.reg", "userdef.reg", "user.reg"] {
-        std::fs::copy(shared.join(registry), prefix.join(registry)).expect("copy the registry");
+    // With the update stamp copied too, Wine does not update the new prefix:
+    // an update would rewrite the shared drive C under the other tests.
+    for file in ["system.reg", "userdef.reg", "user.reg", ".update-timestamp"] {
+        std::fs::copy(shared.join(file), prefix.join(file)).expect("copy the registry");
     }
     let mut user = std::fs::OpenOptions::new()
         .append(true)
