@@ -89,8 +89,8 @@ char *opi_bitrix24_call(const char *url,
 // "result_total": {…}, "result_next": {…}, "result_time": {…}}, …}`, each
 // section an object. A request the portal may have run is never sent
 // twice: after such a failure the document is an error whose `batch`
-// field lists the commands that `ran`, `may_have_run` and were
-// `not_sent`. Release it with `opi_string_free`.
+// field lists the commands that `ran`, `may_have_run`, were `skipped`
+// under halt, and were `not_sent`. Release it with `opi_string_free`.
 //
 // # Safety
 // `url`, `commands_json` and `token` are each NULL or a NUL-terminated

@@ -174,7 +174,7 @@ impl Client {
     /// A request is repeated only when the portal did not run it (503
     /// `QUERY_LIMIT_EXCEEDED`, or nothing was sent); after any other
     /// failure the answer's `batch` field lists the commands that ran, may
-    /// have run, and were not sent.
+    /// have run, were skipped under `halt`, and were not sent.
     pub fn batch(&self, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
         let plan = match batch::Plan::new(commands) {
             Ok(plan) => plan,
