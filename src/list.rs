@@ -284,19 +284,21 @@ impl Export<'_, '_> {
             let offsets: Vec<u64> = next
                 .map(|next| (next..total).step_by(PAGE_ITEMS).collect())
                 .unwrap_or_default();
-            let requests: Vec<Vec<Command>> = offsets
+            let requests = offsets
                 .chunks(MAX_COMMANDS)
                 .map(|chunk| {
                     chunk
                         .iter()
-                        .map(|offset| Command {
-                            key: format!("s{offset}"),
-                            text: self
-                                .query_of(&self.params_with(&[("start", offset.to_string())])),
+                        .map(|offset| {
+                            let params = self.params_with(&[("start", offset.to_string())]);
+                            Ok(Command {
+                                key: format!("s{offset}"),
+                                text: self.query_of(&params)?,
+                            })
                         })
-                        .collect()
+                        .collect::<Result<Vec<Command>, Error>>()
                 })
-                .collect();
+                .collect::<Result<Vec<_>, Error>>()?;
             return self.fetch_in_order(&requests);
         }
         while let Some(start) = next {
@@ -401,7 +403,7 @@ impl Export<'_, '_> {
                 };
                 commands.push(Command {
                     key: format!("i{index}"),
-                    text: self.command_text_by_id(&bound),
+                    text: self.command_text_by_id(&bound)?,
                 });
             }
             for (key, page) in self.send_batch(&commands)? {
@@ -440,7 +442,7 @@ impl Export<'_, '_> {
         ])
     }
 
-    fn command_text_by_id(&self, bound: &str) -> String {
+    fn command_text_by_id(&self, bound: &str) -> Result<String, Error> {
         self.query_of(&self.by_id_params(Some(bound)))
     }
 
@@ -489,14 +491,24 @@ impl Export<'_, '_> {
         format!("{{{}}}", members.join(","))
     }
 
-    /// `method?query` of a parameter object's text.
-    fn query_of(&self, params: &str) -> String {
-        let raw: &RawValue = serde_json::from_str(params).expect("built as a JSON object");
-        let query = match Json::read(raw) {
-            Ok(Json::Object(pairs)) => batch::query(pairs).unwrap_or_default(),
-            _ => String::new(),
+    /// `method?query` of a parameter object's text (built here from the
+    /// caller's checked members, so an error is ours).
+    fn query_of(&self, params: &str) -> Result<String, Error> {
+        let broken = |e: serde_json::Error| {
+            Error::internal(format!("the list's parameters did not make a query: {e}"))
         };
-        format!("{}?{query}", self.source.method)
+        let raw: &RawValue = serde_json::from_str(params).map_err(broken)?;
+        let pairs = match Json::read(raw).map_err(broken)? {
+            Json::Object(pairs) => pairs,
+            other => {
+                return Err(Error::internal(format!(
+                    "the list's parameters are {}",
+                    other.kind()
+                )));
+            }
+        };
+        let query = batch::query(pairs).map_err(broken)?;
+        Ok(format!("{}?{query}", self.source.method))
     }
 
     /// One page by CallMethod: its item count, `next` and `total`.
