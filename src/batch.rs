@@ -594,11 +594,13 @@ fn original_key<'a>(commands: &'a [Command], key: &'a str) -> &'a str {
         .unwrap_or(key)
 }
 
-/// The portal's error code and text from its error document.
-fn portal_error(json: &str) -> (String, String) {
+/// The error code and text of an error document (the portal's, or a
+/// batch command's); a field it lacks is "".
+pub(crate) fn portal_error(json: &str) -> (String, String) {
     let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let field = |name: &str| match &value[name] {
         serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
         other => other.to_string(),
     };
     (field("error"), field("error_description"))

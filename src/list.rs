@@ -658,7 +658,7 @@ impl Source<'_> {
                 let page = match (find(&results, &command.key), find(&errors, &command.key)) {
                     (Some(items), _) => Page::Items(items.to_owned()),
                     (None, Some(error)) => {
-                        let (code, description) = error_fields(error.get());
+                        let (code, description) = batch::portal_error(error.get());
                         Page::Failed(code, description)
                     }
                     (None, None) => Page::Missing,
@@ -673,7 +673,7 @@ impl Source<'_> {
         let (outcome, _) = self.client.run_request(request);
         let answer = outcome?;
         if answer.is_error() {
-            let (code, description) = error_fields(answer.json());
+            let (code, description) = batch::portal_error(answer.json());
             return Err(Stop::Portal(code, description));
         }
         Ok(answer)
@@ -697,17 +697,6 @@ fn missing_page(key: &str) -> Error {
         ErrorCode::BadResponse,
         format!("the portal's batch answer has no page {key}"),
     )
-}
-
-/// The error code and text of an error document.
-fn error_fields(json: &str) -> (String, String) {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    let field = |name: &str| match &value[name] {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    (field("error"), field("error_description"))
 }
 
 /// A page's items: the result itself, or the array inside its wrapper
