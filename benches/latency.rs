@@ -10,6 +10,7 @@
 //! Numbers on a shared machine drift: compare the ratios of one run, whose
 //! loopback ways are measured in turns so that drift falls on all alike.
 
+mod plot;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -586,89 +587,15 @@ fn main() {
     ));
     println!("{table}");
 
-    let svg = plot(&loopback, &far);
+    let loopback_ms: Vec<(&str, f64)> = loopback
+        .iter()
+        .map(|s| (s.name.as_str(), s.median().as_secs_f64() * 1000.0))
+        .collect();
+    let round_trips: Vec<(&str, f64)> = far
+        .iter()
+        .map(|s| (s.name.as_str(), s.median().div_duration_f64(RTT)))
+        .collect();
     let plot_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/latency.svg");
-    std::fs::write(&plot_path, svg).unwrap();
+    plot::write(&plot_path, &plot::latency(&loopback_ms, &round_trips, RTT));
     println!("plot: {}", plot_path.display());
-}
-
-/// Two horizontal bar charts: loopback medians (log scale) and round trips at 50 ms RTT.
-fn plot(loopback: &[Sample], far: &[Sample]) -> String {
-    let (width, bar, gap, left) = (760.0, 22.0, 8.0, 300.0);
-    let mut svg = String::new();
-    let rows = loopback.len() + far.len();
-    let height = 90.0 + rows as f64 * (bar + gap) + 40.0;
-    svg.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"13\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    ));
-    let mut y = 24.0;
-    svg.push_str(&format!("<text x=\"10\" y=\"{y}\" font-weight=\"bold\">Median latency on loopback (ms, log scale)</text>\n"));
-    y += 12.0;
-    let max = loopback
-        .iter()
-        .map(|s| s.median().as_secs_f64() * 1000.0)
-        .fold(0.0, f64::max);
-    let min = loopback
-        .iter()
-        .map(|s| s.median().as_secs_f64() * 1000.0)
-        .fold(f64::MAX, f64::min);
-    let (low, high) = ((min / 2.0).log10(), (max * 1.5).log10());
-    for sample in loopback {
-        let value = sample.median().as_secs_f64() * 1000.0;
-        let length = (value.log10() - low) / (high - low) * (width - left - 90.0);
-        svg.push_str(&bar_row(
-            &sample.name,
-            y,
-            left,
-            length,
-            bar,
-            &format!("{value:.3} ms"),
-            "#3b6ea8",
-        ));
-        y += bar + gap;
-    }
-    y += 28.0;
-    svg.push_str(&format!(
-        "<text x=\"10\" y=\"{y}\" font-weight=\"bold\">Round trips per call at 50 ms RTT</text>\n"
-    ));
-    y += 12.0;
-    let most = far
-        .iter()
-        .map(|s| s.median().as_secs_f64() / RTT.as_secs_f64())
-        .fold(0.0, f64::max);
-    for sample in far {
-        let trips = sample.median().as_secs_f64() / RTT.as_secs_f64();
-        let length = trips / most * (width - left - 90.0);
-        svg.push_str(&bar_row(
-            &sample.name,
-            y,
-            left,
-            length,
-            bar,
-            &format!("{trips:.2}"),
-            "#c0613a",
-        ));
-        y += bar + gap;
-    }
-    svg.push_str("</svg>\n");
-    svg
-}
-
-fn bar_row(
-    name: &str,
-    y: f64,
-    left: f64,
-    length: f64,
-    bar: f64,
-    label: &str,
-    color: &str,
-) -> String {
-    format!(
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{name}</text>\n<rect x=\"{left}\" y=\"{y}\" width=\"{:.1}\" height=\"{bar}\" fill=\"{color}\"/>\n<text x=\"{:.1}\" y=\"{}\">{label}</text>\n",
-        left - 8.0,
-        y + bar * 0.7,
-        length.max(1.0),
-        left + length.max(1.0) + 6.0,
-        y + bar * 0.7
-    )
 }

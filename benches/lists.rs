@@ -20,6 +20,7 @@
 //! only measures `oint --out --by-id`'s peak memory for each N items, with
 //! no bucket and no work per page, to see that it stays flat.
 
+mod plot;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -316,37 +317,10 @@ fn main() {
 
 /// A bar per client: wall time, with requests written beside.
 fn write_plot(runs: &[Run]) {
-    let width = 760.0;
-    let bar_height = 26.0;
-    let left = 230.0;
-    let longest = runs
+    let bars: Vec<_> = runs
         .iter()
-        .map(|r| r.wall.as_secs_f64())
-        .fold(1.0, f64::max);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"13\">\n\
-         <text x=\"10\" y=\"20\" font-weight=\"bold\">Export of a list at the standard bucket, 10 ms per page: wall time (requests)</text>\n",
-        40.0 + bar_height * runs.len() as f64 + 10.0
-    );
-    for (index, run) in runs.iter().enumerate() {
-        let y = 35.0 + bar_height * index as f64;
-        let length = (width - left - 120.0) * run.wall.as_secs_f64() / longest;
-        svg.push_str(&format!(
-            "<text x=\"10\" y=\"{}\">{} ({} items)</text>\n<rect x=\"{left}\" y=\"{y}\" width=\"{length:.1}\" height=\"{}\" fill=\"#4a7ebb\"/>\n<text x=\"{:.1}\" y=\"{}\">{:.1} s ({} requests)</text>\n",
-            y + 17.0,
-            run.name,
-            run.items,
-            bar_height - 6.0,
-            left + length + 6.0,
-            y + 17.0,
-            run.wall.as_secs_f64(),
-            run.requests
-        ));
-    }
-    svg.push_str("</svg>\n");
-    std::fs::write(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/lists.svg"),
-        svg,
-    )
-    .expect("write the plot");
+        .map(|r| (r.name.as_str(), r.items, r.wall, r.requests))
+        .collect();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/lists.svg");
+    plot::write(&path, &plot::lists(&bars));
 }
