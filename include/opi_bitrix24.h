@@ -15,6 +15,7 @@
 //   OPI_NETWORK_ERROR      The portal could not be reached, or the connection broke.
 //   OPI_TIMEOUT            No answer in time: the call's budget, or the connect or read timeout, ran out.
 //   OPI_BAD_RESPONSE       The portal answered with something that is not a JSON object.
+//   OPI_IO_ERROR           A file of the caller's (GetList's output) could not be created or written.
 //   OPI_INTERNAL_ERROR     A fault inside the library itself.
 
 // The library's version, as in Cargo.toml. The SONAME changes with the major version

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorDocument};
 
 /// A JSON object: the portal's answer exactly as it was sent, or an error of
 /// the library in the same shape (`{"error": …, "error_description": …}`).
@@ -53,6 +53,12 @@ impl Answer {
     /// Whether the document is an error (it has an `error` field).
     pub fn is_error(&self) -> bool {
         self.is_error
+    }
+
+    /// The error's code and description, read from the document ("" for a
+    /// field it lacks).
+    pub(crate) fn error_document(&self) -> ErrorDocument {
+        ErrorDocument::read(&self.json)
     }
 
     /// The error's code (`QUERY_LIMIT_EXCEEDED`, `OPI_TIMEOUT`, …), if the

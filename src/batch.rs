@@ -1,19 +1,21 @@
 //! `batch`: many commands in one request (docs/batch.md). The caller's
-//! commands are checked and encoded here, split into requests of at most
-//! [`MAX_COMMANDS`], and the portal's answers merged into one document;
-//! sending is the client's. Nothing here touches the network.
+//! commands are checked and encoded ([`Plan`]), sent in requests of at most
+//! [`MAX_COMMANDS`] through the client, and the portal's answers merged into
+//! one document ([`Merged`]).
 //!
 //! Values are read as written: numbers keep their text (a 20-digit ID is not
 //! rounded through a float), and each command's answer is copied verbatim.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::answer::Answer;
-use crate::error::{Error, ErrorCode};
-use crate::request::{self, MAX_PARAMS_BYTES};
+use crate::client::Client;
+use crate::error::{Error, ErrorCode, ErrorDocument};
+use crate::json::{self, Json, Pairs};
+use crate::query::{self, Param};
+use crate::request::{self, MAX_PARAMS_BYTES, Request};
 use crate::retry::Ran;
 use crate::text;
 
@@ -30,8 +32,6 @@ const SECTIONS: [&str; 5] = [
     "result_next",
     "result_time",
 ];
-/// How a later command names an earlier one's answer.
-const REFERENCE: &str = "$result[";
 
 /// One command: its key, and its text as the portal reads it, `method?query`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +102,7 @@ impl Plan {
     fn refuse_references_across_requests(&self) -> Result<(), Error> {
         for (request, chunk) in self.requests().enumerate() {
             for command in chunk {
-                for key in references(&command.text) {
+                for key in query::references(&command.text) {
                     let elsewhere = self
                         .commands
                         .iter()
@@ -204,7 +204,13 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
     let mut text = method.to_owned();
     let query = match params.map(Json::read).transpose().map_err(invalid)? {
         None | Some(Json::Null) => String::new(),
-        Some(Json::Object(pairs)) => query(pairs).map_err(invalid)?,
+        Some(Json::Object(pairs)) => {
+            let params: Vec<(String, Param)> = pairs
+                .into_iter()
+                .map(|(name, value)| (name, Param::Raw(value)))
+                .collect();
+            query::query(&params).map_err(invalid)?
+        }
         Some(other) => {
             return Err(Error::invalid_argument(format!(
                 "its \"params\" must be a JSON object, such as {{\"ID\": 1}}; they are {}",
@@ -219,170 +225,18 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
     Ok(text)
 }
 
-/// The parameters as the query string the portal parses (PHP's
-/// `parse_str`): the rules are in docs/batch.md.
-pub(crate) fn query(pairs: Vec<(String, &RawValue)>) -> Result<String, serde_json::Error> {
-    let mut query = String::new();
-    for (name, value) in pairs {
-        append(&mut query, &percent(&name), value)?;
-    }
-    Ok(query)
-}
-
-fn append(query: &mut String, name: &str, value: &RawValue) -> Result<(), serde_json::Error> {
-    let mut pair = |value: &str| {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.push_str(name);
-        query.push('=');
-        query.push_str(value);
-    };
-    match Json::read(value)? {
-        Json::Null => pair(""),
-        Json::Bool(true) => pair("Y"),
-        Json::Bool(false) => pair("N"),
-        Json::Number(number) => pair(&percent(number)),
-        Json::Text(text) if is_reference(&text) => pair(&text),
-        Json::Text(text) => pair(&percent(&text)),
-        Json::List(items) if items.is_empty() => pair_empty(query, name),
-        Json::Object(pairs) if pairs.is_empty() => pair_empty(query, name),
-        Json::List(items) => {
-            for (index, item) in items.into_iter().enumerate() {
-                append(query, &format!("{name}[{index}]"), item)?;
-            }
-        }
-        Json::Object(pairs) => {
-            for (key, item) in pairs {
-                append(query, &format!("{name}[{}]", percent(&key)), item)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// An empty array or object: `name[]=`, which the portal reads as a list
-/// (the form some methods need for parameters left out).
-fn pair_empty(query: &mut String, name: &str) {
-    if !query.is_empty() {
-        query.push('&');
-    }
-    let _ = write!(query, "{name}[]=");
-}
-
-/// Every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) as `%XX`.
-fn percent(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            let _ = write!(encoded, "%{byte:02X}");
-        }
-    }
-    encoded
-}
-
-/// A whole value `$result[key][field]…`, which the portal replaces with an
-/// earlier command's answer: sent as written, so that it still reads as one.
-fn is_reference(text: &str) -> bool {
-    text.starts_with(REFERENCE)
-        && text.ends_with(']')
-        && text
-            .chars()
-            .all(|c| c.is_alphanumeric() || "$[]_-.".contains(c))
-}
-
-/// The command keys `$result[key]` names in a command's text.
-fn references(text: &str) -> impl Iterator<Item = &str> {
-    text.match_indices(REFERENCE).filter_map(move |(at, _)| {
-        let rest = &text[at + REFERENCE.len()..];
-        rest.find(']').map(|end| &rest[..end])
-    })
-}
-
-/// A JSON value one level deep, its members left as raw text.
-pub(crate) enum Json<'a> {
-    Null,
-    Bool(bool),
-    /// The number as written.
-    Number(&'a str),
-    Text(String),
-    List(Vec<&'a RawValue>),
-    Object(Vec<(String, &'a RawValue)>),
-}
-
-impl<'a> Json<'a> {
-    pub(crate) fn read(raw: &'a RawValue) -> Result<Json<'a>, serde_json::Error> {
-        let text = raw.get().trim();
-        Ok(match text.as_bytes().first() {
-            Some(b'{') => Json::Object(serde_json::from_str::<Pairs<'a>>(text)?.0),
-            Some(b'[') => Json::List(serde_json::from_str(text)?),
-            Some(b'"') => Json::Text(serde_json::from_str(text)?),
-            Some(b't') => Json::Bool(true),
-            Some(b'f') => Json::Bool(false),
-            Some(b'n') => Json::Null,
-            _ => Json::Number(text),
-        })
-    }
-
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            Json::Null => "null",
-            Json::Bool(_) => "a boolean",
-            Json::Number(_) => "a number",
-            Json::Text(_) => "a string",
-            Json::List(_) => "an array",
-            Json::Object(_) => "an object",
-        }
-    }
-}
-
-/// An object's members in their order, each value raw; an array's items
-/// keyed by index (PHP sends an object keyed 0, 1, … as an array).
-pub(crate) struct Pairs<'a>(pub(crate) Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PairsVisitor;
-        impl<'de> Visitor<'de> for PairsVisitor {
-            type Value = Pairs<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object or array")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    pairs.push(entry);
-                }
-                Ok(Pairs(pairs))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pairs<'de>, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some(item) = seq.next_element::<&'de RawValue>()? {
-                    pairs.push((pairs.len().to_string(), item));
-                }
-                Ok(Pairs(pairs))
-            }
-        }
-        deserializer.deserialize_any(PairsVisitor)
-    }
-}
-
-/// One batch answer: its `result`'s five sections and its `time`.
+/// One batch answer: its `result` and its `time`.
 #[derive(serde::Deserialize)]
-pub(crate) struct Sections<'a> {
+pub(crate) struct BatchAnswer<'a> {
     #[serde(borrow)]
-    pub(crate) result: Sections5<'a>,
+    pub(crate) result: BatchSections<'a>,
     #[serde(borrow, default)]
     time: Option<&'a RawValue>,
 }
 
+/// A batch answer's `result`: five sections, each keyed by command.
 #[derive(serde::Deserialize)]
-pub(crate) struct Sections5<'a> {
+pub(crate) struct BatchSections<'a> {
     #[serde(borrow, default)]
     pub(crate) result: Option<Pairs<'a>>,
     #[serde(borrow, default)]
@@ -415,7 +269,7 @@ pub struct Merged {
     time: Option<String>,
     fates: Fates,
     /// The error that ended the batch early, if one did.
-    failure: Option<(String, String)>,
+    failure: Option<ErrorDocument>,
     requests: usize,
 }
 
@@ -442,27 +296,17 @@ impl Merged {
         halt: bool,
     ) -> bool {
         let keys = || commands.iter().map(|c| c.key.clone());
-        let failed = |code: &str, description: &str| {
-            (
-                code.to_owned(),
-                format!(
-                    "batch request {} of {} failed: {description}",
-                    number + 1,
-                    self.requests
-                ),
-            )
-        };
+        let context = format!("batch request {} of {} failed", number + 1, self.requests);
         let answer = match outcome {
             Ok(answer) if !answer.is_error() => answer,
             Ok(answer) => {
                 // The portal refused the request as a whole: nothing of it ran.
-                let (code, description) = portal_error(answer.json());
-                self.failure = Some(failed(&code, &description));
+                self.failure = Some(answer.error_document().in_context(&context));
                 self.fates.not_sent.extend(keys());
                 return false;
             }
             Err(error) => {
-                self.failure = Some(failed(error.code().as_str(), error.description()));
+                self.failure = Some(ErrorDocument::from(&error).in_context(&context));
                 match ran {
                     Ran::No => self.fates.not_sent.extend(keys()),
                     Ran::Maybe => self.fates.may_have_run.extend(keys()),
@@ -470,18 +314,19 @@ impl Merged {
                 return false;
             }
         };
-        let parsed = match serde_json::from_str::<Sections>(answer.json()) {
+        let parsed = match serde_json::from_str::<BatchAnswer>(answer.json()) {
             Ok(parsed) => parsed,
             Err(error) => {
-                self.failure = Some(failed(
-                    ErrorCode::BadResponse.as_str(),
-                    &format!("the portal's answer is not a batch answer ({error})"),
-                ));
+                let error = Error::new(
+                    ErrorCode::BadResponse,
+                    format!("the portal's answer is not a batch answer ({error})"),
+                );
+                self.failure = Some(ErrorDocument::from(&error).in_context(&context));
                 self.fates.ran.extend(keys());
                 return false;
             }
         };
-        let Sections5 {
+        let BatchSections {
             result,
             result_error,
             result_total,
@@ -505,7 +350,7 @@ impl Merged {
                 if !merged.is_empty() {
                     merged.push(',');
                 }
-                merged.push_str(&serde_json::Value::from(key).to_string());
+                merged.push_str(&json::string_literal(key));
                 merged.push(':');
                 merged.push_str(value.get());
             }
@@ -536,19 +381,19 @@ impl Merged {
         let early = !self.fates.not_sent.is_empty()
             || !self.fates.may_have_run.is_empty()
             || !self.fates.skipped.is_empty();
-        if let Some((code, description)) = &self.failure {
+        if let Some(failure) = &self.failure {
             let counts = format!(
                 "{} commands ran, {} may have run, {} were not sent (see \"batch\")",
                 self.fates.ran.len(),
                 self.fates.may_have_run.len(),
                 self.fates.not_sent.len()
             );
-            let _ = write!(
-                json,
-                "\"error\":{},\"error_description\":{},",
-                serde_json::Value::from(code.as_str()),
-                serde_json::Value::from(format!("{description}; {counts}"))
-            );
+            let failure = ErrorDocument {
+                code: failure.code.clone(),
+                description: format!("{}; {counts}", failure.description),
+            };
+            failure.write_members(&mut json);
+            json.push(',');
         }
         json.push_str("\"result\":{");
         for (index, (name, members)) in SECTIONS.iter().zip(&self.sections).enumerate() {
@@ -574,7 +419,7 @@ impl Merged {
             );
         }
         json.push('}');
-        Answer::composed(json, self.failure.map(|(code, _)| code))
+        Answer::composed(json, self.failure.map(|failure| failure.code))
     }
 }
 
@@ -594,16 +439,42 @@ fn original_key<'a>(commands: &'a [Command], key: &'a str) -> &'a str {
         .unwrap_or(key)
 }
 
-/// The error code and text of an error document (the portal's, or a
-/// batch command's); a field it lacks is "".
-pub(crate) fn portal_error(json: &str) -> (String, String) {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    let field = |name: &str| match &value[name] {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    (field("error"), field("error_description"))
+impl Client {
+    /// Runs `commands` through `batch` requests of at most 50 commands
+    /// each, in order, and merges their answers into one document
+    /// (docs/batch.md). `commands` is a JSON object of key →
+    /// `{"method": …, "params": {…}}`, or an array of those. With `halt`,
+    /// the portal stops at the first failed command, and no later request
+    /// is sent.
+    ///
+    /// A request is repeated only when the portal did not run it (503
+    /// `QUERY_LIMIT_EXCEEDED`, or nothing was sent); after any other
+    /// failure the answer's `batch` field lists the commands that ran, may
+    /// have run, were skipped under `halt`, and were not sent.
+    pub fn batch(&self, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
+        let plan = match Plan::new(commands) {
+            Ok(plan) => plan,
+            Err(error) => return Answer::from(error),
+        };
+        let mut merged = Merged::new(&plan);
+        let mut requests = plan.requests().enumerate();
+        for (number, commands) in requests.by_ref() {
+            let request = Request::call_json(url, "batch", &body(commands, halt), token);
+            let request = match request {
+                Ok(request) => request,
+                // The address or token is refused before anything is sent.
+                Err(error) => return Answer::from(error),
+            };
+            let (outcome, ran) = self.send_masked(&request);
+            if !merged.add(number, commands, outcome, ran, halt) {
+                break;
+            }
+        }
+        for (_, commands) in requests {
+            merged.not_sent(commands);
+        }
+        merged.finish()
+    }
 }
 
 #[cfg(test)]
@@ -617,29 +488,13 @@ mod tests {
     }
 
     #[test]
-    fn parameters_become_a_php_query_string() {
+    fn a_command_is_its_method_and_its_parameters_as_a_query() {
         assert_eq!(
-            encoded(r#"{"fields":{"TITLE":"A&B = [1] 100%","OPENED":true,"CLOSED":false}}"#),
-            "crm.deal.add?fields[TITLE]=A%26B%20%3D%20%5B1%5D%20100%25&fields[OPENED]=Y&fields[CLOSED]=N"
-        );
-        assert_eq!(
-            encoded(r#"{"select":["ID","TITLE"],"filter":{">ID":10},"order":{}}"#),
-            "crm.deal.add?select[0]=ID&select[1]=TITLE&filter[%3EID]=10&order[]="
-        );
-        assert_eq!(
-            encoded(r#"{"ID":123456789012345678901,"X":null,"Y":1e+5,"N":"Сделка"}"#),
-            "crm.deal.add?ID=123456789012345678901&X=&Y=1e%2B5&N=%D0%A1%D0%B4%D0%B5%D0%BB%D0%BA%D0%B0"
+            encoded(r#"{"fields":{"TITLE":"A&B","OPENED":true},"ID":"$result[d][ID]"}"#),
+            "crm.deal.add?fields[TITLE]=A%26B&fields[OPENED]=Y&ID=$result[d][ID]"
         );
         assert_eq!(encoded("{}"), "crm.deal.add");
         assert_eq!(encoded("null"), "crm.deal.add");
-    }
-
-    #[test]
-    fn references_pass_through_as_written() {
-        assert_eq!(
-            encoded(r#"{"ID":"$result[deal][ID]","T":"$result[x] & more"}"#),
-            "crm.deal.add?ID=$result[deal][ID]&T=%24result%5Bx%5D%20%26%20more"
-        );
     }
 
     #[test]

@@ -1,8 +1,17 @@
 //! The HTTP side of a call: one pooled client per process, retries decided
 //! by whether the portal may have run the request, a moved portal followed
 //! with the POST repeated, and every answer turned into one JSON document.
-//! Every call leaves through [`Client::run`], which masks the call's secrets
-//! in whatever error it ends with.
+//! Every call leaves through [`Client::send_masked`], which masks the call's
+//! secrets in whatever error it ends with.
+//!
+//! A call goes down four layers, each with one job:
+//! - `answer_for`: a built request (or the error that refused it) into the
+//!   caller's one JSON document;
+//! - `send_masked`: the call's secrets masked in any error it ends with;
+//! - `send_with_retries`: the retry loop (by whether the portal may have run
+//!   the request) and redirects, within the call's time budget;
+//! - `exchange_paced`: the pacing slot, then `exchange_once`, one HTTP
+//!   exchange classified as done, retryable or moved.
 
 use std::cell::Cell;
 use std::error::Error as StdError;
@@ -15,7 +24,6 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::answer::Answer;
-use crate::batch;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode};
 use crate::limiter::Limiter;
@@ -25,9 +33,9 @@ use crate::tls;
 use crate::transport::{Failure, Outgoing, Transport};
 
 /// Larger answers are refused.
-pub const MAX_ANSWER_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_ANSWER_BYTES: u64 = 16 << 20;
 /// Redirects followed in one call at the most.
-pub const MAX_REDIRECTS: u32 = 5;
+pub(crate) const MAX_REDIRECTS: u32 = 5;
 /// Sent with every request.
 pub const USER_AGENT: &str = concat!("opi-bitrix24/", env!("CARGO_PKG_VERSION"));
 /// Longest `Retry-After` honoured; a longer one ends the call instead.
@@ -112,26 +120,26 @@ impl Client {
         params: &Map<String, Value>,
         token: &str,
     ) -> Answer {
-        self.run(Request::call(url, method, params, token))
+        self.answer_for(Request::call(url, method, params, token))
     }
 
     /// As [`Client::call`], with the parameters as JSON text: an object, or
     /// empty text for none.
     pub fn call_json(&self, url: &str, method: &str, params: &str, token: &str) -> Answer {
-        self.run(Request::call_json(url, method, params, token))
+        self.answer_for(Request::call_json(url, method, params, token))
     }
 
     /// Sets the status of the user the credentials belong to
     /// (`im.user.status.set`): by webhook when `token` is empty, else by
     /// application token at the portal `url`.
     pub fn set_user_status(&self, url: &str, status: &str, token: &str) -> Answer {
-        self.run(Request::set_user_status(url, status, token))
+        self.answer_for(Request::set_user_status(url, status, token))
     }
 
     /// The status of the user the credentials belong to
     /// (`im.user.status.get`): `"result": "dnd"`, or `false` when none is set.
     pub fn get_user_status(&self, url: &str, token: &str) -> Answer {
-        self.run(Request::get_user_status(url, token))
+        self.answer_for(Request::get_user_status(url, token))
     }
 
     /// Exchanges an authorisation `code` for tokens at the OAuth server
@@ -155,7 +163,7 @@ impl Client {
         credential: &str,
     ) -> Answer {
         let server = &self.config.oauth_url;
-        self.run(Request::oauth(
+        self.answer_for(Request::oauth(
             server,
             grant,
             client_id,
@@ -164,66 +172,30 @@ impl Client {
         ))
     }
 
-    /// Runs `commands` through `batch` requests of at most 50 commands
-    /// each, in order, and merges their answers into one document
-    /// (docs/batch.md). `commands` is a JSON object of key →
-    /// `{"method": …, "params": {…}}`, or an array of those. With `halt`,
-    /// the portal stops at the first failed command, and no later request
-    /// is sent.
-    ///
-    /// A request is repeated only when the portal did not run it (503
-    /// `QUERY_LIMIT_EXCEEDED`, or nothing was sent); after any other
-    /// failure the answer's `batch` field lists the commands that ran, may
-    /// have run, were skipped under `halt`, and were not sent.
-    pub fn batch(&self, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
-        let plan = match batch::Plan::new(commands) {
-            Ok(plan) => plan,
-            Err(error) => return Answer::from(error),
-        };
-        let mut merged = batch::Merged::new(&plan);
-        let mut requests = plan.requests().enumerate();
-        for (number, commands) in requests.by_ref() {
-            let request = Request::call_json(url, "batch", &batch::body(commands, halt), token);
-            let request = match request {
-                Ok(request) => request,
-                // The address or token is refused before anything is sent.
-                Err(error) => return Answer::from(error),
-            };
-            let (outcome, ran) = self.run_request(&request);
-            if !merged.add(number, commands, outcome, ran, halt) {
-                break;
-            }
-        }
-        for (_, commands) in requests {
-            merged.not_sent(commands);
-        }
-        merged.finish()
-    }
-
     /// Sends a built request; the one way out of every call, so that no
     /// error text leaves with a secret of the call in it.
-    fn run(&self, request: Result<Request, Error>) -> Answer {
-        let result = request.and_then(|request| self.run_request(&request).0);
+    fn answer_for(&self, request: Result<Request, Error>) -> Answer {
+        let result = request.and_then(|request| self.send_masked(&request).0);
         result.unwrap_or_else(Answer::from)
     }
 
-    /// As [`Client::run`], and for a failure whether the portal may have
-    /// run the request.
-    pub(crate) fn run_request(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
-        let (result, ran) = self.send(request);
+    /// Sends a built request, masking its secrets in any error; for a
+    /// failure, also whether the portal may have run it.
+    pub(crate) fn send_masked(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
+        let (result, ran) = self.send_with_retries(request);
         (
             result.map_err(|error| request.secrets.redact_error(error)),
             ran,
         )
     }
 
-    fn send(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
+    fn send_with_retries(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
         let deadline = Instant::now() + self.config.timeout;
         let mut url = request.url.clone();
         let mut redirects = 0;
         let mut attempt = 1;
         loop {
-            let (result, retry_after, ran) = match self.exchange(&url, request, deadline) {
+            let (result, retry_after, ran) = match self.exchange_paced(&url, request, deadline) {
                 // Answered, or ended before anything was written.
                 Exchange::Done(result) => return (result, Ran::No),
                 Exchange::Moved(location) => {
@@ -257,7 +229,7 @@ impl Client {
         }
     }
 
-    fn exchange(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
+    fn exchange_paced(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
         if let Some(limiter) = &self.limiter {
             let now = Instant::now();
             let host = url.host_str().unwrap_or_default();
@@ -281,15 +253,10 @@ impl Client {
         // One trip into the runtime for the whole exchange: the request's timer
         // needs its clock, and each `block_on` costs a park and a driver poll.
         self.runtime
-            .block_on(self.exchange_in_runtime(url, request, remaining))
+            .block_on(self.exchange_once(url, request, remaining))
     }
 
-    async fn exchange_in_runtime(
-        &self,
-        url: &Url,
-        request: &Request,
-        remaining: Duration,
-    ) -> Exchange {
+    async fn exchange_once(&self, url: &Url, request: &Request, remaining: Duration) -> Exchange {
         let outgoing = Outgoing {
             verb: request.verb,
             url,
@@ -623,7 +590,7 @@ mod tests {
         }
     }
 
-    /// Every call leaves through `run`, which masks the request's secrets:
+    /// Every call leaves through `send_masked`, which masks the request's secrets:
     /// an error raised anywhere below it, naming the address, comes out
     /// masked whatever built it.
     #[test]

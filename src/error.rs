@@ -14,17 +14,20 @@ pub enum ErrorCode {
     Timeout,
     /// The portal answered with something that is not a JSON object.
     BadResponse,
+    /// A file of the caller's (GetList's output) could not be created or written.
+    IoError,
     /// A fault inside the library itself.
     InternalError,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 5] = [
+    pub const ALL: [ErrorCode; 6] = [
         ErrorCode::InvalidArgument,
         ErrorCode::NetworkError,
         ErrorCode::Timeout,
         ErrorCode::BadResponse,
+        ErrorCode::IoError,
         ErrorCode::InternalError,
     ];
 
@@ -35,6 +38,7 @@ impl ErrorCode {
             ErrorCode::NetworkError => "OPI_NETWORK_ERROR",
             ErrorCode::Timeout => "OPI_TIMEOUT",
             ErrorCode::BadResponse => "OPI_BAD_RESPONSE",
+            ErrorCode::IoError => "OPI_IO_ERROR",
             ErrorCode::InternalError => "OPI_INTERNAL_ERROR",
         }
     }
@@ -91,11 +95,78 @@ impl Error {
     /// The error as a JSON document of the portal's error shape:
     /// `{"error": "<CODE>", "error_description": "<text>"}`.
     pub fn to_json(&self) -> String {
-        serde_json::json!({
-            "error": self.code.as_str(),
-            "error_description": self.description,
-        })
-        .to_string()
+        ErrorDocument::from(self).to_json()
+    }
+}
+
+/// The error of an answer, the portal's or ours: its `error` code and its
+/// `error_description`. The one reader and writer of those fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ErrorDocument {
+    pub(crate) code: String,
+    pub(crate) description: String,
+}
+
+impl ErrorDocument {
+    /// The error fields of a JSON document; a field it lacks is "", one
+    /// that is not a string is its JSON text.
+    pub(crate) fn read(json: &str) -> ErrorDocument {
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            error: serde_json::Value,
+            #[serde(default)]
+            error_description: serde_json::Value,
+        }
+        let fields: Option<Fields> = serde_json::from_str(json).ok();
+        let text = |value: Option<serde_json::Value>| match value {
+            Some(serde_json::Value::String(text)) => text,
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(other) => other.to_string(),
+        };
+        let (code, description) = match fields {
+            Some(fields) => (Some(fields.error), Some(fields.error_description)),
+            None => (None, None),
+        };
+        ErrorDocument {
+            code: text(code),
+            description: text(description),
+        }
+    }
+
+    /// The same error, its description led by `context` (`"batch request 2
+    /// of 3 failed: …"`).
+    pub(crate) fn in_context(self, context: &str) -> ErrorDocument {
+        ErrorDocument {
+            code: self.code,
+            description: format!("{context}: {}", self.description),
+        }
+    }
+
+    /// `"error":"<CODE>","error_description":"<text>"`: the members, for a
+    /// document that holds more.
+    pub(crate) fn write_members(&self, out: &mut String) {
+        out.push_str("\"error\":");
+        out.push_str(&crate::json::string_literal(&self.code));
+        out.push_str(",\"error_description\":");
+        out.push_str(&crate::json::string_literal(&self.description));
+    }
+
+    /// The error alone, as a JSON document.
+    pub(crate) fn to_json(&self) -> String {
+        let mut json = String::from("{");
+        self.write_members(&mut json);
+        json.push('}');
+        json
+    }
+}
+
+impl From<&Error> for ErrorDocument {
+    fn from(error: &Error) -> ErrorDocument {
+        ErrorDocument {
+            code: error.code.as_str().to_owned(),
+            description: error.description.clone(),
+        }
     }
 }
 
@@ -118,6 +189,22 @@ mod tests {
         assert_eq!(
             parsed,
             serde_json::json!({"error": "OPI_TIMEOUT", "error_description": "no answer \"here\""})
+        );
+    }
+
+    #[test]
+    fn error_documents_are_read_back_as_written() {
+        let document = ErrorDocument {
+            code: "QUERY_LIMIT_EXCEEDED".into(),
+            description: "Too many \"requests\"\n".into(),
+        };
+        assert_eq!(ErrorDocument::read(&document.to_json()), document);
+        let odd = ErrorDocument::read(r#"{"error":404,"result":1}"#);
+        assert_eq!((odd.code.as_str(), odd.description.as_str()), ("404", ""));
+        let broken = ErrorDocument::read("<html>");
+        assert_eq!(
+            (broken.code.as_str(), broken.description.as_str()),
+            ("", "")
         );
     }
 

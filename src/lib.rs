@@ -1,7 +1,10 @@
-//! A Bitrix24 REST transport — any method, the user status pair and OAuth
-//! tokens, with the functions and signatures of OpenIntegrations'
-//! `OPI_Bitrix24` — as one library for Rust, C (see
+//! A Bitrix24 REST transport — any method, batches, whole lists, the user
+//! status pair and OAuth tokens, with the functions and signatures of
+//! OpenIntegrations' `OPI_Bitrix24` — as one library for Rust, C (see
 //! `include/opi_bitrix24.h`), 1C:Enterprise and OneScript.
+//!
+//! The functions below run through one process-wide [`Client`]; make a
+//! [`Client`] of your own for other settings ([`Config`]).
 //!
 //! ```no_run
 //! let answer = opi_bitrix24::set_user_status(
@@ -15,14 +18,18 @@
 //! Every call yields one JSON object: the portal's answer as it was sent, or
 //! an error of the same shape (`{"error": "OPI_…", "error_description": …}`).
 
+// The core: plain safe Rust that knows nothing of its fronts.
+#[doc(hidden)] // Public for the fuzz target and property tests only; not a stable API.
 pub mod address;
 mod answer;
 mod batch;
 mod client;
 mod config;
 mod error;
+mod json;
 mod limiter;
 mod list;
+mod query;
 mod request;
 mod retry;
 mod system_proxy;
@@ -30,20 +37,19 @@ mod text;
 mod tls;
 mod transport;
 
+// The fronts: thin adapters over the functions below.
 mod addin;
 pub mod capi;
 mod ffi;
 
 pub use answer::Answer;
-pub use client::{Client, MAX_ANSWER_BYTES, MAX_REDIRECTS, USER_AGENT};
+pub use client::{Client, USER_AGENT};
 pub use config::{Config, DEFAULT_OAUTH_URL, ENVIRONMENT};
 pub use error::{Error, ErrorCode};
 pub use limiter::{Pacing, RateLimit, is_cloud_host};
-pub use list::{ListMode, ListProgress, PAGE_ITEMS};
-pub use request::{
-    GET_STATUS_METHOD, MAX_METHOD_BYTES, MAX_PARAMS_BYTES, MAX_TOKEN_BYTES, METHOD, STATUSES,
-};
-pub use retry::{SAFE_METHODS, SAFE_SUFFIXES, is_safe_to_repeat};
+pub use list::{ListMode, ListProgress};
+pub use request::{GET_STATUS_METHOD, SET_STATUS_METHOD, STATUSES};
+pub use retry::is_safe_to_repeat;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -71,11 +77,12 @@ pub fn batch(url: &str, commands: &str, halt: bool, token: &str) -> Answer {
 /// [`Client::get_list`] through the process-wide client: every item of a
 /// list method, by offset or (`by_id`) by ID.
 pub fn get_list(url: &str, method: &str, params: &str, token: &str, by_id: bool) -> Answer {
-    with_shared(|client| client.get_list(url, method, params, token, list_mode(by_id)))
+    let mode = ListMode::by_id(by_id);
+    with_shared(|client| client.get_list(url, method, params, token, mode))
 }
 
-/// [`Client::get_list_to`] into the file at `path` (created or replaced),
-/// written as pages arrive; the answer is the summary, with `"file"`.
+/// [`Client::get_list_to_file`] through the process-wide client: the list
+/// written to the file at `path` as pages arrive; the answer is the summary.
 pub fn get_list_to_file(
     url: &str,
     method: &str,
@@ -84,29 +91,10 @@ pub fn get_list_to_file(
     by_id: bool,
     path: &str,
 ) -> Answer {
+    let (mode, path) = (ListMode::by_id(by_id), std::path::Path::new(path));
     with_shared(|client| {
-        if path.is_empty() {
-            return Error::invalid_argument("Path is empty; give the file to write the list to")
-                .into();
-        }
-        let file = match std::fs::File::create(path) {
-            Ok(file) => file,
-            Err(error) => {
-                return Error::invalid_argument(format!("cannot create {path}: {error}")).into();
-            }
-        };
-        let mut out = std::io::BufWriter::new(file);
-        let mode = list_mode(by_id);
-        client.get_list_to(url, method, params, token, mode, &mut out, &mut |_| {})
+        client.get_list_to_file(url, method, params, token, mode, path, &mut |_| {})
     })
-}
-
-fn list_mode(by_id: bool) -> ListMode {
-    if by_id {
-        ListMode::ById
-    } else {
-        ListMode::Offset
-    }
 }
 
 /// [`Client::set_user_status`] through the process-wide client.

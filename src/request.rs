@@ -14,7 +14,7 @@ use crate::retry;
 use crate::text;
 
 /// The REST method of [`Request::set_user_status`].
-pub const METHOD: &str = "im.user.status.set";
+pub const SET_STATUS_METHOD: &str = "im.user.status.set";
 /// The REST method of [`Request::get_user_status`].
 pub const GET_STATUS_METHOD: &str = "im.user.status.get";
 
@@ -22,11 +22,11 @@ pub const GET_STATUS_METHOD: &str = "im.user.status.get";
 pub const STATUSES: [&str; 4] = ["online", "dnd", "away", "break"];
 
 /// Longer tokens are refused: real ones are under a hundred characters.
-pub const MAX_TOKEN_BYTES: usize = 4096;
+pub(crate) const MAX_TOKEN_BYTES: usize = 4096;
 /// Longer method names are refused: the longest real ones are about 50.
-pub const MAX_METHOD_BYTES: usize = 100;
+pub(crate) const MAX_METHOD_BYTES: usize = 100;
 /// Larger parameters are refused: the portal's answers are capped alike.
-pub const MAX_PARAMS_BYTES: usize = 16 << 20;
+pub(crate) const MAX_PARAMS_BYTES: usize = 16 << 20;
 
 /// How a request travels: REST methods are POSTed, token grants are GETs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ impl Request {
             is_empty: false,
             auth_key: None,
         };
-        Request::with_object(url, METHOD, object, token)
+        Request::with_object(url, SET_STATUS_METHOD, object, token)
     }
 
     /// `im.user.status.get`, which has no parameters.

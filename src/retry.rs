@@ -8,11 +8,11 @@
 //! so, for every other one: a second `crm.deal.add` would make a second deal.
 
 /// Method names whose last part makes them reads: safe to run twice.
-pub const SAFE_SUFFIXES: [&str; 4] = [".get", ".list", ".fields", ".search"];
+pub(crate) const SAFE_SUFFIXES: [&str; 4] = [".get", ".list", ".fields", ".search"];
 
 /// Methods safe to run twice that the suffixes do not catch: reads, and
 /// writes that set a fixed value (a second run leaves the same state).
-pub const SAFE_METHODS: [&str; 10] = [
+pub(crate) const SAFE_METHODS: [&str; 10] = [
     "server.time",
     "profile",
     "user.current",

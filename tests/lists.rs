@@ -190,7 +190,7 @@ fn a_list_past_the_answer_cap_is_refused_with_the_way_to_the_file_form_which_str
     let (_, description) = error_of(&answer);
     assert!(
         description.contains("over 16 MiB")
-            && description.contains("opi_bitrix24_get_list_to_file"),
+            && description.contains("GetList's file form"),
         "{description}"
     );
 

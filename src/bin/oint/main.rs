@@ -152,7 +152,20 @@ struct CallMethodArgs {
     #[command(flatten)]
     portal: Portal,
 
-    /// REST method, e.g. crm.deal.add
+    #[command(flatten)]
+    call: MethodCall,
+
+    #[command(flatten)]
+    token: Token,
+
+    #[command(flatten)]
+    out: Out,
+}
+
+/// The REST method and its parameters, of CallMethod and GetList.
+#[derive(Debug, clap::Args)]
+struct MethodCall {
+    /// REST method, e.g. crm.deal.add (GetList: a list method, crm.deal.list)
     ///
     /// Letters, digits, '_' and '.'; anything else is refused before a
     /// request is sent.
@@ -161,7 +174,8 @@ struct CallMethodArgs {
 
     /// The method's parameters: a JSON object, or @FILE to read it from FILE
     ///
-    /// For example {"fields": {"TITLE": "New deal"}}. Left out: no parameters.
+    /// For example {"fields": {"TITLE": "New deal"}}, or for GetList a
+    /// filter, select and order. Left out: no parameters.
     #[arg(
         long,
         value_name = "JSON|@FILE",
@@ -169,12 +183,6 @@ struct CallMethodArgs {
         hide_default_value = true
     )]
     params: String,
-
-    #[command(flatten)]
-    token: Token,
-
-    #[command(flatten)]
-    out: Out,
 }
 
 #[derive(Debug, clap::Args)]
@@ -206,18 +214,8 @@ struct GetListArgs {
     #[command(flatten)]
     portal: Portal,
 
-    /// The list method, e.g. crm.deal.list
-    #[arg(long, value_name = "METHOD")]
-    method: String,
-
-    /// The method's parameters (filter, select, order): a JSON object, or @FILE
-    #[arg(
-        long,
-        value_name = "JSON|@FILE",
-        default_value = "",
-        hide_default_value = true
-    )]
-    params: String,
+    #[command(flatten)]
+    call: MethodCall,
 
     /// Page by ID (ordered by ID, ">ID", start=-1): fast on large tables
     ///
@@ -335,6 +333,8 @@ const GET_LIST_EXAMPLES: &str = r#"Examples:
   oint bitrix24 GetList --url b24-ar17wx.bitrix24.by --token adf89366006e9f06... --method crm.contact.list --by-id > contacts.json
 "#;
 
+mod indent;
+
 fn after_help() -> String {
     let mut text = String::from(
         "Exit codes: 0 the answer has no error; 1 the answer is an error (still printed) \
@@ -374,10 +374,13 @@ fn main() -> ExitCode {
             a.out,
         ),
         Bitrix24Method::CallMethod(a) => (
-            match json_text("--params", &a.params) {
-                Ok(params) => {
-                    opi_bitrix24::call_method(&a.portal.url, &a.method, &params, &a.token.token)
-                }
+            match json_text("--params", &a.call.params) {
+                Ok(params) => opi_bitrix24::call_method(
+                    &a.portal.url,
+                    &a.call.method,
+                    &params,
+                    &a.token.token,
+                ),
                 Err(error) => error.into(),
             },
             a.out,
@@ -420,7 +423,7 @@ fn main() -> ExitCode {
 /// standard output) or to standard output, with a progress bar on a
 /// terminal's standard error.
 fn get_list(a: &GetListArgs) -> Exit {
-    let params = match json_text("--params", &a.params) {
+    let params = match json_text("--params", &a.call.params) {
         Ok(params) => params,
         Err(error) => {
             let _ = write_answer(&opi_bitrix24::Answer::from(error).into_json(), None);
@@ -434,11 +437,7 @@ fn get_list(a: &GetListArgs) -> Exit {
             return Exit::Failed;
         }
     };
-    let mode = if a.by_id {
-        opi_bitrix24::ListMode::ById
-    } else {
-        opi_bitrix24::ListMode::Offset
-    };
+    let mode = opi_bitrix24::ListMode::by_id(a.by_id);
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     let mut progress = |p: &opi_bitrix24::ListProgress| {
         if let Some(bar) = &bar {
@@ -449,26 +448,11 @@ fn get_list(a: &GetListArgs) -> Exit {
             bar.set_message(format!("{} requests", p.requests));
         }
     };
-    let (url, token) = (&a.portal.url, &a.token.token);
+    let (url, method, token) = (&a.portal.url, &a.call.method, &a.token.token);
     let summary = match &a.out.out {
         Some(path) => {
-            let file = match std::fs::File::create(path) {
-                Ok(file) => file,
-                Err(error) => {
-                    eprintln!("oint: cannot create {}: {error}", path.display());
-                    return Exit::Failed;
-                }
-            };
-            let mut file = std::io::BufWriter::new(file);
-            let summary = client.get_list_to(
-                url,
-                &a.method,
-                &params,
-                token,
-                mode,
-                &mut file,
-                &mut progress,
-            );
+            let summary =
+                client.get_list_to_file(url, method, &params, token, mode, path, &mut progress);
             let _ = write_answer(summary.json(), None);
             summary
         }
@@ -476,7 +460,7 @@ fn get_list(a: &GetListArgs) -> Exit {
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             let summary = client.get_list_to(
                 url,
-                &a.method,
+                method,
                 &params,
                 token,
                 mode,
@@ -531,10 +515,7 @@ fn json_text(option: &str, given: &str) -> Result<String, opi_bitrix24::Error> {
 /// Prints the answer indented, to `out` or standard output. If `out` cannot
 /// be written, the answer goes to standard output so that it is not lost.
 fn write_answer(json: &str, out: Option<&std::path::Path>) -> Result<(), String> {
-    let indented = match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| json.to_owned()),
-        Err(_) => json.to_owned(),
-    };
+    let indented = indent::indented(json);
     let print = |text: &str| {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{text}").and_then(|()| stdout.flush())

@@ -1,0 +1,424 @@
+//! GetList's paging: which requests fetch the pages after the first, and how
+//! their answers are read. By offset, 50 pages a batch request once `total`
+//! is known (requests side by side, written in order); by ID, 50 pages
+//! chained in a request through `$result[…]`. Queries are built from the
+//! caller's parameters as values, never from text parsed back.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::answer::Answer;
+use crate::batch::{self, BatchAnswer, Command, MAX_COMMANDS};
+use crate::client::Client;
+use crate::error::{Error, ErrorCode, ErrorDocument};
+use crate::json::Json;
+use crate::query::{self, Param};
+use crate::request::Request;
+use crate::retry;
+
+use super::in_order::fetch_in_order;
+use super::items::{Tally, items_of};
+use super::writer::Writer;
+use super::{ListMode, ListProgress, Outcome, PAGE_ITEMS};
+
+/// Batch requests of the offset mode in flight at once: the 50 concurrent
+/// requests a portal takes (fast_bitrix24 keeps to the same). Each still
+/// waits for its turn in the pacing, so a cloud portal's bucket decides.
+const PARALLEL_REQUESTS: usize = 50;
+
+/// Why an export stopped before its end.
+pub(super) enum Stop {
+    /// Our error or the portal's: it goes into the document.
+    Failed(ErrorDocument),
+    /// The caller's `out` could not be written.
+    Write(std::io::Error),
+}
+
+impl From<Error> for Stop {
+    fn from(error: Error) -> Stop {
+        Stop::Failed(ErrorDocument::from(&error))
+    }
+}
+
+impl From<std::io::Error> for Stop {
+    fn from(error: std::io::Error) -> Stop {
+        Stop::Write(error)
+    }
+}
+
+/// Where the pages come from: shared by the requests of the offset mode,
+/// which run side by side.
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    client: &'a Client,
+    pub(super) url: &'a str,
+    pub(super) method: &'a str,
+    pub(super) token: &'a str,
+}
+
+/// One page as the portal answered it.
+#[derive(Deserialize)]
+struct PageAnswer<'a> {
+    #[serde(borrow)]
+    result: &'a RawValue,
+    #[serde(default)]
+    total: Option<serde_json::Value>,
+    #[serde(default)]
+    next: Option<serde_json::Value>,
+}
+
+/// A page of a batch answer.
+enum Page {
+    Items(Box<RawValue>),
+    Failed(ErrorDocument),
+    Missing,
+}
+
+/// One export under way: what it asks, what it has written, and how far
+/// it is.
+pub(super) struct Paging<'a, 'w> {
+    source: Source<'a>,
+    /// The caller's parameters, as written.
+    params: &'a [(String, &'a RawValue)],
+    mode: ListMode,
+    writer: Writer<'w>,
+    tally: Tally,
+    progress: &'w mut dyn FnMut(&ListProgress),
+    requests: u64,
+    total: Option<u64>,
+}
+
+impl<'a, 'w> Paging<'a, 'w> {
+    pub(super) fn new(
+        source: Source<'a>,
+        params: &'a [(String, &'a RawValue)],
+        mode: ListMode,
+        writer: Writer<'w>,
+        progress: &'w mut dyn FnMut(&ListProgress),
+    ) -> Paging<'a, 'w> {
+        Paging {
+            source,
+            params,
+            mode,
+            writer,
+            tally: Tally::new(source.method, mode),
+            progress,
+            requests: 0,
+            total: None,
+        }
+    }
+
+    /// Fetches every page, then ends the document.
+    pub(super) fn run(mut self) -> Result<Outcome, std::io::Error> {
+        let ended = match self.mode {
+            ListMode::Offset => self.by_offset(),
+            ListMode::ById => self.by_id(),
+        };
+        self.finish(ended)
+    }
+
+    /// The first page as asked, then by offset: 50 pages a request once
+    /// `total` is known, else page after page by `next`.
+    fn by_offset(&mut self) -> Result<(), Stop> {
+        let (_, mut next, total) = self.send_page(&self.params_with(Vec::new()))?;
+        if let Some(total) = total {
+            let offsets: Vec<u64> = next
+                .map(|next| (next..total).step_by(PAGE_ITEMS).collect())
+                .unwrap_or_default();
+            let requests = offsets
+                .chunks(MAX_COMMANDS)
+                .map(|chunk| {
+                    chunk
+                        .iter()
+                        .map(|&offset| self.command(format!("s{offset}"), self.at_offset(offset)))
+                        .collect::<Result<Vec<Command>, Error>>()
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            return self.fetch_batches_in_order(&requests);
+        }
+        while let Some(start) = next {
+            let (_, following, _) = self.send_page(&self.at_offset(start))?;
+            if following.is_some_and(|following| following <= start) {
+                return Err(Error::new(
+                    ErrorCode::BadResponse,
+                    format!("the portal's next ({following:?}) does not move past {start}"),
+                )
+                .into());
+            }
+            next = following;
+        }
+        Ok(())
+    }
+
+    /// Sends the batch `requests` side by side, and writes their pages in
+    /// order as they come.
+    fn fetch_batches_in_order(&mut self, requests: &[Vec<Command>]) -> Result<(), Stop> {
+        let source = self.source;
+        fetch_in_order(
+            requests.len(),
+            PARALLEL_REQUESTS,
+            |index| source.fetch_batch(&requests[index]),
+            |pages| {
+                self.requests += 1;
+                for (key, page) in pages? {
+                    self.emit(&page_items(&key, page)?)?;
+                }
+                self.report();
+                Ok(())
+            },
+        )
+    }
+
+    /// Ordered by ID, `start=-1`, `>ID` the last seen: the first page, then
+    /// 50 pages chained in a request through `$result[…]`, up to a page
+    /// shorter than 50.
+    fn by_id(&mut self) -> Result<(), Stop> {
+        let (count, _, _) = self.send_page(&self.after_id(None))?;
+        let mut full = count == PAGE_ITEMS;
+        while full {
+            let Some(last) = self.tally.last_id else {
+                return Err(Error::invalid_argument(format!(
+                    "the items of {} have no numeric {} field, which the by-ID mode pages by; use the offset mode",
+                    self.source.method, self.tally.id_key
+                ))
+                .into());
+            };
+            let mut commands = Vec::with_capacity(MAX_COMMANDS);
+            for index in 0..MAX_COMMANDS {
+                let bound = match index {
+                    0 => Param::Integer(i64::try_from(last).unwrap_or(i64::MAX)),
+                    _ => Param::Text(self.reference(&format!("i{}", index - 1))),
+                };
+                commands.push(self.command(format!("i{index}"), self.after_id(Some(bound)))?);
+            }
+            self.requests += 1;
+            let pages = self.source.fetch_batch(&commands);
+            self.report();
+            for (key, page) in pages? {
+                // A page after a short one names an item that does not
+                // exist: whatever the portal made of it is not read.
+                full = self.emit(&page_items(&key, page)?)? == PAGE_ITEMS;
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `$result[key][49][ID]`, or inside the method's wrapper.
+    fn reference(&self, key: &str) -> String {
+        let wrapper = self.tally.wrapper.as_deref().map(|w| format!("[{w}]"));
+        format!(
+            "$result[{key}]{}[{}][{}]",
+            wrapper.unwrap_or_default(),
+            PAGE_ITEMS - 1,
+            self.tally.id_key
+        )
+    }
+
+    /// The caller's parameters, paged from `offset`.
+    fn at_offset(&self, offset: u64) -> Vec<(String, Param<'a>)> {
+        let start = i64::try_from(offset).unwrap_or(i64::MAX);
+        self.params_with(vec![("start", Param::Integer(start))])
+    }
+
+    /// The caller's parameters ordered by ID, uncounted (`start=-1`), and
+    /// filtered past `bound` (a number, or a `$result` reference).
+    fn after_id(&self, bound: Option<Param<'a>>) -> Vec<(String, Param<'a>)> {
+        let key = format!(">{}", self.tally.id_key);
+        let mut filter: Vec<(String, Param<'a>)> = Vec::new();
+        let callers = self
+            .params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("filter"));
+        if let Some(Ok(Json::Object(fields))) = callers.map(|(_, filter)| Json::read(filter)) {
+            filter.extend(
+                fields
+                    .into_iter()
+                    .filter(|(name, _)| !name.eq_ignore_ascii_case(&key))
+                    .map(|(name, value)| (name, Param::Raw(value))),
+            );
+        }
+        if let Some(bound) = bound {
+            filter.push((key, bound));
+        }
+        let order = vec![(self.tally.id_key.to_owned(), Param::Text("ASC".into()))];
+        self.params_with(vec![
+            ("order", Param::Object(order)),
+            ("filter", Param::Object(filter)),
+            ("start", Param::Integer(-1)),
+        ])
+    }
+
+    /// The caller's parameters with each of `replaced` set in place of the
+    /// caller's own (names compared in any case), after them.
+    fn params_with(&self, replaced: Vec<(&str, Param<'a>)>) -> Vec<(String, Param<'a>)> {
+        let mut params: Vec<(String, Param<'a>)> = self
+            .params
+            .iter()
+            .filter(|(name, _)| !replaced.iter().any(|(r, _)| name.eq_ignore_ascii_case(r)))
+            .map(|(name, value)| (name.clone(), Param::Raw(value)))
+            .collect();
+        params.extend(
+            replaced
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value)),
+        );
+        params
+    }
+
+    /// A batch command calling the list method with `params`.
+    fn command(&self, key: String, params: Vec<(String, Param)>) -> Result<Command, Error> {
+        let query = query::query(&params).map_err(|e| {
+            Error::internal(format!("the list's parameters did not make a query: {e}"))
+        })?;
+        Ok(Command {
+            key,
+            text: format!("{}?{query}", self.source.method),
+        })
+    }
+
+    /// One page by CallMethod: its item count, `next` and `total`.
+    fn send_page(
+        &mut self,
+        params: &[(String, Param)],
+    ) -> Result<(usize, Option<u64>, Option<u64>), Stop> {
+        let source = self.source;
+        let body = query::json_object(params);
+        let request = Request::call_json(source.url, source.method, &body, source.token)?;
+        self.requests += 1;
+        let answer = source.answered(&request)?;
+        let page: PageAnswer = serde_json::from_str(answer.json()).map_err(|e| {
+            Error::new(
+                ErrorCode::BadResponse,
+                format!("{}'s answer is not a list page: {e}", source.method),
+            )
+        })?;
+        let count = self.emit(page.result)?;
+        let number = |value: Option<serde_json::Value>| match value? {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        let total = number(page.total);
+        self.total = self.total.or(total);
+        self.report();
+        Ok((count, number(page.next), total))
+    }
+
+    fn report(&mut self) {
+        (self.progress)(&ListProgress {
+            items: self.writer.items,
+            total: self.total,
+            requests: self.requests,
+        });
+    }
+
+    /// Writes a page's items; its count.
+    fn emit(&mut self, result: &RawValue) -> Result<usize, Stop> {
+        let (wrapper, items) = items_of(result)?;
+        self.tally.wrapper(wrapper);
+        for item in &items {
+            self.tally.item(item);
+            self.writer.item(item)?;
+        }
+        Ok(items.len())
+    }
+
+    /// Ends the document: the count, warnings, and the error if any (alone,
+    /// when no item came before it).
+    fn finish(mut self, ended: Result<(), Stop>) -> Result<Outcome, std::io::Error> {
+        let failure = match ended {
+            Ok(()) => None,
+            Err(Stop::Failed(failure)) => Some(failure),
+            Err(Stop::Write(error)) => return Err(error),
+        };
+        if let (false, Some(failure)) = (self.writer.started(), &failure) {
+            self.writer.plain_error(failure)?;
+            return Ok(Outcome {
+                items: 0,
+                warnings: Vec::new(),
+                failure: Some(failure.clone()),
+            });
+        }
+        // A count is checked only against a list fetched to its end.
+        let total = self.total.filter(|_| failure.is_none());
+        let warnings = self.tally.warnings(total);
+        self.writer.end(&warnings, failure.as_ref())?;
+        Ok(Outcome {
+            items: self.writer.items,
+            warnings,
+            failure,
+        })
+    }
+}
+
+impl<'a> Source<'a> {
+    pub(super) fn new(client: &'a Client, url: &'a str, method: &'a str, token: &'a str) -> Self {
+        Source {
+            client,
+            url,
+            method,
+            token,
+        }
+    }
+
+    /// The pages of one batch request, by command key in order. Takes
+    /// `&self` only, so that requests of the offset mode run side by side.
+    fn fetch_batch(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
+        let mut request =
+            Request::call_json(self.url, "batch", &batch::body(commands, false), self.token)?;
+        // Every command reads the list: the request may be repeated when
+        // the list method may be.
+        request.repeatable = retry::is_safe_to_repeat(self.method);
+        let answer = self.answered(&request)?;
+        let parsed: BatchAnswer = serde_json::from_str(answer.json()).map_err(|e| {
+            Error::new(
+                ErrorCode::BadResponse,
+                format!("the portal's answer is not a batch answer ({e})"),
+            )
+        })?;
+        let (results, errors) = (parsed.result.result, parsed.result.result_error);
+        Ok(commands
+            .iter()
+            .map(|command| {
+                let key = command.key.as_str();
+                let page = match (
+                    results.as_ref().and_then(|r| r.get(key)),
+                    errors.as_ref().and_then(|e| e.get(key)),
+                ) {
+                    (Some(items), _) => Page::Items(items.to_owned()),
+                    (None, Some(error)) => Page::Failed(ErrorDocument::read(error.get())),
+                    (None, None) => Page::Missing,
+                };
+                (command.key.clone(), page)
+            })
+            .collect())
+    }
+
+    /// Sends `request`; the portal's error document, or ours, stops the export.
+    fn answered(&self, request: &Request) -> Result<Answer, Stop> {
+        let (outcome, _) = self.client.send_masked(request);
+        let answer = outcome?;
+        if answer.is_error() {
+            return Err(Stop::Failed(answer.error_document()));
+        }
+        Ok(answer)
+    }
+}
+
+/// A batch page's result, or why there is none.
+fn page_items(key: &str, page: Page) -> Result<Box<RawValue>, Stop> {
+    match page {
+        Page::Items(items) => Ok(items),
+        Page::Failed(failure) => Err(Stop::Failed(
+            failure.in_context(&format!("the page {key} failed")),
+        )),
+        Page::Missing => Err(Error::new(
+            ErrorCode::BadResponse,
+            format!("the portal's batch answer has no page {key}"),
+        )
+        .into()),
+    }
+}
