@@ -5,7 +5,7 @@
 //! The Windows setting is read with `WinHttpGetIEProxyConfigForCurrentUser`,
 //! which Windows has had since XP: the registry crate hyper-util reads it
 //! with imports `RoOriginateErrorW`, which Windows 7 lacks, and the DLLs must
-//! load there (README, "On Windows").
+//! load there (docs/windows.md).
 // The setting's parser is tested on every system and used on Windows.
 #![cfg_attr(not(windows), allow(dead_code))]
 

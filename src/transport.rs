@@ -8,7 +8,7 @@
 //! methods, GET for OAuth grants), one body, and redirects, retries and
 //! timeouts that `client` decides. A general client's layers (URL
 //! re-parsing, redirect and retry policies that run even when off) cost more
-//! per call than the exchange itself on loopback: README's Performance has
+//! per call than the exchange itself on loopback: docs/performance.md has
 //! the figures, `benches/latency.rs` measures them.
 //!
 //! The CONNECT of a tunnel is carried here too, so that a proxy's refusal

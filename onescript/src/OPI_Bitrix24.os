@@ -338,7 +338,7 @@ Function AddInPath()
     EndDo;
 
     Raise "OPI_Bitrix24: the add-in was not found; looked for:" + Searched
-        + Chars.LF + "Build it (see README.md) or set OPI_BITRIX24_ADDIN.";
+        + Chars.LF + "Build it (see docs/building.md) or set OPI_BITRIX24_ADDIN.";
 
 EndFunction
 
