@@ -310,7 +310,7 @@ mod tests {
     #[allow(unused_imports)]
     use super::*;
 
-    /// The numbers of the run that the committed SVGs and README's tables
+    /// The numbers of the run that the committed SVGs and docs/performance.md's tables
     /// show. The renders go to target/tmp to be looked at; when the layout
     /// changes, copy them over benches/latency.svg and benches/lists.svg
     /// rather than run the benchmarks again.
