@@ -208,3 +208,64 @@ fn help_explains_methods_and_options_like_the_parameter_table() {
         format!("oint {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// A portal stand-in that answers every request with `body`, for answers
+/// the emulator does not make: numbers a float cannot hold.
+fn answering(body: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = listener.local_addr().expect("its address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(1) {
+            let mut stream = stream.expect("a connection");
+            let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("a header line");
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().expect("a length");
+                    }
+                }
+            }
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).expect("the body");
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(reply.as_bytes()).expect("the reply");
+        }
+    });
+    format!("http://{address}/rest/1/w3bh00k/")
+}
+
+#[test]
+fn numbers_are_printed_as_the_portal_sent_them() {
+    let body = r#"{"result":{"big":123456789012345678901234,"money":100.10,"id":18446744073709551616,"zero":-0.0},"time":{"start":1.5}}"#;
+    let url = answering(body);
+    let output = oint(&[
+        "bitrix24",
+        "CallMethod",
+        "--url",
+        &url,
+        "--method",
+        "crm.deal.get",
+    ]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    for number in [
+        "\"big\": 123456789012345678901234,",
+        "\"money\": 100.10,",
+        "\"id\": 18446744073709551616,",
+        "\"zero\": -0.0\n",
+    ] {
+        assert!(stdout.contains(number), "{number} not in {stdout}");
+    }
+    let compact: String = stdout.split_whitespace().collect::<Vec<_>>().join("");
+    assert_eq!(compact, body, "only white space added");
+}
