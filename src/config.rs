@@ -57,49 +57,84 @@ impl Default for Config {
     }
 }
 
-/// The environment variables read by [`Config::from_env`], for help texts.
-pub const ENVIRONMENT: [(&str, &str); 8] = [
-    (
-        "OPI_BITRIX24_CONNECT_TIMEOUT",
-        "seconds to connect (default 10)",
-    ),
-    (
-        "OPI_BITRIX24_TIMEOUT",
-        "seconds for a whole call, retries included (default 60)",
-    ),
-    (
-        "OPI_BITRIX24_READ_TIMEOUT",
-        "seconds to wait for one answer once sent (default: the whole call's)",
-    ),
-    (
-        "OPI_BITRIX24_ATTEMPTS",
-        "attempts per call on 5xx or a broken connection, 1 to 10 (default 5)",
-    ),
-    (
-        "OPI_BITRIX24_RETRY_DELAY",
-        "seconds before the first retry, doubling after (default 0.5)",
-    ),
-    (
-        "OPI_BITRIX24_CA_FILE",
-        "PEM file of extra trusted CA certificates",
-    ),
-    (
-        "OPI_BITRIX24_RATE_LIMIT",
-        "pace calls per portal: auto (cloud portals at 50, 2/s; others once they answer QUERY_LIMIT_EXCEEDED; default), or for every portal standard (50, 2/s), enterprise (250, 5/s), off, or N/R",
-    ),
-    (
-        "OPI_BITRIX24_OAUTH_URL",
-        "OAuth server of GetToken and RefreshToken (default https://oauth.bitrix.info)",
-    ),
-];
+/// One setting the environment can change: its variable, what it means,
+/// and its default in this build. [`Config::settings`] lists them; help
+/// texts and docs/configuration.md are made from or checked against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The environment variable, `OPI_BITRIX24_…`.
+    pub variable: &'static str,
+    /// What it sets, in a few words.
+    pub meaning: &'static str,
+    /// The value in force when the variable is not set, as text.
+    pub default: String,
+}
 
 impl Config {
-    /// The defaults, changed by whichever of [`ENVIRONMENT`] are set.
+    /// Every setting [`Config::from_env`] reads, with its default taken
+    /// from [`Config::default`]: the one statement of both.
+    pub fn settings() -> Vec<Setting> {
+        let defaults = Config::default();
+        let seconds = |duration: Duration| format!("{}", duration.as_secs_f64());
+        let setting = |variable, meaning, default: String| Setting {
+            variable,
+            meaning,
+            default,
+        };
+        vec![
+            setting(
+                "OPI_BITRIX24_CONNECT_TIMEOUT",
+                "seconds to connect (TCP and TLS)",
+                seconds(defaults.connect_timeout),
+            ),
+            setting(
+                "OPI_BITRIX24_TIMEOUT",
+                "seconds for a whole call, retries and redirects included",
+                seconds(defaults.timeout),
+            ),
+            setting(
+                "OPI_BITRIX24_READ_TIMEOUT",
+                "seconds to wait for one answer once the request is written",
+                defaults
+                    .read_timeout
+                    .map_or_else(|| "the whole call's".to_owned(), seconds),
+            ),
+            setting(
+                "OPI_BITRIX24_ATTEMPTS",
+                "attempts per call, the first included, 1 to 10 (retries: docs/retries.md)",
+                defaults.attempts.to_string(),
+            ),
+            setting(
+                "OPI_BITRIX24_RETRY_DELAY",
+                "seconds before the first retry, doubling after, with jitter",
+                seconds(defaults.retry_delay),
+            ),
+            setting(
+                "OPI_BITRIX24_CA_FILE",
+                "PEM file of extra trusted CA certificates, added to the system's",
+                defaults
+                    .ca_file
+                    .map_or_else(|| "none".to_owned(), |path| path.display().to_string()),
+            ),
+            setting(
+                "OPI_BITRIX24_RATE_LIMIT",
+                "pacing: auto (cloud portals at 50, 2/s from the first call, others once they answer QUERY_LIMIT_EXCEEDED), or for every portal standard (50, 2/s), enterprise (250, 5/s), off, or CAPACITY/PER_SECOND",
+                pacing_name(defaults.pacing),
+            ),
+            setting(
+                "OPI_BITRIX24_OAUTH_URL",
+                "OAuth server of GetToken and RefreshToken",
+                defaults.oauth_url.to_string(),
+            ),
+        ]
+    }
+
+    /// The defaults, changed by whichever of [`Config::settings`] are set.
     pub fn from_env() -> Result<Config, Error> {
         Config::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
     }
 
-    /// The defaults, changed by whichever of [`ENVIRONMENT`] `lookup` knows:
+    /// The defaults, changed by whichever of [`Config::settings`] `lookup` knows:
     /// the same settings from a source other than this process's environment.
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
         let mut config = Config::default();
@@ -145,6 +180,17 @@ impl Config {
             config.oauth_url = parse_oauth_url(&text)?;
         }
         Ok(config)
+    }
+}
+
+/// A pacing as `OPI_BITRIX24_RATE_LIMIT` names it.
+fn pacing_name(pacing: Pacing) -> String {
+    match pacing {
+        Pacing::Auto => "auto".to_owned(),
+        Pacing::Off => "off".to_owned(),
+        Pacing::Always(limit) if limit == RateLimit::STANDARD => "standard".to_owned(),
+        Pacing::Always(limit) if limit == RateLimit::ENTERPRISE => "enterprise".to_owned(),
+        Pacing::Always(limit) => format!("{}/{}", limit.capacity, limit.per_second),
     }
 }
 
@@ -243,8 +289,40 @@ mod tests {
                 oauth_url: Url::parse("https://oauth.bitrix24.tech/").unwrap(),
             }
         );
-        let names: Vec<_> = ENVIRONMENT.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names.len(), 8);
+    }
+
+    #[test]
+    fn every_setting_is_read_and_its_default_is_the_configs() {
+        let settings = Config::settings();
+        assert_eq!(settings.len(), 8);
+        // Each variable changes the configuration: none is listed but unread.
+        for setting in &settings {
+            let value = match setting.variable {
+                "OPI_BITRIX24_CA_FILE" => "/ca.pem",
+                "OPI_BITRIX24_RATE_LIMIT" => "off",
+                "OPI_BITRIX24_OAUTH_URL" => "https://oauth.example/",
+                "OPI_BITRIX24_ATTEMPTS" => "2",
+                _ => "7",
+            };
+            let changed = config(&[(setting.variable, value)]).unwrap();
+            assert_ne!(
+                changed,
+                Config::default(),
+                "{} is not read",
+                setting.variable
+            );
+        }
+        let default_of = |name: &str| {
+            settings
+                .iter()
+                .find(|s| s.variable == name)
+                .map(|s| s.default.clone())
+                .unwrap()
+        };
+        assert_eq!(default_of("OPI_BITRIX24_TIMEOUT"), "60");
+        assert_eq!(default_of("OPI_BITRIX24_RETRY_DELAY"), "0.5");
+        assert_eq!(default_of("OPI_BITRIX24_RATE_LIMIT"), "auto");
+        assert_eq!(default_of("OPI_BITRIX24_OAUTH_URL"), DEFAULT_OAUTH_URL);
     }
 
     #[test]

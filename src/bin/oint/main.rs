@@ -340,8 +340,11 @@ fn after_help() -> String {
         "Exit codes: 0 the answer has no error; 1 the answer is an error (still printed) \
 or could not be written; 2 the command line is wrong.\n\nEnvironment:\n",
     );
-    for (name, meaning) in opi_bitrix24::ENVIRONMENT {
-        text.push_str(&format!("  {name:<30} {meaning}\n"));
+    for setting in opi_bitrix24::Config::settings() {
+        text.push_str(&format!(
+            "  {:<30} {} (default: {})\n",
+            setting.variable, setting.meaning, setting.default
+        ));
     }
     text.push_str(&format!(
         "  {:<30} {}\n  {:<30} {}\n",
