@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 /// A leaky bucket's size: requests that fit at once, and how many drain a second.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
+    /// Requests that may go at once from a full bucket.
     pub capacity: f64,
+    /// Requests the bucket lets through each second once empty.
     pub per_second: f64,
 }
 
