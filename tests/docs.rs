@@ -503,13 +503,12 @@ fn the_oint_synopsis_in_the_docs_is_what_oint_help_says() {
 }
 
 /// The library's settings: each variable, and its default when the library
-/// states one. Today `ENVIRONMENT` pairs each variable with its meaning
-/// only; with `SETTINGS`, this becomes
-/// `SETTINGS.iter().map(|s| (s.variable.to_owned(), Some(s.default.clone())))`.
+/// states one (`Config::settings()` states them all). The one place that
+/// reads the library's list, should its form change again.
 fn library_settings() -> Vec<(String, Option<String>)> {
-    opi_bitrix24::ENVIRONMENT
-        .iter()
-        .map(|(variable, _meaning)| ((*variable).to_owned(), None))
+    opi_bitrix24::Config::settings()
+        .into_iter()
+        .map(|setting| (setting.variable.to_owned(), Some(setting.default)))
         .collect()
 }
 
@@ -536,7 +535,7 @@ fn the_configuration_table_is_the_librarys_settings() {
     let names = |list: &[(String, String)]| list.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     same_list(
         doc,
-        "the library's settings (opi_bitrix24::ENVIRONMENT, src/config.rs)",
+        "the library's settings (Config::settings(), src/config.rs)",
         &names(&documented),
         &settings.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
         false,
@@ -547,10 +546,11 @@ fn the_configuration_table_is_the_librarys_settings() {
             .iter()
             .find(|(name, _)| *name == variable)
             .map(|(_, shown)| shown.as_str());
-        assert_eq!(
-            shown,
-            Some(default.as_str()),
-            "{doc} gives {variable} another default than the library's settings (src/config.rs)"
+        assert!(
+            shown == Some(default.as_str()),
+            "{doc} gives {variable} the default {}, the library's settings (src/config.rs) \
+             {default:?}: update the table",
+            shown.map_or_else(|| "of no row".to_owned(), |shown| format!("{shown:?}"))
         );
     }
 }
