@@ -85,8 +85,8 @@ fn code_of(text: &str) -> String {
         .join("\n")
 }
 
-#[test]
-fn no_module_of_src_imports_one_that_imports_it_back() {
+/// Each module of the library (`src/bin` aside) and the modules it imports.
+fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let files: Vec<PathBuf> = sources(&src)
         .into_iter()
@@ -106,6 +106,64 @@ fn no_module_of_src_imports_one_that_imports_it_back() {
         graph["crate::addin::object"].contains("crate::addin::component"),
         "the reader sees imports: {graph:?}"
     );
+    graph
+}
+
+/// The fronts: thin adapters that only the facade (`lib.rs`) declares.
+const FRONTS: [&str; 3] = ["crate::capi", "crate::ffi", "crate::addin"];
+
+fn is_front(module: &str) -> bool {
+    FRONTS
+        .iter()
+        .any(|front| module == *front || module.starts_with(&format!("{front}::")))
+}
+
+#[test]
+fn no_core_module_imports_a_front() {
+    let graph = import_graph();
+    let mut wrong = Vec::new();
+    for (module, imported) in &graph {
+        if is_front(module) {
+            continue;
+        }
+        for front in imported.iter().filter(|m| is_front(m)) {
+            wrong.push(format!("{module} imports the front {front}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the core must know nothing of its fronts (docs/architecture.md):\n{}",
+        wrong.join("\n")
+    );
+    // The check sees a front being imported: the C ABI imports the FFI helpers.
+    assert!(graph["crate::capi"].contains("crate::ffi"), "{graph:?}");
+}
+
+#[test]
+fn no_source_file_is_over_600_lines_outside_its_tests() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut long = Vec::new();
+    for file in sources(&src) {
+        let text = std::fs::read_to_string(&file).expect("read a source");
+        let code = match text.find("#[cfg(test)]\nmod tests") {
+            Some(at) => &text[..at],
+            None => &text,
+        };
+        let lines = code.lines().count();
+        if lines > 600 {
+            long.push(format!("{}: {lines} lines", file.display()));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these by concept (docs/architecture.md):\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn no_module_of_src_imports_one_that_imports_it_back() {
+    let graph = import_graph();
     // Every loop shows as a module that reaches itself.
     let mut loops = Vec::new();
     for start in graph.keys() {
