@@ -79,7 +79,7 @@ order, paced as any call; the answers are merged into one document whose result,
 result_error, result_total, result_next and result_time are keyed by command.\n\nA later \
 command may use an earlier one's answer as \"$result[key][ID]\" within the same 50. A \
 request the portal may have run is not sent again: after such a failure the answer is an \
-error whose \"batch\" lists the commands that ran, may have run, and were not sent.",
+error whose \"batch\" lists the commands that ran, may have run, were skipped under --halt, and were not sent.",
         after_long_help = format!("{BATCH_EXAMPLES}\n{}", after_help()),
     )]
     Batch(BatchArgs),
