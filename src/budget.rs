@@ -1,0 +1,376 @@
+//! The portal's operating-time budget (docs/retries.md, "The operating-time
+//! budget"): besides the request bucket, a portal counts each method's
+//! processing time per application over a sliding window (480 s in 10
+//! minutes on the cloud), and past it refuses every call of that method with
+//! 429 `OPERATION_TIME_LIMIT`, before running it, until the oldest part of
+//! the window expires. Every successful answer reports the method's
+//! `operating` seconds and `operating_reset_at`; this module remembers them
+//! per portal and method, holds back a call that would pass the limit until
+//! the reset, and admits calls in flight only as far as the budget has room
+//! for them, so that 50 parallel requests do not run into the wall.
+
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::limiter::is_cloud_host;
+
+/// The cloud's limit: seconds of processing per method in 10 minutes.
+pub(crate) const CLOUD_LIMIT: f64 = 480.0;
+/// A self-hosted portal's limit once an administrator turns it on.
+pub(crate) const SELF_HOSTED_LIMIT: f64 = 420.0;
+/// What a `time` block's `operating_reset_at` is told apart from: a wait
+/// for a reset is never shorter than this, so that a reset a moment away
+/// (the portal's clock, rounding to whole seconds) is not missed.
+const RESET_MARGIN: Duration = Duration::from_millis(20);
+
+/// What one answer reports of its method's budget (its `time` block, or a
+/// batch command's `result_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Deserialize)]
+pub(crate) struct TimeReport {
+    /// Seconds the method has spent in the window; none when the portal's
+    /// limiter is off.
+    #[serde(default)]
+    pub(crate) operating: Option<f64>,
+    /// Unix time when the oldest part of the window expires.
+    #[serde(default)]
+    pub(crate) operating_reset_at: Option<f64>,
+    /// Seconds this call took the portal: what one more call may cost.
+    #[serde(default)]
+    pub(crate) processing: Option<f64>,
+}
+
+/// The budgets of every portal (by host) and method this process has
+/// called; looked up without allocating, since every call looks.
+pub(crate) struct Budgets {
+    /// `OPI_BITRIX24_OPERATING_LIMIT`, for every portal; else by portal.
+    setting: Option<f64>,
+    portals: Mutex<HashMap<String, HashMap<String, MethodBudget>>>,
+    changed: Condvar,
+}
+
+type Portals = HashMap<String, HashMap<String, MethodBudget>>;
+
+#[derive(Debug)]
+struct MethodBudget {
+    limit: f64,
+    operating: f64,
+    /// Unix time.
+    reset_at: f64,
+    /// The last call's processing: the room one more call needs.
+    processing: f64,
+    in_flight: u32,
+    /// What is known is from before the reset (or a 429 came since):
+    /// one call at a time until an answer reports afresh.
+    stale: bool,
+}
+
+/// A call admitted: counted in flight until dropped.
+pub(crate) struct Admission<'a> {
+    budgets: &'a Budgets,
+    host: &'a str,
+    method: &'a str,
+    counted: bool,
+    /// How long the call was held back for the budget.
+    pub(crate) waited: Duration,
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut portals = self.budgets.lock();
+            if let Some(budget) = find(&mut portals, self.host, self.method) {
+                budget.in_flight = budget.in_flight.saturating_sub(1);
+            }
+            drop(portals);
+            self.budgets.changed.notify_all();
+        }
+    }
+}
+
+fn find<'p>(portals: &'p mut Portals, host: &str, method: &str) -> Option<&'p mut MethodBudget> {
+    portals.get_mut(host)?.get_mut(method)
+}
+
+impl Budgets {
+    /// Budgets with `setting` (seconds per window) as every portal's
+    /// limit; without it, [`CLOUD_LIMIT`] for cloud portals and
+    /// [`SELF_HOSTED_LIMIT`] for others once they report a budget.
+    pub(crate) fn new(setting: Option<f64>) -> Budgets {
+        Budgets {
+            setting,
+            portals: Mutex::new(HashMap::new()),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Portals> {
+        self.portals.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Holds a call of `method` back while its budget has no room for it,
+    /// until the window's reset, then counts it in flight. A reset past
+    /// `deadline` is not waited for: the call goes, and the portal decides.
+    pub(crate) fn admit<'a>(
+        &'a self,
+        host: &'a str,
+        method: &'a str,
+        deadline: Instant,
+    ) -> Admission<'a> {
+        let mut admission = Admission {
+            budgets: self,
+            host,
+            method,
+            counted: false,
+            waited: Duration::ZERO,
+        };
+        let mut portals = self.lock();
+        let Some(budget) = find(&mut portals, host, method) else {
+            // Nothing known of this method: nothing to hold back.
+            return admission;
+        };
+        if !budget.stale && budget.has_room() {
+            budget.in_flight += 1;
+            admission.counted = true;
+            return admission;
+        }
+        let started = Instant::now();
+        loop {
+            let Some(budget) = find(&mut portals, host, method) else {
+                return admission;
+            };
+            let to_reset = until(budget.reset_at);
+            if budget.stale {
+                // What is known is from before the reset, or a 429 came:
+                // after the reset, one call at a time finds out afresh.
+                if to_reset.is_zero() && budget.in_flight == 0 {
+                    break;
+                }
+            } else if budget.has_room() {
+                break;
+            } else if to_reset.is_zero() {
+                // No room as last counted, but the oldest part expired since.
+                budget.stale = true;
+                continue;
+            }
+            // A reset past the call's deadline is not waited for: the call
+            // goes, and the portal's refusal says when the budget frees.
+            let wait = to_reset.max(RESET_MARGIN);
+            if Instant::now() + wait >= deadline {
+                break;
+            }
+            portals = self
+                .changed
+                .wait_timeout(portals, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        if let Some(budget) = find(&mut portals, host, method) {
+            budget.in_flight += 1;
+            admission.counted = true;
+        }
+        admission.waited = started.elapsed();
+        admission
+    }
+
+    /// Takes what a successful answer of `method` reports.
+    pub(crate) fn note(&self, host: &str, method: &str, report: TimeReport) {
+        let (Some(operating), Some(reset_at)) = (report.operating, report.operating_reset_at)
+        else {
+            return;
+        };
+        let limit = match self.setting {
+            Some(limit) => limit,
+            None if is_cloud_host(host) => CLOUD_LIMIT,
+            None => SELF_HOSTED_LIMIT,
+        };
+        let mut portals = self.lock();
+        if find(&mut portals, host, method).is_none() {
+            let fresh = MethodBudget {
+                limit,
+                operating,
+                reset_at,
+                processing: 0.0,
+                in_flight: 0,
+                stale: false,
+            };
+            let methods = portals.entry(host.to_owned()).or_default();
+            methods.insert(method.to_owned(), fresh);
+        }
+        let Some(budget) = find(&mut portals, host, method) else {
+            return;
+        };
+        budget.operating = operating;
+        budget.reset_at = reset_at;
+        budget.processing = report.processing.unwrap_or(budget.processing);
+        budget.stale = false;
+        drop(portals);
+        self.changed.notify_all();
+    }
+
+    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method`: the method is spent
+    /// until its reset. Answers how long until the reset, if one is known
+    /// and still ahead.
+    pub(crate) fn note_blocked(&self, host: &str, method: &str) -> Option<Duration> {
+        let mut portals = self.lock();
+        let budget = find(&mut portals, host, method)?;
+        budget.stale = true;
+        budget.operating = budget.operating.max(budget.limit);
+        let to_reset = until(budget.reset_at);
+        (!to_reset.is_zero()).then_some(to_reset + RESET_MARGIN)
+    }
+
+    /// When the budget of `method` frees, as Unix time, if known and ahead.
+    pub(crate) fn reset_of(&self, host: &str, method: &str) -> Option<f64> {
+        let mut portals = self.lock();
+        let budget = find(&mut portals, host, method)?;
+        (!until(budget.reset_at).is_zero()).then_some(budget.reset_at)
+    }
+}
+
+impl MethodBudget {
+    /// Whether one more call fits beside those in flight.
+    fn has_room(&self) -> bool {
+        let in_flight = f64::from(self.in_flight + 1);
+        self.operating + in_flight * self.processing < self.limit
+    }
+}
+
+/// How long until the Unix time `at` (zero if past).
+fn until(at: f64) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    Duration::try_from_secs_f64(at - now).unwrap_or(Duration::ZERO)
+}
+
+/// `2026-12-02T08:41:07Z` from Unix seconds, for error texts.
+pub(crate) fn iso8601(unix: f64) -> String {
+    let seconds = unix.floor() as i64;
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unix_now() -> f64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    }
+
+    fn report(operating: f64, reset_in: f64, processing: f64) -> TimeReport {
+        TimeReport {
+            operating: Some(operating),
+            operating_reset_at: Some(unix_now() + reset_in),
+            processing: Some(processing),
+        }
+    }
+
+    #[test]
+    fn a_method_with_room_goes_at_once_and_one_without_waits_for_its_reset() {
+        let budgets = Budgets::new(Some(1.0));
+        let far = Instant::now() + Duration::from_secs(10);
+        budgets.note("portal.example", "crm.deal.list", report(0.5, 5.0, 0.1));
+        assert!(
+            budgets.admit("portal.example", "crm.deal.list", far).waited
+                < Duration::from_millis(50)
+        );
+        budgets.note("portal.example", "crm.deal.list", report(0.95, 0.3, 0.1));
+        let admitted = budgets.admit("portal.example", "crm.deal.list", far);
+        assert!(
+            admitted.waited >= Duration::from_millis(250),
+            "{:?}",
+            admitted.waited
+        );
+        // Other methods are not held back.
+        assert!(
+            budgets.admit("portal.example", "crm.deal.get", far).waited < Duration::from_millis(50)
+        );
+    }
+
+    #[test]
+    fn calls_in_flight_take_room_so_parallel_callers_are_let_through_as_far_as_it_goes() {
+        let budgets = Budgets::new(Some(1.0));
+        let far = Instant::now() + Duration::from_secs(10);
+        budgets.note("portal.example", "batch", report(0.5, 0.4, 0.2));
+        let first = budgets.admit("portal.example", "batch", far);
+        let second = budgets.admit("portal.example", "batch", far);
+        assert!(
+            first.waited < Duration::from_millis(50) && second.waited < Duration::from_millis(50)
+        );
+        // 0.5 + 3 × 0.2 passes the limit: the third waits for the reset.
+        let third = budgets.admit("portal.example", "batch", far);
+        assert!(
+            third.waited >= Duration::from_millis(350),
+            "{:?}",
+            third.waited
+        );
+    }
+
+    #[test]
+    fn no_wait_passes_the_deadline_and_a_block_names_the_reset() {
+        let budgets = Budgets::new(None);
+        budgets.note("portal.example", "crm.deal.add", report(430.0, 30.0, 1.0));
+        let soon = Instant::now() + Duration::from_millis(100);
+        let admitted = budgets.admit("portal.example", "crm.deal.add", soon);
+        assert!(
+            admitted.waited < Duration::from_millis(300),
+            "{:?}",
+            admitted.waited
+        );
+        let wait = budgets
+            .note_blocked("portal.example", "crm.deal.add")
+            .unwrap();
+        assert!(wait > Duration::from_secs(29), "{wait:?}");
+        assert!(budgets.reset_of("portal.example", "crm.deal.add").is_some());
+        assert_eq!(budgets.note_blocked("portal.example", "crm.deal.get"), None);
+    }
+
+    #[test]
+    fn reset_times_read_as_dates() {
+        assert_eq!(iso8601(0.0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(1722083795.3692), "2024-07-27T12:36:35Z");
+        assert_eq!(iso8601(951_782_400.0), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn limits_are_the_setting_or_by_portal() {
+        let budgets = Budgets::new(None);
+        budgets.note("b24-x.bitrix24.by", "a.get", report(1.0, 9.0, 0.1));
+        budgets.note("portal.example", "b.get", report(1.0, 9.0, 0.1));
+        let mut portals = budgets.lock();
+        assert_eq!(
+            find(&mut portals, "b24-x.bitrix24.by", "a.get")
+                .unwrap()
+                .limit,
+            CLOUD_LIMIT
+        );
+        let other = find(&mut portals, "portal.example", "b.get").unwrap();
+        assert_eq!(other.limit, SELF_HOSTED_LIMIT);
+    }
+}
