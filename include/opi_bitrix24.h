@@ -36,7 +36,9 @@ extern "C" {
 //   explicit `http://` is kept (self-hosted portals).
 // - `status`: `online`, `dnd`, `away` or `break` (case and surrounding
 //   spaces do not matter). Anything else is refused before a request is sent.
-// - `token`: an application's access token; NULL or "" calls by webhook.
+// - `token`: an application's access token; NULL or "" calls by webhook;
+//   `"file:<path>"` names a token file, whose pair is renewed when it
+//   expires (see `opi_bitrix24_get_token_to_file`).
 //
 // Returns a NUL-terminated UTF-8 JSON object, never NULL: the portal's
 // answer as it was sent, or an error in the same shape,
@@ -171,6 +173,32 @@ char *opi_bitrix24_get_token(const char *client_id, const char *client_secret, c
 char *opi_bitrix24_refresh_token(const char *client_id,
                                  const char *client_secret,
                                  const char *refresh);
+
+// As `opi_bitrix24_get_token`, the pair also written to the token file at
+// `path` with the client's id and secret (created or replaced, readable by
+// its owner only on Unix), ready for a `token` of `"file:<path>"`; NULL or
+// "" writes no file. The answer is the server's without its
+// `refresh_token`, which is in the file only; on a refusal, the server's
+// error, and the file is left as it was.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_get_token_to_file(const char *client_id,
+                                     const char *client_secret,
+                                     const char *code,
+                                     const char *path);
+
+// As `opi_bitrix24_refresh_token`, the new pair also written to the token
+// file at `path` as by `opi_bitrix24_get_token_to_file`.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_refresh_token_to_file(const char *client_id,
+                                         const char *client_secret,
+                                         const char *refresh,
+                                         const char *path);
 
 // Releases a string returned by this library.
 //

@@ -459,13 +459,17 @@ impl Client {
         let mut merged = Merged::new(&plan);
         let mut requests = plan.requests().enumerate();
         for (number, commands) in requests.by_ref() {
-            let request = Request::call_json(url, "batch", &body(commands, halt), token);
-            let request = match request {
-                Ok(request) => request,
+            let body = body(commands, halt);
+            let sent = self.send_with_token(token, &|token| {
+                Request::call_json(url, "batch", &body, token)
+            });
+            let (outcome, ran) = match sent {
+                Ok((sent, _)) => sent,
                 // The address or token is refused before anything is sent.
-                Err(error) => return Answer::from(error),
+                Err(error) if number == 0 => return Answer::from(error),
+                // A token file become unreadable since the first request.
+                Err(error) => (Err(error), Ran::No),
             };
-            let (outcome, ran) = self.send_masked(&request);
             if !merged.add(number, commands, outcome, ran, halt) {
                 break;
             }

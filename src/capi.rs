@@ -21,7 +21,9 @@ const VERSION: &CStr =
 ///   explicit `http://` is kept (self-hosted portals).
 /// - `status`: `online`, `dnd`, `away` or `break` (case and surrounding
 ///   spaces do not matter). Anything else is refused before a request is sent.
-/// - `token`: an application's access token; NULL or "" calls by webhook.
+/// - `token`: an application's access token; NULL or "" calls by webhook;
+///   `"file:<path>"` names a token file, whose pair is renewed when it
+///   expires (see `opi_bitrix24_get_token_to_file`).
 ///
 /// Returns a NUL-terminated UTF-8 JSON object, never NULL: the portal's
 /// answer as it was sent, or an error in the same shape,
@@ -241,6 +243,52 @@ pub unsafe extern "C" fn opi_bitrix24_refresh_token(
         // SAFETY: the caller keeps each string valid for the whole call.
         answer_of(|| unsafe {
             Ok(crate::refresh_token(borrowed_str(client_id, "client_id")?, borrowed_str(client_secret, "client_secret")?, borrowed_str(refresh, "refresh")?))
+        })
+    }
+}
+
+/// As `opi_bitrix24_get_token`, the pair also written to the token file at
+/// `path` with the client's id and secret (created or replaced, readable by
+/// its owner only on Unix), ready for a `token` of `"file:<path>"`; NULL or
+/// "" writes no file. The answer is the server's without its
+/// `refresh_token`, which is in the file only; on a refusal, the server's
+/// error, and the file is left as it was.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_get_token_to_file(
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    code: *const c_char,
+    path: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::get_token_to_file(borrowed_str(client_id, "client_id")?, borrowed_str(client_secret, "client_secret")?, borrowed_str(code, "code")?, optional_str(path, "path")?))
+        })
+    }
+}
+
+/// As `opi_bitrix24_refresh_token`, the new pair also written to the token
+/// file at `path` as by `opi_bitrix24_get_token_to_file`.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_refresh_token_to_file(
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    refresh: *const c_char,
+    path: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::refresh_token_to_file(borrowed_str(client_id, "client_id")?, borrowed_str(client_secret, "client_secret")?, borrowed_str(refresh, "refresh")?, optional_str(path, "path")?))
         })
     }
 }

@@ -113,6 +113,8 @@ impl Client {
 
     /// Calls any REST `method` with `params` as its JSON body: by webhook
     /// when `token` is empty, else by application token at the portal `url`.
+    /// Every `token` of this client may be `file:<path>`, a token file,
+    /// renewed when it expires (docs/tokens.md).
     pub fn call(
         &self,
         url: &str,
@@ -120,26 +122,28 @@ impl Client {
         params: &Map<String, Value>,
         token: &str,
     ) -> Answer {
-        self.answer_for(Request::call(url, method, params, token))
+        self.answer_with_token(token, &|token| Request::call(url, method, params, token))
     }
 
     /// As [`Client::call`], with the parameters as JSON text: an object, or
     /// empty text for none.
     pub fn call_json(&self, url: &str, method: &str, params: &str, token: &str) -> Answer {
-        self.answer_for(Request::call_json(url, method, params, token))
+        self.answer_with_token(token, &|token| {
+            Request::call_json(url, method, params, token)
+        })
     }
 
     /// Sets the status of the user the credentials belong to
     /// (`im.user.status.set`): by webhook when `token` is empty, else by
     /// application token at the portal `url`.
     pub fn set_user_status(&self, url: &str, status: &str, token: &str) -> Answer {
-        self.answer_for(Request::set_user_status(url, status, token))
+        self.answer_with_token(token, &|token| Request::set_user_status(url, status, token))
     }
 
     /// The status of the user the credentials belong to
     /// (`im.user.status.get`): `"result": "dnd"`, or `false` when none is set.
     pub fn get_user_status(&self, url: &str, token: &str) -> Answer {
-        self.answer_for(Request::get_user_status(url, token))
+        self.answer_with_token(token, &|token| Request::get_user_status(url, token))
     }
 
     /// Exchanges an authorisation `code` for tokens at the OAuth server

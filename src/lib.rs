@@ -35,6 +35,7 @@ mod retry;
 mod system_proxy;
 mod text;
 mod tls;
+mod token_file;
 mod transport;
 
 // The fronts: thin adapters over the functions below.
@@ -115,4 +116,27 @@ pub fn get_token(client_id: &str, client_secret: &str, code: &str) -> Answer {
 /// [`Client::refresh_token`] through the process-wide client.
 pub fn refresh_token(client_id: &str, client_secret: &str, refresh: &str) -> Answer {
     with_shared(|client| client.refresh_token(client_id, client_secret, refresh))
+}
+
+/// [`Client::get_token_to_file`] through the process-wide client; as
+/// [`get_token`] when `file` is empty (the fronts' optional argument).
+pub fn get_token_to_file(client_id: &str, client_secret: &str, code: &str, file: &str) -> Answer {
+    with_shared(|client| match file {
+        "" => client.get_token(client_id, client_secret, code),
+        file => client.get_token_to_file(client_id, client_secret, code, file.as_ref()),
+    })
+}
+
+/// [`Client::refresh_token_to_file`] through the process-wide client; as
+/// [`refresh_token`] when `file` is empty (the fronts' optional argument).
+pub fn refresh_token_to_file(
+    client_id: &str,
+    client_secret: &str,
+    refresh: &str,
+    file: &str,
+) -> Answer {
+    with_shared(|client| match file {
+        "" => client.refresh_token(client_id, client_secret, refresh),
+        file => client.refresh_token_to_file(client_id, client_secret, refresh, file.as_ref()),
+    })
 }

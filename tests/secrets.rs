@@ -324,3 +324,193 @@ fn no_text_of_the_new_functions_holds_a_client_secret_code_or_refresh_token() {
         collected.len()
     );
 }
+
+/// A token file's client secret and refresh tokens — the one it held, the
+/// ones its renewals got — in no text of any front nor in the request log:
+/// through a renewal that works, one the OAuth server refuses, and one that
+/// meets every fault class.
+#[test]
+fn no_text_of_a_call_with_a_token_file_holds_its_client_secret_or_refresh_token() {
+    use support::fronts::{Front, Function, raw};
+    const SPECIAL_SECRET: &str = "s3cr+t/with=reserved&chars";
+    let fronts = [
+        Front::Rust,
+        Front::CProgram,
+        Front::AddinPlatform,
+        Front::Cli,
+    ];
+    let portal = Portal::start();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("secrets-token-files");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("requests.log");
+    let env_with = |oauth: String| {
+        vec![
+            (
+                "SSL_CERT_FILE",
+                TestCa::global().pem_path.display().to_string(),
+            ),
+            ("OPI_BITRIX24_TIMEOUT", "1.5".to_owned()),
+            ("OPI_BITRIX24_ATTEMPTS", "2".to_owned()),
+            ("OPI_BITRIX24_RETRY_DELAY", "0.01".to_owned()),
+            ("OPI_BITRIX24_OAUTH_URL", oauth),
+            ("OPI_BITRIX24_LOG", log.display().to_string()),
+            ("OPI_BITRIX24_LOG_LEVEL", "debug".to_owned()),
+        ]
+    };
+    let env = env_with(portal.oauth_url().to_string());
+    let mut collected: Vec<(String, String)> = Vec::new();
+    let mut refresh_tokens: Vec<String> = Vec::new();
+    let read = |path: &std::path::Path| parse(&std::fs::read_to_string(path).unwrap());
+    // Every front at once; the texts it printed or returned.
+    let run = |case: &str,
+               env: &[(&'static str, String)],
+               function: Function,
+               args: &[&str],
+               collected: &mut Vec<(String, String)>| {
+        let texts: Vec<(Front, String)> = std::thread::scope(|scope| {
+            let running: Vec<_> = fronts
+                .into_iter()
+                .map(|front| {
+                    scope.spawn(move || {
+                        let output = raw(front, function, args, env);
+                        (front, format!("{}{}", output.text, output.stderr))
+                    })
+                })
+                .collect();
+            running.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for (front, text) in texts {
+            collected.push((format!("{case} {function:?} through {front:?}"), text));
+        }
+    };
+    // A file per front, made by each front's GetToken.
+    let files: Vec<(Front, String)> = fronts
+        .iter()
+        .map(|front| {
+            (
+                *front,
+                dir.join(format!("{front:?}.json")).display().to_string(),
+            )
+        })
+        .collect();
+    for (front, file) in &files {
+        let code = portal.issue_code();
+        let made = raw(
+            *front,
+            Function::GetTokenToFile,
+            &[CLIENT_ID, CLIENT_SECRET, &code, file],
+            &env,
+        );
+        collected.push((
+            format!("GetToken to a file through {front:?}"),
+            made.text + &made.stderr,
+        ));
+        refresh_tokens.push(
+            read(file.as_ref())["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let shared = &files[0].1;
+    let token = format!("file:{shared}");
+    // Renewed: the call's answer, never the renewal's.
+    portal.expire_access_tokens();
+    run(
+        "renewed",
+        &env,
+        Function::Call,
+        &[portal.base_url(), "server.time", "", &token],
+        &mut collected,
+    );
+    refresh_tokens.push(
+        read(shared.as_ref())["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    // Refused: a spent refresh token, then a wrong client secret.
+    let spent = read(shared.as_ref())["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = dir.join("spender.json").display().to_string();
+    raw(
+        Front::Rust,
+        Function::RefreshTokenToFile,
+        &[CLIENT_ID, CLIENT_SECRET, &spent, &other],
+        &env,
+    );
+    refresh_tokens.push(
+        read(other.as_ref())["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    portal.expire_access_tokens();
+    run(
+        "spent",
+        &env,
+        Function::GetUserStatus,
+        &[portal.base_url(), &token],
+        &mut collected,
+    );
+    let mut wrong = read(shared.as_ref());
+    wrong["client_secret"] = SPECIAL_SECRET.into();
+    std::fs::write(shared, wrong.to_string()).unwrap();
+    let batch = r#"[{"method":"server.time"}]"#;
+    run(
+        "wrong secret",
+        &env,
+        Function::Batch,
+        &[portal.base_url(), batch, "false", &token],
+        &mut collected,
+    );
+    // Every fault class at the OAuth server, with a file whose pair is good.
+    let (_, good) = &files[1];
+    let good_token = format!("file:{good}");
+    for kind in support::faults::FaultKind::ALL {
+        let faulty = support::faults::FaultyPortal::start(kind);
+        let env = env_with(format!("https://{}/", faulty.address));
+        portal.expire_access_tokens();
+        run(
+            &format!("{kind:?}"),
+            &env,
+            Function::Call,
+            &[portal.base_url(), "server.time", "", &good_token],
+            &mut collected,
+        );
+    }
+    assert!(collected.len() >= (3 + FaultKind::ALL.len()) * fronts.len() + fronts.len());
+    for (case, text) in &collected {
+        // What each case must show: it ran as meant.
+        let expected: &[&str] = match case.split(' ').next().unwrap_or_default() {
+            "GetToken" => &["access_token"],
+            "renewed" => &["\"result\""],
+            "spent" => &["invalid_grant"],
+            "wrong" => &["invalid_client"],
+            _ => &["\"error\""],
+        };
+        assert!(expected.iter().all(|e| text.contains(e)), "{case}: {text}");
+        if matches!(case.split(' ').next(), Some("GetToken" | "renewed")) {
+            assert!(!text.contains("\"error\""), "{case}: {text}");
+        }
+    }
+    if let Ok(log) = std::fs::read_to_string(&log) {
+        collected.push(("the request log".to_owned(), log));
+    }
+    for (case, text) in &collected {
+        for secret in refresh_tokens.iter().map(String::as_str).chain([
+            CLIENT_SECRET,
+            SPECIAL_SECRET,
+            "s3cr%2Bt",
+        ]) {
+            assert!(!text.contains(secret), "{case} showed a secret:\n{text}");
+        }
+    }
+    eprintln!(
+        "{} texts of calls with token files searched, none holds a secret",
+        collected.len()
+    );
+}

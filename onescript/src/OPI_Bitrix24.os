@@ -18,7 +18,7 @@ Var AttachedComponent;
 // Parameters:
 //  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
 //  Status - String, Number - Status value: online, dnd, away - status
-//  Token - String - Access token, when app auth method used - token
+//  Token - String - Access token, when app auth method used, or "file:<path>" of a token file - token
 //
 // Returns:
 //  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API
@@ -35,7 +35,7 @@ EndFunction
 // Параметры:
 //  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
 //  Статус - Строка, Число - Значение статуса: online, dnd, away - status
-//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//  Токен - Строка - Токен авторизации, если используется не вебхук, или "file:<путь>" файла токенов - token
 //
 // Возвращаемое значение:
 //  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
@@ -50,7 +50,7 @@ EndFunction
 //
 // Parameters:
 //  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
-//  Token - String - Access token, when app auth method used - token
+//  Token - String - Access token, when app auth method used, or "file:<path>" of a token file - token
 //
 // Returns:
 //  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API: "result" is the status, or False
@@ -66,7 +66,7 @@ EndFunction
 //
 // Параметры:
 //  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
-//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//  Токен - Строка - Токен авторизации, если используется не вебхук, или "file:<путь>" файла токенов - token
 //
 // Возвращаемое значение:
 //  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
@@ -84,7 +84,7 @@ EndFunction
 //  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
 //  Method - String - REST method name, e.g. crm.deal.add - method
 //  Parameters - Structure, Map, String, Undefined - method parameters, or their JSON text - params
-//  Token - String - Access token, when app auth method used - token
+//  Token - String - Access token, when app auth method used, or "file:<path>" of a token file - token
 //
 // Returns:
 //  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API
@@ -104,7 +104,7 @@ EndFunction
 //  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
 //  Метод - Строка - Имя метода REST, например crm.deal.add - method
 //  Параметры - Структура, Соответствие, Строка, Неопределено - Параметры метода или их JSON - params
-//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//  Токен - Строка - Токен авторизации, если используется не вебхук, или "file:<путь>" файла токенов - token
 //
 // Возвращаемое значение:
 //  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
@@ -124,7 +124,7 @@ EndFunction
 //  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
 //  Commands - Map, Structure, Array, String - key -> Structure of method and params, or their JSON - commands
 //  Halt - Boolean - stop at the first failed command - halt
-//  Token - String - Access token, when app auth method used - token
+//  Token - String - Access token, when app auth method used, or "file:<path>" of a token file - token
 //
 // Returns:
 //  Map Of KeyAndValue - serialized JSON of the merged answer
@@ -147,7 +147,7 @@ EndFunction
 //  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
 //  Команды - Соответствие, Структура, Массив, Строка - ключ -> Структура method и params, или их JSON - commands
 //  Прервать - Булево - остановиться на первой команде с ошибкой - halt
-//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//  Токен - Строка - Токен авторизации, если используется не вебхук, или "file:<путь>" файла токенов - token
 //
 // Возвращаемое значение:
 //  Соответствие Из КлючИЗначение - сериализованный JSON объединенного ответа
@@ -166,7 +166,7 @@ EndFunction
 //  URL - String - URL of webhook or a Bitrix24 domain, when token used - url
 //  Method - String - list method name, e.g. crm.deal.list - method
 //  Parameters - Structure, Map, String, Undefined - method parameters (filter, select, order), or their JSON - params
-//  Token - String - Access token, when app auth method used - token
+//  Token - String - Access token, when app auth method used, or "file:<path>" of a token file - token
 //  ByID - Boolean - page by ID: fast on large tables, for methods whose ID filter and order work as usual - byid
 //
 // Returns:
@@ -188,7 +188,7 @@ EndFunction
 //  URL - Строка - URL webhook или домен Bitrix24, если используется токен - url
 //  Метод - Строка - Имя списочного метода, например crm.deal.list - method
 //  Параметры - Структура, Соответствие, Строка, Неопределено - Параметры метода (filter, select, order) или их JSON - params
-//  Токен - Строка - Токен авторизации, если используется не вебхук - token
+//  Токен - Строка - Токен авторизации, если используется не вебхук, или "file:<путь>" файла токенов - token
 //  ПоИД - Булево - листать по ID: быстро на больших таблицах, для методов с обычными фильтром и сортировкой по ID - byid
 //
 // Возвращаемое значение:
@@ -206,12 +206,14 @@ EndFunction
 //  ClientID - String - Client ID from app settings - clientid
 //  ClientSecret - String - Client secret from app settings - clientsecret
 //  Code - String - Code from the authorization redirect - code
+//  File - String - Token file to write the pair to, for a Token of "file:<path>" - file
 //
 // Returns:
 //  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API: store its refresh_token
-Function GetToken(Val ClientID, Val ClientSecret, Val Code) Export
+//  (with a File, the pair is in the file and the answer has no refresh_token)
+Function GetToken(Val ClientID, Val ClientSecret, Val Code, Val File = "") Export
 
-    Answer = Component().GetToken(ClientID, ClientSecret, Code);
+    Answer = Component().GetToken(ClientID, ClientSecret, Code, File);
     Return ParseAnswer(Answer);
 
 EndFunction
@@ -223,12 +225,13 @@ EndFunction
 //  ClientID - Строка - Client ID из настроек приложения - clientid
 //  ClientSecret - Строка - Client secret из настроек приложения - clientsecret
 //  Code - Строка - Код из перенаправления авторизации - code
+//  Файл - Строка - Файл токенов для записи пары, для Токен вида "file:<путь>" - file
 //
 // Возвращаемое значение:
 //  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
-Функция ПолучитьТокен(Знач ClientID, Знач ClientSecret, Знач Code) Экспорт
+Функция ПолучитьТокен(Знач ClientID, Знач ClientSecret, Знач Code, Знач Файл = "") Экспорт
 
-    Возврат GetToken(ClientID, ClientSecret, Code);
+    Возврат GetToken(ClientID, ClientSecret, Code, Файл);
 
 КонецФункции
 
@@ -239,12 +242,14 @@ EndFunction
 //  ClientID - String - Client ID from app settings - clientid
 //  ClientSecret - String - Client secret from app settings - clientsecret
 //  Refresh - String - Refresh token - refresh
+//  File - String - Token file to write the new pair to, for a Token of "file:<path>" - file
 //
 // Returns:
 //  Map Of KeyAndValue - serialized JSON of answer from Bitrix24 API: store its new refresh_token
-Function RefreshToken(Val ClientID, Val ClientSecret, Val Refresh) Export
+//  (with a File, the pair is in the file and the answer has no refresh_token)
+Function RefreshToken(Val ClientID, Val ClientSecret, Val Refresh, Val File = "") Export
 
-    Answer = Component().RefreshToken(ClientID, ClientSecret, Refresh);
+    Answer = Component().RefreshToken(ClientID, ClientSecret, Refresh, File);
     Return ParseAnswer(Answer);
 
 EndFunction
@@ -256,12 +261,13 @@ EndFunction
 //  ClientID - Строка - Client ID из настроек приложения - clientid
 //  ClientSecret - Строка - Client secret из настроек приложения - clientsecret
 //  Refresh - Строка - Refresh token - refresh
+//  Файл - Строка - Файл токенов для записи новой пары, для Токен вида "file:<путь>" - file
 //
 // Возвращаемое значение:
 //  Соответствие Из КлючИЗначение - сериализованный JSON ответа от Bitrix24
-Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh) Экспорт
+Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh, Знач Файл = "") Экспорт
 
-    Возврат RefreshToken(ClientID, ClientSecret, Refresh);
+    Возврат RefreshToken(ClientID, ClientSecret, Refresh, Файл);
 
 КонецФункции
 

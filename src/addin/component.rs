@@ -51,6 +51,8 @@ const URL: ParamSpec = param("URL", Accepts::Text);
 const TOKEN: ParamSpec = param("Token", Accepts::OptionalText);
 const CLIENT_ID: ParamSpec = param("ClientID", Accepts::Text);
 const CLIENT_SECRET: ParamSpec = param("ClientSecret", Accepts::Text);
+/// A token file to write the pair to; "" writes none.
+const FILE: ParamSpec = param("File", Accepts::OptionalText);
 
 /// A method by its English and Russian names, its parameters, and the
 /// library function it runs with their text.
@@ -84,13 +86,18 @@ const METHODS: [Method; 7] = [
     },
     Method {
         names: ["GetToken", "ПолучитьТокен"],
-        params: &[CLIENT_ID, CLIENT_SECRET, param("Code", Accepts::Text)],
-        run: |a| crate::get_token(&a[0], &a[1], &a[2]),
+        params: &[CLIENT_ID, CLIENT_SECRET, param("Code", Accepts::Text), FILE],
+        run: |a| crate::get_token_to_file(&a[0], &a[1], &a[2], &a[3]),
     },
     Method {
         names: ["RefreshToken", "ОбновитьТокен"],
-        params: &[CLIENT_ID, CLIENT_SECRET, param("Refresh", Accepts::Text)],
-        run: |a| crate::refresh_token(&a[0], &a[1], &a[2]),
+        params: &[
+            CLIENT_ID,
+            CLIENT_SECRET,
+            param("Refresh", Accepts::Text),
+            FILE,
+        ],
+        run: |a| crate::refresh_token_to_file(&a[0], &a[1], &a[2], &a[3]),
     },
     Method {
         names: ["Batch", "ВыполнитьПакет"],
@@ -472,7 +479,7 @@ mod tests {
         let error = arguments(&METHODS[3], &[text("id"), text("secret")]).unwrap_err();
         assert_eq!(
             error.description(),
-            "GetToken takes 3 parameters (ClientID, ClientSecret, Code); it was given 2"
+            "GetToken takes 3 or 4 parameters (ClientID, ClientSecret, Code, optional File); it was given 2"
         );
         let error = arguments(call_method, &[text("u"), text("m"), Param::Integer(1)]).unwrap_err();
         assert_eq!(

@@ -22,6 +22,7 @@ use crate::client::{Client, MAX_ANSWER_BYTES};
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Json};
 use crate::request::Request;
+use crate::token_file;
 
 use paging::{Paging, Source};
 use writer::{Capped, Writer};
@@ -196,7 +197,9 @@ fn checked_params<'a>(
     source: Source,
     params: &'a str,
 ) -> Result<Vec<(String, &'a RawValue)>, Error> {
-    Request::call_json(source.url, source.method, params, source.token)?;
+    // A token file is read with the first page.
+    let token = token_file::stand_in(source.token);
+    Request::call_json(source.url, source.method, params, token)?;
     let text = match params.trim() {
         "" => "{}",
         text => text,

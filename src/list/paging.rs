@@ -286,9 +286,9 @@ impl<'a, 'w> Paging<'a, 'w> {
     ) -> Result<(usize, Option<u64>, Option<u64>), Stop> {
         let source = self.source;
         let body = query::json_object(params);
-        let request = Request::call_json(source.url, source.method, &body, source.token)?;
         self.requests += 1;
-        let answer = source.answered(&request)?;
+        let (answer, _) = source
+            .answered(&|token| Request::call_json(source.url, source.method, &body, token))?;
         let page: PageAnswer = serde_json::from_str(answer.json()).map_err(|e| {
             Error::new(
                 ErrorCode::BadResponse,
@@ -367,12 +367,14 @@ impl<'a> Source<'a> {
     /// The pages of one batch request, by command key in order. Takes
     /// `&self` only, so that requests of the offset mode run side by side.
     fn fetch_batch(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
-        let mut request =
-            Request::call_json(self.url, "batch", &batch::body(commands, false), self.token)?;
-        // Every command reads the list: the request may be repeated when
-        // the list method may be.
-        request.repeatable = retry::is_safe_to_repeat(self.method);
-        let answer = self.answered(&request)?;
+        let body = batch::body(commands, false);
+        let (answer, _) = self.answered(&|token| {
+            let mut request = Request::call_json(self.url, "batch", &body, token)?;
+            // Every command reads the list: the request may be repeated when
+            // the list method may be.
+            request.repeatable = retry::is_safe_to_repeat(self.method);
+            Ok(request)
+        })?;
         let parsed: BatchAnswer = serde_json::from_str(answer.json()).map_err(|e| {
             Error::new(
                 ErrorCode::BadResponse,
@@ -397,14 +399,20 @@ impl<'a> Source<'a> {
             .collect())
     }
 
-    /// Sends `request`; the portal's error document, or ours, stops the export.
-    fn answered(&self, request: &Request) -> Result<Answer, Stop> {
-        let (outcome, _) = self.client.send_masked(request);
+    /// Sends the request `build` makes with the caller's token (a token
+    /// file's renewed when it expires, the page asked again); the portal's
+    /// error document, or ours, stops the export. The answer, and the
+    /// request it answers.
+    fn answered(
+        &self,
+        build: &dyn Fn(&str) -> Result<Request, Error>,
+    ) -> Result<(Answer, Request), Stop> {
+        let ((outcome, _), request) = self.client.send_with_token(self.token, build)?;
         let answer = outcome?;
         if answer.is_error() {
             return Err(Stop::Failed(answer.error_document()));
         }
-        Ok(answer)
+        Ok((answer, request))
     }
 }
 

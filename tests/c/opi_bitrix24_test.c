@@ -4,7 +4,8 @@
  *   opi_bitrix24_test call URL STATUS [TOKEN]   prints the JSON answer; exit 0
  *   opi_bitrix24_test invoke FUNCTION ARG...    any function of the header by its name without
  *                                               the opi_bitrix24_ prefix (call, get_user_status,
- *                                               get_token, refresh_token, set_user_status, batch,
+ *                                               get_token, refresh_token, get_token_to_file,
+ *                                               refresh_token_to_file, set_user_status, batch,
  *                                               get_list, get_list_to_file), with its arguments;
  *                                               "(null)" passes NULL, and a bool is "true" or "false"
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
@@ -42,6 +43,8 @@ static call_fn opi_call;
 static two_fn opi_get_user_status;
 static three_fn opi_get_token;
 static three_fn opi_refresh_token;
+static call_fn opi_get_token_to_file;
+static call_fn opi_refresh_token_to_file;
 static batch_fn opi_batch;
 static get_list_fn opi_get_list;
 static get_list_to_file_fn opi_get_list_to_file;
@@ -62,6 +65,9 @@ static void load_library(void) {
     opi_get_user_status = (two_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_user_status");
     opi_get_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_token");
     opi_refresh_token = (three_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_refresh_token");
+    opi_get_token_to_file = (call_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_token_to_file");
+    opi_refresh_token_to_file =
+        (call_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_refresh_token_to_file");
     opi_batch = (batch_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_batch");
     opi_get_list = (get_list_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list");
     opi_get_list_to_file =
@@ -69,7 +75,8 @@ static void load_library(void) {
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
     if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
-        opi_refresh_token == NULL || opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL ||
+        opi_refresh_token == NULL || opi_get_token_to_file == NULL || opi_refresh_token_to_file == NULL ||
+        opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL ||
         opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
@@ -93,6 +100,8 @@ static const call_fn opi_call = opi_bitrix24_call;
 static const two_fn opi_get_user_status = opi_bitrix24_get_user_status;
 static const three_fn opi_get_token = opi_bitrix24_get_token;
 static const three_fn opi_refresh_token = opi_bitrix24_refresh_token;
+static const call_fn opi_get_token_to_file = opi_bitrix24_get_token_to_file;
+static const call_fn opi_refresh_token_to_file = opi_bitrix24_refresh_token_to_file;
 static const batch_fn opi_batch = opi_bitrix24_batch;
 static const get_list_fn opi_get_list = opi_bitrix24_get_list;
 static const get_list_to_file_fn opi_get_list_to_file = opi_bitrix24_get_list_to_file;
@@ -203,6 +212,12 @@ static char *invoke(const char *name, int count, char **args) {
     }
     if (strcmp(name, "refresh_token") == 0 && count == 3) {
         return opi_refresh_token(ARG(0), ARG(1), ARG(2));
+    }
+    if (strcmp(name, "get_token_to_file") == 0 && count == 4) {
+        return opi_get_token_to_file(ARG(0), ARG(1), ARG(2), ARG(3));
+    }
+    if (strcmp(name, "refresh_token_to_file") == 0 && count == 4) {
+        return opi_refresh_token_to_file(ARG(0), ARG(1), ARG(2), ARG(3));
     }
     if (strcmp(name, "batch") == 0 && count == 4) {
         return opi_batch(ARG(0), ARG(1), strcmp(args[2], "true") == 0, ARG(3));

@@ -41,6 +41,10 @@ pub enum Function {
     GetUserStatus,
     GetToken,
     RefreshToken,
+    /// GetToken with its optional last argument, the token file to write.
+    GetTokenToFile,
+    /// RefreshToken with its optional last argument, the token file to write.
+    RefreshTokenToFile,
     /// Arguments: URL, commands, halt ("true" or "false"), token.
     Batch,
     /// Arguments: URL, method, params, token, by ID ("true" or "false").
@@ -55,6 +59,8 @@ impl Function {
             Function::GetUserStatus => "get_user_status",
             Function::GetToken => "get_token",
             Function::RefreshToken => "refresh_token",
+            Function::GetTokenToFile => "get_token_to_file",
+            Function::RefreshTokenToFile => "refresh_token_to_file",
             Function::Batch => "batch",
             Function::GetList => "get_list",
         }
@@ -66,8 +72,8 @@ impl Function {
             Function::Call => "CallMethod",
             Function::SetUserStatus => "SetUserStatus",
             Function::GetUserStatus => "GetUserStatus",
-            Function::GetToken => "GetToken",
-            Function::RefreshToken => "RefreshToken",
+            Function::GetToken | Function::GetTokenToFile => "GetToken",
+            Function::RefreshToken | Function::RefreshTokenToFile => "RefreshToken",
             Function::Batch => "Batch",
             Function::GetList => "GetList",
         }
@@ -81,6 +87,10 @@ impl Function {
             Function::GetUserStatus => &["--url", "--token"],
             Function::GetToken => &["--clientid", "--clientsecret", "--code"],
             Function::RefreshToken => &["--clientid", "--clientsecret", "--refresh"],
+            Function::GetTokenToFile => &["--clientid", "--clientsecret", "--code", "--file"],
+            Function::RefreshTokenToFile => {
+                &["--clientid", "--clientsecret", "--refresh", "--file"]
+            }
             Function::Batch => &["--url", "--commands", "--halt", "--token"],
             Function::GetList => &["--url", "--method", "--params", "--token", "--by-id"],
         }
@@ -283,6 +293,10 @@ fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) 
         Function::GetUserStatus => client.get_user_status(a[0], a[1]),
         Function::GetToken => client.get_token(a[0], a[1], a[2]),
         Function::RefreshToken => client.refresh_token(a[0], a[1], a[2]),
+        Function::GetTokenToFile => client.get_token_to_file(a[0], a[1], a[2], a[3].as_ref()),
+        Function::RefreshTokenToFile => {
+            client.refresh_token_to_file(a[0], a[1], a[2], a[3].as_ref())
+        }
         Function::Batch => client.batch(a[0], a[1], a[2] == "true", a[3]),
         Function::GetList => {
             let mode = match a[4] {
@@ -310,6 +324,10 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
             Function::GetUserStatus => opi_bitrix24_get_user_status(a[0], a[1]),
             Function::GetToken => opi_bitrix24_get_token(a[0], a[1], a[2]),
             Function::RefreshToken => opi_bitrix24_refresh_token(a[0], a[1], a[2]),
+            Function::GetTokenToFile => opi_bitrix24_get_token_to_file(a[0], a[1], a[2], a[3]),
+            Function::RefreshTokenToFile => {
+                opi_bitrix24_refresh_token_to_file(a[0], a[1], a[2], a[3])
+            }
             Function::Batch => opi_bitrix24_batch(a[0], a[1], args[2] == "true", a[3]),
             Function::GetList => opi_bitrix24_get_list(a[0], a[1], a[2], a[3], args[4] == "true"),
         }

@@ -56,6 +56,9 @@ pub struct PortalOptions {
     /// Time each REST request takes the portal (each command, for a batch),
     /// spent outside its lock so that requests overlap as on a real server.
     pub processing: Duration,
+    /// How long an access token the OAuth server issues lives (an hour, as
+    /// on the real server): shorter, expiry can be tested without waiting.
+    pub token_lifetime: Duration,
 }
 
 impl Default for PortalOptions {
@@ -71,6 +74,7 @@ impl Default for PortalOptions {
             ca: None,
             list_rows: 0,
             processing: Duration::ZERO,
+            token_lifetime: Duration::from_secs(3600),
         }
     }
 }
@@ -135,6 +139,14 @@ struct OAuth {
     codes: Vec<String>,
     refresh_tokens: HashMap<String, bool>,
     issued: u64,
+    /// When each access token issued here expires, in Unix time.
+    expires: HashMap<String, f64>,
+    /// The access token issued with each refresh token.
+    access_of: HashMap<String, String>,
+    /// Refresh grants made, and those of them made while the access token
+    /// they replace still lived.
+    refreshes: usize,
+    premature: usize,
 }
 
 struct LeakyBucket {
@@ -413,6 +425,20 @@ impl Portal {
         let code = format!("c0de{:028x}", state.oauth.issued * 7919);
         state.oauth.codes.push(code.clone());
         code
+    }
+
+    /// Refresh grants the OAuth server made, and how many of them replaced
+    /// an access token that had not expired yet.
+    pub fn refreshes(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.oauth.refreshes, state.oauth.premature)
+    }
+
+    /// Ends the life of every access token issued so far, as an hour would.
+    pub fn expire_access_tokens(&self) {
+        let mut state = self.lock();
+        let past = now() - 1.0;
+        state.oauth.expires.values_mut().for_each(|at| *at = past);
     }
 
     /// The portal's base URL as the OAuth server's address, for `Config::oauth_url`.
@@ -790,6 +816,12 @@ fn oauth_token(state: &mut State, request: &HttpRequest) -> HttpResponse {
         "refresh_token" => match state.oauth.refresh_tokens.get_mut(given("refresh_token")) {
             Some(spent @ false) => {
                 *spent = true;
+                let replaced = state.oauth.access_of.get(given("refresh_token"));
+                let lives = replaced
+                    .and_then(|access| state.oauth.expires.get(access))
+                    .is_some_and(|&at| at > now());
+                state.oauth.refreshes += 1;
+                state.oauth.premature += usize::from(lives);
                 true
             }
             _ => false,
@@ -811,7 +843,15 @@ fn oauth_token(state: &mut State, request: &HttpRequest) -> HttpResponse {
             expired: false,
         },
     );
-    let expires = state.options.frozen_clock.unwrap_or_else(now) as i64 + 3600;
+    let lifetime = state.options.token_lifetime.as_secs().max(1);
+    let ends = (now() + lifetime as f64).ceil();
+    state.oauth.expires.insert(access.clone(), ends);
+    let oauth = &mut state.oauth;
+    oauth.access_of.insert(refresh.clone(), access.clone());
+    let expires = match state.options.frozen_clock {
+        Some(frozen) => frozen as i64 + lifetime as i64,
+        None => ends as i64,
+    };
     let host = request.header("host").unwrap_or_default().to_owned();
     let scheme = if request.tls { "https" } else { "http" };
     HttpResponse::json(
@@ -819,7 +859,7 @@ fn oauth_token(state: &mut State, request: &HttpRequest) -> HttpResponse {
         &json!({
             "access_token": access,
             "expires": expires,
-            "expires_in": 3600,
+            "expires_in": lifetime,
             "scope": "app",
             "domain": host,
             "server_endpoint": "https://oauth.bitrix.info/rest/",
@@ -1060,8 +1100,19 @@ fn oauth_user(
             "expired_token",
             "The access token provided has expired",
         )),
+        Some(_) if lived(state, &token) => Err(error(
+            401,
+            "expired_token",
+            "The access token provided has expired",
+        )),
         Some(Token { user, .. }) => Ok(*user),
     }
+}
+
+/// Whether an access token the OAuth server issued has reached its end.
+fn lived(state: &State, token: &str) -> bool {
+    let ends = state.oauth.expires.get(token);
+    ends.is_some_and(|&at| at <= now())
 }
 
 fn now() -> f64 {

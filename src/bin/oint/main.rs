@@ -253,6 +253,9 @@ struct GetTokenArgs {
     code: String,
 
     #[command(flatten)]
+    file: TokenFile,
+
+    #[command(flatten)]
     out: Out,
 }
 
@@ -264,6 +267,9 @@ struct RefreshTokenArgs {
     /// The refresh token to exchange; it is spent by the exchange
     #[arg(long, value_name = "REFRESH")]
     refresh: String,
+
+    #[command(flatten)]
+    file: TokenFile,
 
     #[command(flatten)]
     out: Out,
@@ -285,6 +291,8 @@ struct Token {
     /// Access token, when app auth method used
     ///
     /// Without it (or with an empty one) --url is taken as a webhook.
+    /// file:PATH names a token file (GetToken --file), renewed when it
+    /// expires.
     #[arg(
         long,
         value_name = "TOKEN",
@@ -292,6 +300,21 @@ struct Token {
         hide_default_value = true
     )]
     token: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenFile {
+    /// Also write the pair to this token file, for --token file:PATH
+    ///
+    /// The file gets the answer's fields and the client's id and secret,
+    /// owner-only; the answer printed has no refresh_token then.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "",
+        hide_default_value = true
+    )]
+    file: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -402,11 +425,21 @@ fn main() -> ExitCode {
             a.out,
         ),
         Bitrix24Method::GetToken(a) => (
-            opi_bitrix24::get_token(&a.client.client_id, &a.client.client_secret, &a.code),
+            opi_bitrix24::get_token_to_file(
+                &a.client.client_id,
+                &a.client.client_secret,
+                &a.code,
+                &a.file.file,
+            ),
             a.out,
         ),
         Bitrix24Method::RefreshToken(a) => (
-            opi_bitrix24::refresh_token(&a.client.client_id, &a.client.client_secret, &a.refresh),
+            opi_bitrix24::refresh_token_to_file(
+                &a.client.client_id,
+                &a.client.client_secret,
+                &a.refresh,
+                &a.file.file,
+            ),
             a.out,
         ),
     };
