@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -263,13 +263,16 @@ impl TokenFile {
     fn read(&self) -> Result<Pair, Error> {
         let cannot_read = |e: std::io::Error| self.invalid(format_args!("cannot be read: {e}"));
         let file = File::open(&self.path).map_err(cannot_read)?;
-        let size = file.metadata().map_err(cannot_read)?.len();
-        if size > MAX_FILE_BYTES {
+        let mut text = String::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(cannot_read)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
             return Err(self.invalid(format_args!(
-                "is {size} bytes long; a token file is a small JSON object"
+                "is over {} KiB; a token file is a small JSON object",
+                MAX_FILE_BYTES >> 10
             )));
         }
-        let text = std::fs::read_to_string(&self.path).map_err(cannot_read)?;
         // Read as a plain value: its errors name a line and a column, never
         // the text found there.
         let value: Value = serde_json::from_str(&text)
