@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorCode};
 use crate::limiter::Limiter;
 use crate::request::{Grant, Request};
+use crate::request_log::{self, RequestLog, Wait};
 use crate::retry::{self, Ran, ServerRefusal};
 use crate::tls;
 use crate::transport::{Failure, Outgoing, Transport};
@@ -52,6 +53,8 @@ pub struct Client {
     runtime: tokio::runtime::Runtime,
     config: Config,
     limiter: Option<Limiter>,
+    /// The request log: `OPI_BITRIX24_LOG`'s sink and the `log` crate.
+    pub(crate) log: RequestLog,
 }
 
 impl std::fmt::Debug for Client {
@@ -84,6 +87,7 @@ impl Client {
         let transport =
             Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);
         let limiter = Limiter::new(config.pacing);
+        let log = RequestLog::open(config.log.as_ref(), config.log_level)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -93,6 +97,7 @@ impl Client {
             runtime,
             config,
             limiter,
+            log,
         })
     }
 
@@ -199,7 +204,8 @@ impl Client {
         let mut redirects = 0;
         let mut attempt = 1;
         loop {
-            let (result, retry_after, ran) = match self.exchange_paced(&url, request, deadline) {
+            let exchange = self.exchange_paced(&url, request, deadline, attempt);
+            let (result, retry_after, ran) = match exchange {
                 // Answered, or ended before anything was written.
                 Exchange::Done(result) => return (result, Ran::No),
                 Exchange::Moved(location) => {
@@ -228,17 +234,28 @@ impl Client {
                     result.map_err(|error| error.with_note(&format!("after {attempt} attempts")));
                 return (result, ran);
             }
+            self.log.wait(&url, request, Wait::RetryBackoff, delay);
             std::thread::sleep(delay);
             attempt += 1;
         }
     }
 
-    fn exchange_paced(&self, url: &Url, request: &Request, deadline: Instant) -> Exchange {
+    fn exchange_paced(
+        &self,
+        url: &Url,
+        request: &Request,
+        deadline: Instant,
+        attempt: u32,
+    ) -> Exchange {
         if let Some(limiter) = &self.limiter {
             let now = Instant::now();
             let host = url.host_str().unwrap_or_default();
             match limiter.reserve(&url.origin().ascii_serialization(), host, now, deadline) {
-                Some(start) => std::thread::sleep(start.saturating_duration_since(now)),
+                Some(start) => {
+                    let wait = start.saturating_duration_since(now);
+                    self.log.wait(url, request, Wait::Pacing, wait);
+                    std::thread::sleep(wait);
+                }
                 None => {
                     return Exchange::Done(Err(Error::new(
                         ErrorCode::Timeout,
@@ -256,11 +273,42 @@ impl Client {
         }
         // One trip into the runtime for the whole exchange: the request's timer
         // needs its clock, and each `block_on` costs a park and a driver poll.
-        self.runtime
-            .block_on(self.exchange_once(url, request, remaining))
+        self.log.sending(url, request, attempt);
+        let started = self.log.start();
+        let status = Cell::new(None);
+        let exchange = self
+            .runtime
+            .block_on(self.exchange_once(url, request, remaining, &status));
+        if let Some(started) = started {
+            let (result, retryable) = match &exchange {
+                Exchange::Done(result) => (Some(result), false),
+                Exchange::Retryable { result, ran, .. } => {
+                    (Some(result), ran.may_retry(request.repeatable))
+                }
+                Exchange::Moved(_) => (None, false),
+            };
+            self.log.exchange(&request_log::Record {
+                url,
+                request,
+                attempt,
+                status: status.get(),
+                result,
+                retryable,
+                duration: started.elapsed(),
+            });
+        }
+        exchange
     }
 
-    async fn exchange_once(&self, url: &Url, request: &Request, remaining: Duration) -> Exchange {
+    /// One HTTP exchange; the answer's status is left in `answered`, for the
+    /// request log.
+    async fn exchange_once(
+        &self,
+        url: &Url,
+        request: &Request,
+        remaining: Duration,
+        answered: &Cell<Option<StatusCode>>,
+    ) -> Exchange {
         let outgoing = Outgoing {
             verb: request.verb,
             url,
@@ -285,6 +333,7 @@ impl Client {
             Err(_) => return Exchange::Done(Err(self.out_of_time(url))),
         };
         let status = reply.status;
+        answered.set(Some(status));
         if is_moved(status) {
             if let Some(location) = reply.headers.get(LOCATION) {
                 return Exchange::Moved(String::from_utf8_lossy(location.as_bytes()).into_owned());

@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::error::Error;
 use crate::limiter::{Pacing, RateLimit};
+use crate::request_log::LogTarget;
 
 /// How the shared client connects, waits and retries.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,14 @@ pub struct Config {
     /// The OAuth server of `GetToken` and `RefreshToken`
     /// (`OPI_BITRIX24_OAUTH_URL`); its `/oauth/token/` is called.
     pub oauth_url: Url,
+    /// Where the request log goes (`OPI_BITRIX24_LOG`): a file, appended
+    /// to, or standard error; none by default. Its events also go to the
+    /// `log` crate under the target `opi_bitrix24` (docs/logging.md).
+    pub log: Option<LogTarget>,
+    /// How much of the request log is written (`OPI_BITRIX24_LOG_LEVEL`):
+    /// `Info` is every request and wait, `Debug` adds each request as it
+    /// is sent, `Warn` and `Error` only failures (docs/logging.md).
+    pub log_level: log::LevelFilter,
 }
 
 /// The OAuth server Bitrix24's documentation names.
@@ -53,6 +62,8 @@ impl Default for Config {
             ca_file: None,
             pacing: Pacing::Auto,
             oauth_url: Url::parse(DEFAULT_OAUTH_URL).expect("the default OAuth server is a URL"),
+            log: None,
+            log_level: log::LevelFilter::Info,
         }
     }
 }
@@ -126,6 +137,20 @@ impl Config {
                 "OAuth server of GetToken and RefreshToken",
                 defaults.oauth_url.to_string(),
             ),
+            setting(
+                "OPI_BITRIX24_LOG",
+                "request log: a file to append a line per request and per wait to, or stderr (docs/logging.md)",
+                match defaults.log {
+                    None => "none".to_owned(),
+                    Some(LogTarget::Stderr) => "stderr".to_owned(),
+                    Some(LogTarget::File(path)) => path.display().to_string(),
+                },
+            ),
+            setting(
+                "OPI_BITRIX24_LOG_LEVEL",
+                "request log's level: error, warn, info (every request and wait), debug (each request as it is sent too), or off",
+                defaults.log_level.as_str().to_ascii_lowercase(),
+            ),
         ]
     }
 
@@ -178,6 +203,22 @@ impl Config {
         }
         if let Some(text) = lookup("OPI_BITRIX24_OAUTH_URL").filter(|u| !u.trim().is_empty()) {
             config.oauth_url = parse_oauth_url(&text)?;
+        }
+        if let Some(text) = lookup("OPI_BITRIX24_LOG").filter(|t| !t.trim().is_empty()) {
+            config.log = Some(match text.trim() {
+                name if name.eq_ignore_ascii_case("stderr") => LogTarget::Stderr,
+                path => LogTarget::File(PathBuf::from(path)),
+            });
+        }
+        if let Some(text) = lookup("OPI_BITRIX24_LOG_LEVEL").filter(|t| !t.trim().is_empty()) {
+            config.log_level = match text.trim().parse::<log::LevelFilter>() {
+                Ok(level) if level != log::LevelFilter::Trace => level,
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "environment variable OPI_BITRIX24_LOG_LEVEL must be error, warn, info, debug or off",
+                    ));
+                }
+            };
         }
         Ok(config)
     }
@@ -274,6 +315,8 @@ mod tests {
             ("OPI_BITRIX24_CA_FILE", "/etc/portal-ca.pem"),
             ("OPI_BITRIX24_READ_TIMEOUT", "4"),
             ("OPI_BITRIX24_OAUTH_URL", "https://oauth.bitrix24.tech"),
+            ("OPI_BITRIX24_LOG", "/var/log/b24.log"),
+            ("OPI_BITRIX24_LOG_LEVEL", "Debug"),
         ])
         .unwrap();
         assert_eq!(
@@ -287,6 +330,8 @@ mod tests {
                 pacing: Pacing::Auto,
                 read_timeout: Some(Duration::from_secs(4)),
                 oauth_url: Url::parse("https://oauth.bitrix24.tech/").unwrap(),
+                log: Some(LogTarget::File(PathBuf::from("/var/log/b24.log"))),
+                log_level: log::LevelFilter::Debug,
             }
         );
     }
@@ -294,7 +339,7 @@ mod tests {
     #[test]
     fn every_setting_is_read_and_its_default_is_the_configs() {
         let settings = Config::settings();
-        assert_eq!(settings.len(), 8);
+        assert_eq!(settings.len(), 10);
         // Each variable changes the configuration: none is listed but unread.
         for setting in &settings {
             let value = match setting.variable {
@@ -302,6 +347,8 @@ mod tests {
                 "OPI_BITRIX24_RATE_LIMIT" => "off",
                 "OPI_BITRIX24_OAUTH_URL" => "https://oauth.example/",
                 "OPI_BITRIX24_ATTEMPTS" => "2",
+                "OPI_BITRIX24_LOG" => "stderr",
+                "OPI_BITRIX24_LOG_LEVEL" => "warn",
                 _ => "7",
             };
             let changed = config(&[(setting.variable, value)]).unwrap();
@@ -362,6 +409,8 @@ mod tests {
             ("OPI_BITRIX24_OAUTH_URL", "oauth.bitrix.info"),
             ("OPI_BITRIX24_OAUTH_URL", "ftp://oauth.example/"),
             ("OPI_BITRIX24_OAUTH_URL", "https://oauth.example/?x=1"),
+            ("OPI_BITRIX24_LOG_LEVEL", "verbose"),
+            ("OPI_BITRIX24_LOG_LEVEL", "trace"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert!(

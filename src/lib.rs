@@ -31,6 +31,7 @@ mod limiter;
 mod list;
 mod query;
 mod request;
+mod request_log;
 mod retry;
 mod system_proxy;
 mod text;
@@ -50,6 +51,7 @@ pub use error::{Error, ErrorCode};
 pub use limiter::{Pacing, RateLimit, is_cloud_host};
 pub use list::{ListMode, ListProgress};
 pub use request::{GET_STATUS_METHOD, SET_STATUS_METHOD, STATUSES};
+pub use request_log::{LOG_TARGET, LogTarget};
 pub use retry::is_safe_to_repeat;
 
 /// The library's version.

@@ -31,6 +31,7 @@ use crate::client::Client;
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Pairs};
 use crate::request::{Grant, Request};
+use crate::request_log::RequestLog;
 use crate::retry::Ran;
 
 /// What a `Token` starts with when it names a token file.
@@ -72,6 +73,7 @@ pub(crate) fn send(
     oauth_url: &Url,
     build: &dyn Fn(&str) -> Result<Request, Error>,
     send: Send,
+    log: &RequestLog,
 ) -> Result<(Outcome, Request), Error> {
     let Some(path) = path_of(token) else {
         let request = build(token)?;
@@ -80,7 +82,7 @@ pub(crate) fn send(
     let file = TokenFile::new(path)?;
     let mut pair = file.read()?;
     if pair.has_expired() {
-        pair = match file.renew(&pair.access, oauth_url, send) {
+        pair = match file.renew(&pair.access, oauth_url, send, log) {
             Ok(pair) => pair,
             Err(outcome) => return Ok((outcome, build(&pair.access)?)),
         };
@@ -92,7 +94,7 @@ pub(crate) fn send(
         return Ok((outcome, request));
     }
     // Refused before it ran: the call may be made again with the new pair.
-    match file.renew(&pair.access, oauth_url, send) {
+    match file.renew(&pair.access, oauth_url, send, log) {
         Ok(pair) => {
             let request = build(&pair.access)?;
             Ok((send(&request), request))
@@ -148,9 +150,8 @@ impl Client {
         build: &dyn Fn(&str) -> Result<Request, Error>,
     ) -> Result<(Outcome, Request), Error> {
         let oauth_url = &self.config().oauth_url;
-        send(token, oauth_url, build, &|request| {
-            self.send_masked(request)
-        })
+        let masked = |request: &Request| self.send_masked(request);
+        send(token, oauth_url, build, &masked, &self.log)
     }
 
     /// As [`Client::send_with_token`], into the caller's one document.
@@ -310,8 +311,18 @@ impl TokenFile {
     /// one another thread or process wrote meanwhile, or a new one from the
     /// OAuth server at `oauth_url`. Err is what the call is to end with: the
     /// server's refusal, or why there is no pair.
-    fn renew(&self, expired: &str, oauth_url: &Url, send: Send) -> Result<Pair, Outcome> {
+    fn renew(
+        &self,
+        expired: &str,
+        oauth_url: &Url,
+        send: Send,
+        log: &RequestLog,
+    ) -> Result<Pair, Outcome> {
+        let asked = log.start();
         let renewed = self.locked(|| {
+            if let Some(asked) = asked {
+                log.token_refresh_wait(oauth_url, asked.elapsed());
+            }
             let current = self.read()?;
             if current.access != expired {
                 return Ok(Ok(current));

@@ -18,6 +18,17 @@ const ENVIRONMENT: [(&str, &str); 3] = [
     ("OPI_BITRIX24_RETRY_DELAY", "0.01"),
 ];
 
+/// The request log every front of the first sweep appends to, at `debug`
+/// (emptied once per test process).
+fn sweep_log() -> &'static std::path::Path {
+    static LOG: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("secrets-sweep.log");
+        let _ = std::fs::remove_file(&path);
+        path
+    })
+}
+
 /// The same settings for this process's shared client as for the child processes.
 fn configure_this_process() {
     trust_test_ca();
@@ -26,6 +37,11 @@ fn configure_this_process() {
         for (name, value) in ENVIRONMENT {
             // SAFETY: once, first thing in the test, before the library reads the environment.
             unsafe { std::env::set_var(name, value) };
+        }
+        // SAFETY: as above.
+        unsafe {
+            std::env::set_var("OPI_BITRIX24_LOG", sweep_log());
+            std::env::set_var("OPI_BITRIX24_LOG_LEVEL", "debug");
         }
     });
 }
@@ -42,7 +58,9 @@ fn child(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = Command::new(program);
     command
         .env("SSL_CERT_FILE", &TestCa::global().pem_path)
-        .envs(ENVIRONMENT);
+        .envs(ENVIRONMENT)
+        .env("OPI_BITRIX24_LOG", sweep_log())
+        .env("OPI_BITRIX24_LOG_LEVEL", "debug");
     command
 }
 
@@ -55,6 +73,8 @@ fn every_front(url: &str, status: &str, token: &str) -> Vec<(&'static str, Strin
                 ca_file: Some(TestCa::global().pem_path.clone()),
                 timeout: Duration::from_secs_f64(1.5),
                 attempts: 2,
+                log: Some(opi_bitrix24::LogTarget::File(sweep_log().to_owned())),
+                log_level: log::LevelFilter::Debug,
                 ..Config::default()
             })
             .unwrap();
@@ -183,6 +203,12 @@ fn no_error_text_or_printed_line_of_any_front_holds_a_secret() {
         }
     }
     assert!(collected.len() >= (FaultKind::ALL.len() * 2 + refused.len()) * 5);
+    let log = std::fs::read_to_string(sweep_log()).unwrap();
+    assert!(
+        log.lines().count() >= FaultKind::ALL.len() * 2 * 5,
+        "the request log has too few lines:\n{log}"
+    );
+    collected.push(("the request log".to_owned(), log));
     for (case, text) in &collected {
         for secret in [WEBHOOK_SECRET, APP_TOKEN, EXPIRED_TOKEN, NO_SCOPE_SECRET] {
             assert!(!text.contains(secret), "{case} showed a secret:\n{text}");
@@ -210,10 +236,17 @@ fn no_text_of_the_new_functions_holds_a_client_secret_code_or_refresh_token() {
         Front::Cli,
     ];
     let mut collected: Vec<(String, String)> = Vec::new();
+    let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("secrets-new-functions.log");
+    let _ = std::fs::remove_file(&log);
+    let log_setting = [
+        ("OPI_BITRIX24_LOG", log.display().to_string()),
+        ("OPI_BITRIX24_LOG_LEVEL", "debug".to_owned()),
+    ];
     // The fronts of one call run side by side: most faults take the whole
     // time budget to show.
     let mut sweep =
         |case: &str, env: &[(&'static str, String)], calls: &[(Function, Vec<&str>)]| {
+            let env = &[env, &log_setting[..]].concat()[..];
             for (function, args) in calls {
                 let texts: Vec<(Front, String)> = std::thread::scope(|scope| {
                     let running: Vec<_> = fronts
@@ -305,6 +338,11 @@ fn no_text_of_the_new_functions_holds_a_client_secret_code_or_refresh_token() {
         ],
     );
     assert!(collected.len() >= (FaultKind::ALL.len() * 5 + 7) * fronts.len());
+    let log = std::fs::read_to_string(&log).unwrap();
+    for method in ["oauth/token", "crm.deal.add", "crm.deal.get", "im.user.status.get"] {
+        assert!(log.contains(&format!(" {method} attempt=1 status=")), "no {method} in the request log:\n{log}");
+    }
+    collected.push(("the request log".to_owned(), log));
     for (case, text) in &collected {
         for secret in [
             WEBHOOK_SECRET,
