@@ -339,8 +339,16 @@ fn no_text_of_the_new_functions_holds_a_client_secret_code_or_refresh_token() {
     );
     assert!(collected.len() >= (FaultKind::ALL.len() * 5 + 7) * fronts.len());
     let log = std::fs::read_to_string(&log).unwrap();
-    for method in ["oauth/token", "crm.deal.add", "crm.deal.get", "im.user.status.get"] {
-        assert!(log.contains(&format!(" {method} attempt=1 status=")), "no {method} in the request log:\n{log}");
+    for method in [
+        "oauth/token",
+        "crm.deal.add",
+        "crm.deal.get",
+        "im.user.status.get",
+    ] {
+        assert!(
+            log.contains(&format!(" {method} attempt=1 status=")),
+            "no {method} in the request log:\n{log}"
+        );
     }
     collected.push(("the request log".to_owned(), log));
     for (case, text) in &collected {
