@@ -11,8 +11,7 @@
 //! loopback ways are measured in turns so that drift falls on all alike.
 
 mod plot;
-#[path = "../tests/support/mod.rs"]
-mod support;
+use opi_test_support as support;
 
 use std::ffi::{CStr, CString};
 use std::io::{BufRead, BufReader, Read, Write};

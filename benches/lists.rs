@@ -21,8 +21,7 @@
 //! no bucket and no work per page, to see that it stays flat.
 
 mod plot;
-#[path = "../tests/support/mod.rs"]
-mod support;
+use opi_test_support as support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,32 +2,11 @@
 //! 1C platform and OneScript load it, against the test portal; and the same
 //! under valgrind. (The package with every platform's library: tests/windows.rs.)
 
-mod support;
+use opi_test_support as support;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use support::*;
-
-fn run_host(valgrind: bool, args: &[&str]) -> Output {
-    let mut command = if valgrind {
-        under_valgrind(&addin_host())
-    } else {
-        Command::new(addin_host())
-    };
-    let output = command
-        .arg(shared_library())
-        .args(args)
-        .env("SSL_CERT_FILE", &TestCa::global().pem_path)
-        .env("OPI_BITRIX24_RETRY_DELAY", "0.01")
-        .env("OPI_BITRIX24_RATE_LIMIT", "off")
-        .output()
-        .expect("run the host emulation");
-    if valgrind {
-        assert_valgrind_clean(&output);
-    }
-    output
-}
 
 /// What the C ABI answers for the same call, in this process.
 fn through_c_abi(url: &str, status: &str, token: &str) -> serde_json::Value {
@@ -42,7 +21,7 @@ fn through_c_abi(url: &str, status: &str, token: &str) -> serde_json::Value {
 fn check_both_calls(portal: &Portal, mode: &'static str) -> String {
     let args = host_args(portal, mode);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let stdout = host_stdout(&run_host(false, &args));
+    let stdout = host_stdout(&run_host(Host::Linux, &args));
     let webhook = through_c_abi(&portal.webhook_url(), "dnd", "");
     let token = through_c_abi(&portal.domain(), "away", APP_TOKEN);
     assert_host_answers(&stdout, &webhook, &token);
@@ -86,7 +65,10 @@ fn as_onescript_both_calls_equal_the_c_abi() {
 #[test]
 fn bad_calls_answer_errors_and_never_crash() {
     let portal = Portal::start();
-    let stdout = host_stdout(&run_host(false, &["bad-calls", &portal.webhook_url()]));
+    let stdout = host_stdout(&run_host(
+        Host::Linux,
+        &["bad-calls", &portal.webhook_url()],
+    ));
     let found = host_results(&stdout);
     assert!(found.len() >= 9, "{stdout}");
     for (label, value) in found {
@@ -102,7 +84,10 @@ fn a_thousand_create_call_destroy_cycles_do_not_grow_memory() {
         bucket: None,
         ..PortalOptions::default()
     });
-    let stdout = host_stdout(&run_host(false, &["cycles", "1000", &portal.webhook_url()]));
+    let stdout = host_stdout(&run_host(
+        Host::Linux,
+        &["cycles", "1000", &portal.webhook_url()],
+    ));
     let growth: i64 = stdout
         .lines()
         .find_map(|line| line.strip_prefix("RSS_GROWTH_KB "))
@@ -124,16 +109,22 @@ fn under_valgrind_both_hosts_and_bad_calls_are_clean() {
     for mode in ["platform", "onescript"] {
         let args = host_args(&portal, mode);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        host_stdout(&run_host(true, &args));
+        host_stdout(&run_host(Host::Valgrind, &args));
     }
-    host_stdout(&run_host(true, &["bad-calls", &portal.webhook_url()]));
-    host_stdout(&run_host(true, &["cycles", "20", &portal.webhook_url()]));
+    host_stdout(&run_host(
+        Host::Valgrind,
+        &["bad-calls", &portal.webhook_url()],
+    ));
+    host_stdout(&run_host(
+        Host::Valgrind,
+        &["cycles", "20", &portal.webhook_url()],
+    ));
 }
 
 /// What the component tells a host of itself: class names, and each method's
 /// names and parameter count.
 fn component_names() -> (String, Vec<(String, String, usize)>) {
-    let stdout = host_stdout(&run_host(false, &["names"]));
+    let stdout = host_stdout(&run_host(Host::Linux, &["names"]));
     let classes = stdout
         .lines()
         .find_map(|line| line.strip_prefix("CLASSES "))

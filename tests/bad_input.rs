@@ -3,7 +3,7 @@
 //! sent, or exactly the request the input means. What reached the portal is
 //! checked for each case, so no header or URL injection goes unseen.
 
-mod support;
+use opi_test_support as support;
 
 use std::process::Command;
 

@@ -4,7 +4,7 @@
 //! failures after which a batch is not sent again, and bad input refused
 //! before anything is sent.
 
-mod support;
+use opi_test_support as support;
 
 use serde_json::{Value, json};
 use support::fronts::{FRONTS, Front, Function, error_of, invoke};
@@ -230,7 +230,7 @@ fn adds(n: usize, title: &str) -> String {
 
 #[test]
 fn a_batch_the_portal_may_have_run_is_not_sent_again_and_the_answer_says_what_ran() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     for (fault, code) in [
         (PortalFault::BreakAfterRun, "OPI_NETWORK_ERROR"),
         (PortalFault::BadGatewayAfterRun, "OPI_BAD_RESPONSE"),
@@ -272,7 +272,7 @@ fn a_batch_the_portal_may_have_run_is_not_sent_again_and_the_answer_says_what_ra
 
 #[test]
 fn query_limit_is_retried_overload_is_not_and_each_deal_is_made_once() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     let portal = Portal::with(PortalOptions {
         bucket: None,
         ..PortalOptions::default()
@@ -309,7 +309,7 @@ fn query_limit_is_retried_overload_is_not_and_each_deal_is_made_once() {
 #[test]
 fn the_portals_own_limits_hold_in_the_emulator() {
     let portal = &own_portal();
-    let client = trusting_client();
+    let client = test_client(opi_bitrix24::Config::default());
     // Sent as CallMethod("batch"), past the library's own checks.
     let send = |cmd: Value| {
         let body = json!({"halt": 0, "cmd": cmd}).to_string();
@@ -416,23 +416,24 @@ fn null_and_non_utf8_commands_through_the_c_abi_are_refused() {
     let bad = CString::new(vec![b'[', 0xff, b']']).unwrap();
     let before = portal.requests().len();
     for (answer, why) in [
-        // SAFETY: every pointer is NULL or a live NUL-terminated string.
         (
+            // SAFETY: every pointer is NULL or a live NUL-terminated string.
             unsafe { opi_bitrix24_batch(webhook.as_ptr(), ptr::null(), false, ptr::null()) },
             "commands_json is NULL",
         ),
-        // SAFETY: as above.
         (
+            // SAFETY: as above.
             unsafe { opi_bitrix24_batch(webhook.as_ptr(), bad.as_ptr(), true, ptr::null()) },
             "commands_json is not valid UTF-8 (bad byte at 1)",
         ),
-        // SAFETY: as above.
         (
+            // SAFETY: as above.
             unsafe { opi_bitrix24_batch(ptr::null(), bad.as_ptr(), true, ptr::null()) },
             "url is NULL",
         ),
     ] {
-        let answer = parse(&support::fronts::take_c_string(answer));
+        // SAFETY: the library's answer, taken once.
+        let answer = parse(&unsafe { support::fronts::take_c_string(answer) });
         assert_eq!(
             error_of(&answer),
             ("OPI_INVALID_ARGUMENT".to_owned(), why.to_owned())

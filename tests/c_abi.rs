@@ -1,6 +1,6 @@
 //! The C ABI called from Rust, in this process, as a C caller would call it.
 
-mod support;
+use opi_test_support as support;
 
 use std::ffi::{CStr, CString};
 use std::ptr;
@@ -23,7 +23,7 @@ fn error_of(json: &str) -> (String, String) {
 #[test]
 fn seed_examples_through_the_c_abi_equal_the_rust_api() {
     let portal = frozen_portal();
-    let rust = trusting_client();
+    let rust = test_client(opi_bitrix24::Config::default());
     let from_c = call(&portal.webhook_url(), "dnd", None);
     assert_eq!(parse(&from_c)["result"], json!(true), "{from_c}");
     assert_eq!(
@@ -74,7 +74,8 @@ fn null_arguments_are_named_in_the_error() {
         (url.as_ptr(), ptr::null(), "status is NULL"),
         (ptr::null(), ptr::null(), "url is NULL"),
     ] {
-        let (code, description) = error_of(&call_raw(url, status, ptr::null()));
+        // SAFETY: each pointer is NULL or a live NUL-terminated string.
+        let (code, description) = error_of(&unsafe { call_raw(url, status, ptr::null()) });
         assert_eq!(
             (code.as_str(), description.as_str()),
             ("OPI_INVALID_ARGUMENT", named)
@@ -108,7 +109,8 @@ fn invalid_utf8_is_refused_per_argument() {
             "token is not valid UTF-8",
         ),
     ] {
-        let (code, description) = error_of(&call_raw(url, status, token));
+        // SAFETY: each pointer is NULL or a live NUL-terminated string (of bad UTF-8).
+        let (code, description) = error_of(&unsafe { call_raw(url, status, token) });
         assert_eq!(code, "OPI_INVALID_ARGUMENT");
         assert!(description.starts_with(named), "{description}");
     }

@@ -2,7 +2,7 @@
 //! run exactly as printed, and `cargo cinstall` into a temporary prefix with
 //! a program built against it through pkg-config alone.
 
-mod support;
+use opi_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! A C program, compiled here against include/opi_bitrix24.h and the built
 //! library, run against the test portal: it must see what Rust sees.
 
-mod support;
+use opi_test_support as support;
 
 use std::process::{Command, Output};
 

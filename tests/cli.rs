@@ -1,7 +1,7 @@
 //! The `oint` command line, run as a process: the seed's command lines,
 //! output, --out, exit codes and help.
 
-mod support;
+use opi_test_support as support;
 
 use std::process::{Command, Output};
 
@@ -24,7 +24,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn seed_command_lines_print_the_answer_indented_and_exit_0() {
     let portal = frozen_portal();
-    let rust = trusting_client();
+    let rust = test_client(opi_bitrix24::Config::default());
     let webhook = portal.webhook_url();
     let domain = portal.domain();
     for (args, token) in [

@@ -1,13 +1,13 @@
 //! Many threads at once: through the C ABI against the test portal, and a
 //! burst against its rate limit.
 
-mod support;
+use opi_test_support as support;
 
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use opi_bitrix24::{Client, Config};
+use opi_bitrix24::Config;
 use serde_json::json;
 use support::*;
 
@@ -43,11 +43,14 @@ fn sixteen_threads_times_500_calls_through_the_c_abi_with_flat_memory() {
             scope.spawn(move || {
                 for call in 0..500 {
                     let status = &statuses[(thread + call) % statuses.len()];
-                    let text = support::fronts::c_set_user_status_raw(
-                        url.as_ptr(),
-                        status.as_ptr(),
-                        std::ptr::null(),
-                    );
+                    // SAFETY: live NUL-terminated strings, and NULL for no token.
+                    let text = unsafe {
+                        support::fronts::c_set_user_status_raw(
+                            url.as_ptr(),
+                            status.as_ptr(),
+                            std::ptr::null(),
+                        )
+                    };
                     assert_eq!(
                         parse(&text)["result"],
                         json!(true),
@@ -80,12 +83,11 @@ fn sixteen_threads_times_500_calls_through_the_c_abi_with_flat_memory() {
 #[test]
 fn a_burst_of_200_concurrent_calls_against_the_portal_rate_limit_all_end_correctly() {
     let portal = Portal::start();
-    let client = Client::new(Config {
+    let client = test_client(Config {
         // The portal's limit is what this shows; the client-side one is tests/rate_limit.rs's.
         pacing: opi_bitrix24::Pacing::Off,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     let attempts = client.config().attempts as usize;
     let started = Instant::now();
     let answers: Vec<serde_json::Value> = std::thread::scope(|scope| {

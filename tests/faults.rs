@@ -2,7 +2,7 @@
 //! time budget, without a crash or a hang, and leaves no thread or file
 //! descriptor behind.
 
-mod support;
+use opi_test_support as support;
 
 use std::time::{Duration, Instant};
 
@@ -15,8 +15,7 @@ const BUDGET: Duration = Duration::from_secs(3);
 const ATTEMPTS: u32 = 3;
 
 fn client() -> Client {
-    Client::new(Config {
-        ca_file: Some(TestCa::global().pem_path.clone()),
+    test_client(Config {
         timeout: BUDGET,
         connect_timeout: Duration::from_secs(1),
         attempts: ATTEMPTS,
@@ -24,7 +23,6 @@ fn client() -> Client {
         pacing: opi_bitrix24::Pacing::Off,
         ..Config::default()
     })
-    .expect("client")
 }
 
 /// What the caller got from a fault, and how many requests reached the server.
@@ -178,10 +176,24 @@ fn query_limit_past_the_retry_budget_returns_the_portal_error() {
 }
 
 #[test]
-fn operation_time_limit_is_returned_at_once_not_retried() {
+fn operation_time_limit_is_sent_again_after_a_second_and_past_the_budget_says_so() {
+    // Refused before the method ran, with no reset known (no answer of the
+    // method reported one): sent again a second apart, up to the attempts
+    // and within the call's budget; then the portal's error, saying why.
     let outcome = call(FaultKind::OperationTimeLimit, true);
     assert_eq!(outcome.json["error"], "OPERATION_TIME_LIMIT");
-    assert_eq!(outcome.requests, 1);
+    assert_eq!(outcome.requests, ATTEMPTS as usize, "{}", outcome.json);
+    assert!(
+        outcome.elapsed >= Duration::from_secs(2),
+        "{:?}",
+        outcome.elapsed
+    );
+    let description = outcome.json["error_description"].as_str().unwrap();
+    assert!(
+        description.contains("operating-time budget")
+            && description.contains("did not free within this call's time budget"),
+        "{description}"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! requests; the shapes the methods answer in; a list that changes during
 //! the export reported; and the file form for lists past the answer cap.
 
-mod support;
+use opi_test_support as support;
 
 use std::process::Command;
 
@@ -99,7 +99,7 @@ fn every_item_exactly_once_for_sizes_around_the_edges_in_both_modes_on_every_fro
 fn the_shapes_of_the_list_methods_are_read_in_both_modes() {
     let n = 2_600;
     let portal = portal_with(n);
-    let client = trusting_client();
+    let client = test_client(Config::default());
     let expected: Vec<u64> = (0..n).map(row_id).collect();
     for shape in LIST_METHODS {
         let modes: &[ListMode] = match shape.counts {
@@ -129,7 +129,7 @@ fn the_shapes_of_the_list_methods_are_read_in_both_modes() {
 #[test]
 fn the_callers_filter_and_select_are_kept_and_the_id_filter_is_added() {
     let portal = portal_with(300);
-    let client = trusting_client();
+    let client = test_client(Config::default());
     let params = json!({"filter": {"TYPE_ID": "CLIENT"}, "select": ["ID", "TITLE"]}).to_string();
     let answer = listed(
         &client,
@@ -155,7 +155,7 @@ fn the_callers_filter_and_select_are_kept_and_the_id_filter_is_added() {
 #[test]
 fn a_list_that_changes_during_the_export_is_reported_and_the_by_id_mode_is_not_fooled() {
     let n = 5_100;
-    let client = trusting_client();
+    let client = test_client(Config::default());
     let portal = portal_with(n);
     portal.insert_a_row_after(1);
     let answer = listed(&client, &portal, "crm.contact.list", "", ListMode::Offset);
@@ -181,16 +181,14 @@ fn a_list_past_the_answer_cap_is_refused_with_the_way_to_the_file_form_which_str
     // crm.item.list's rows are about 450 bytes of JSON: 16 MiB is 37,000.
     let n = 45_000;
     let portal = portal_with(n);
-    let client = Client::new(Config {
+    let client = test_client(Config {
         pacing: opi_bitrix24::Pacing::Off,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     let answer = listed(&client, &portal, "crm.item.list", "", ListMode::ById);
     let (_, description) = error_of(&answer);
     assert!(
-        description.contains("over 16 MiB")
-            && description.contains("GetList's file form"),
+        description.contains("over 16 MiB") && description.contains("GetList's file form"),
         "{description}"
     );
 
@@ -270,7 +268,7 @@ fn bad_list_calls_are_refused_on_every_front_before_sending() {
 #[test]
 fn a_portal_error_on_the_first_page_is_the_answer() {
     let portal = portal_with(10);
-    let client = trusting_client();
+    let client = test_client(Config::default());
     let answer = parse(
         client
             .get_list(
@@ -412,7 +410,7 @@ fn the_new_c_functions_are_valgrind_clean() {
 fn a_failed_request_mid_export_ends_it_with_an_error_holding_the_items_so_far() {
     let portal = portal_with(6_000);
     portal.fail_next("batch", PortalFault::Overload, 1);
-    let client = fault_client();
+    let client = test_client(fault_config());
     let answer = listed(&client, &portal, "crm.contact.list", "", ListMode::ById);
     let (error, _) = error_of(&answer);
     assert_eq!(error, "OVERLOAD_LIMIT");

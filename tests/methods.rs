@@ -4,7 +4,7 @@
 //! everywhere, the OAuth round trip, retries that never run a write twice,
 //! and bad input refused before anything is sent.
 
-mod support;
+use opi_test_support as support;
 
 use std::time::Duration;
 
@@ -280,7 +280,7 @@ fn add_deal(client: &Client, portal: &Portal, title: &str) -> Value {
 
 #[test]
 fn a_write_the_portal_may_have_run_is_never_sent_twice_and_the_answer_says_so() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     for (fault, code) in [
         (PortalFault::BreakAfterRun, "OPI_NETWORK_ERROR"),
         (PortalFault::BadGatewayAfterRun, "OPI_BAD_RESPONSE"),
@@ -307,7 +307,7 @@ fn a_write_the_portal_may_have_run_is_never_sent_twice_and_the_answer_says_so() 
 
 #[test]
 fn the_same_faults_on_a_read_are_retried_to_success() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     for fault in [
         PortalFault::BreakAfterRun,
         PortalFault::BadGatewayAfterRun,
@@ -334,7 +334,7 @@ fn the_same_faults_on_a_read_are_retried_to_success() {
 
 #[test]
 fn query_limit_on_a_write_is_retried_and_creates_exactly_one_deal() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     let portal = unbucketed_portal();
     portal.fail_next("crm.deal.add", PortalFault::QueryLimit, 2);
     let answer = add_deal(&client, &portal, "Paced deal");
@@ -345,7 +345,7 @@ fn query_limit_on_a_write_is_retried_and_creates_exactly_one_deal() {
 
 #[test]
 fn overload_limit_is_returned_at_once_for_reads_and_writes() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     let portal = unbucketed_portal();
     for method in ["crm.deal.add", "server.time"] {
         portal.fail_next(method, PortalFault::Overload, 5);
@@ -368,7 +368,7 @@ fn overload_limit_is_returned_at_once_for_reads_and_writes() {
 
 #[test]
 fn a_write_on_a_kept_alive_connection_the_portal_closed_goes_on_a_new_one_once() {
-    let client = fault_client();
+    let client = test_client(fault_config());
     let portal = unbucketed_portal();
     // The portal answers, then closes the connection the client keeps.
     portal.fail_next("server.time", PortalFault::CloseAfterAnswer, 1);
@@ -627,7 +627,8 @@ fn non_utf8_and_null_arguments_through_the_c_abi_are_refused() {
         ]
     };
     for (answer, why) in answers {
-        let answer = parse(&support::fronts::take_c_string(answer));
+        // SAFETY: the library's answer, taken once.
+        let answer = parse(&unsafe { support::fronts::take_c_string(answer) });
         assert_eq!(
             error_of(&answer),
             ("OPI_INVALID_ARGUMENT".to_owned(), why.to_owned())
@@ -637,7 +638,8 @@ fn non_utf8_and_null_arguments_through_the_c_abi_are_refused() {
     // SAFETY: as above.
     let time =
         unsafe { opi_bitrix24_call(webhook.as_ptr(), method.as_ptr(), ptr::null(), ptr::null()) };
-    let time = parse(&support::fronts::take_c_string(time));
+    // SAFETY: as above.
+    let time = parse(&unsafe { support::fronts::take_c_string(time) });
     assert_eq!(time["result"], json!(iso8601(FROZEN_CLOCK)));
     assert_eq!(
         portal.requests().len(),

@@ -85,7 +85,11 @@ fn a_list_of_6000_under_a_budget_comes_whole() {
     assert_eq!(ids.len(), 6000, "every item once");
     // Three batches go side by side before any answer tells the budget;
     // after that, one at a time as the budget frees.
-    assert!(portal.blocked() <= 2, "{} requests refused", portal.blocked());
+    assert!(
+        portal.blocked() <= 2,
+        "{} requests refused",
+        portal.blocked()
+    );
 }
 
 #[test]

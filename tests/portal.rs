@@ -1,7 +1,7 @@
 //! The test portal itself must behave as docs/portal.md says a
 //! real one does; these requests are sent by hand, not by the library.
 
-mod support;
+use opi_test_support as support;
 
 use reqwest::blocking::Client as Http;
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@
 //! Every request these inputs make is sent to a proxy address on loopback
 //! where nothing listens, so no traffic leaves the machine.
 
-mod support;
+use opi_test_support as support;
 
 use std::ffi::{CString, c_char};
 
@@ -59,7 +59,8 @@ fn call_raw(url: &[u8], status: &[u8], token: Option<&[u8]>) -> String {
     let (url, status) = (c(url), c(status));
     let token = token.map(c);
     let token_pointer: *const c_char = token.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
-    support::fronts::c_set_user_status_raw(url.as_ptr(), status.as_ptr(), token_pointer)
+    // SAFETY: live NUL-terminated strings, the token's NULL when there is none.
+    unsafe { support::fronts::c_set_user_status_raw(url.as_ptr(), status.as_ptr(), token_pointer) }
 }
 
 fn assert_one_json_object(text: &str) {

@@ -8,12 +8,13 @@
 //! One test in its own process: it changes the environment, which the
 //! library reads when a client is made.
 
-mod support;
+use opi_test_support as support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
+use opi_bitrix24::Config;
 use support::*;
 
 const CREDENTIALS: &str = "proxy-user:pr0xy-pa55";
@@ -153,7 +154,7 @@ fn proxies_from_the_environment_are_used_with_their_credentials() {
     });
     let proxy = TestProxy::start();
     set_proxies(&with_credentials(&proxy.url), "");
-    let client = trusting_client();
+    let client = test_client(Config::default());
 
     for _ in 0..2 {
         let answer = client.set_user_status(&https.webhook_url(), "dnd", "");
@@ -184,7 +185,7 @@ fn proxies_from_the_environment_are_used_with_their_credentials() {
     assert_eq!(http.status_of(1).as_deref(), Some("away"));
 
     set_proxies(&with_credentials(&proxy.url), "127.0.0.1");
-    let answer = trusting_client().set_user_status(&https.webhook_url(), "online", "");
+    let answer = test_client(Config::default()).set_user_status(&https.webhook_url(), "online", "");
     assert!(!answer.is_error(), "{}", answer.json());
     assert_eq!(proxy.asked().len(), 2, "NO_PROXY was not obeyed");
     assert_eq!(https.requests().len(), 3);
@@ -198,11 +199,10 @@ fn proxies_from_the_environment_are_used_with_their_credentials() {
             .port()
     );
     set_proxies(&with_credentials(&dead), "");
-    let client = opi_bitrix24::Client::new(opi_bitrix24::Config {
+    let client = test_client(Config {
         attempts: 1,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     let answer = client.set_user_status(&https.webhook_url(), "dnd", "");
     let json = parse(answer.json());
     assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{json}");
@@ -216,12 +216,11 @@ fn proxies_from_the_environment_are_used_with_their_credentials() {
     assert_no_secret(description);
 
     // A proxy that cannot be reached is a network error, and retried.
-    let retrying = opi_bitrix24::Client::new(opi_bitrix24::Config {
+    let retrying = test_client(Config {
         attempts: 3,
         retry_delay: std::time::Duration::from_millis(10),
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     let answer = parse(
         retrying
             .set_user_status(&https.webhook_url(), "dnd", "")
@@ -293,12 +292,11 @@ impl Drop for Tinyproxy {
 
 /// A client whose retries, were they made, would show: five attempts.
 fn retrying_client() -> opi_bitrix24::Client {
-    opi_bitrix24::Client::new(opi_bitrix24::Config {
+    test_client(Config {
         attempts: 5,
         retry_delay: std::time::Duration::from_millis(300),
-        ..trusting_config()
+        ..Config::default()
     })
-    .unwrap()
 }
 
 /// Calls through the proxy `proxy_url` (credentials included) and expects it
@@ -361,7 +359,7 @@ fn a_proxy_that_refuses_the_tunnel_is_named_with_its_status_and_not_retried() {
             .replacen("http://", "http://proxyuser:r1ghtpa55@", 1),
         "",
     );
-    let answer = trusting_client().set_user_status(&portal.webhook_url(), "away", "");
+    let answer = test_client(Config::default()).set_user_status(&portal.webhook_url(), "away", "");
     assert!(!answer.is_error(), "{}", answer.json());
     assert_eq!(portal.status_of(WEBHOOK_USER).as_deref(), Some("away"));
 }

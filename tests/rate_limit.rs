@@ -1,11 +1,11 @@
 //! The client-side rate limit against the portal's own leaky bucket, both set
 //! to 10 requests draining 20 a second so that the test takes seconds.
 
-mod support;
+use opi_test_support as support;
 
 use std::time::{Duration, Instant};
 
-use opi_bitrix24::{Client, Config, Pacing, RateLimit};
+use opi_bitrix24::{Config, Pacing, RateLimit};
 use support::*;
 
 const BUCKET: (f64, f64) = (10.0, 20.0);
@@ -23,12 +23,11 @@ fn burst(pacing: Pacing) -> Burst {
         bucket: Some(BUCKET),
         ..PortalOptions::default()
     });
-    let client = Client::new(Config {
+    let client = test_client(Config {
         pacing,
         attempts: 10,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     let started = Instant::now();
     let succeeded: usize = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..THREADS)
@@ -102,11 +101,10 @@ fn a_paced_burst_earns_no_503_and_ends_near_the_minimum_time_unlike_an_unpaced_o
 /// `calls` status calls from `threads` threads with the default settings
 /// (pacing `auto`) against `portal`: how many succeeded, and how long it took.
 fn default_burst(portal: &Portal, threads: usize, calls: usize) -> (usize, Vec<String>, Duration) {
-    let client = Client::new(Config {
+    let client = test_client(Config {
         attempts: 10,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     assert_eq!(client.config().pacing, Pacing::Auto);
     let started = Instant::now();
     let errors: Vec<String> = std::thread::scope(|scope| {

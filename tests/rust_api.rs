@@ -1,7 +1,7 @@
 //! The Rust API against the test portal: what is sent, what comes back, and
 //! how each failure class is reported.
 
-mod support;
+use opi_test_support as support;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -14,11 +14,10 @@ use support::*;
 
 /// A client trusting the test CA, retrying quickly.
 fn client() -> Client {
-    Client::new(Config {
+    test_client(Config {
         retry_delay: Duration::from_millis(20),
-        ..trusting_config()
+        ..Config::default()
     })
-    .expect("client")
 }
 
 fn error_of(json: &str) -> (String, String) {
@@ -225,12 +224,11 @@ fn rate_limit_past_the_retry_budget_returns_the_portal_error() {
         bucket: Some((1.0, 0.001)),
         ..PortalOptions::default()
     });
-    let client = Client::new(Config {
+    let client = test_client(Config {
         retry_delay: Duration::from_millis(10),
         attempts: 3,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     assert!(
         !client
             .set_user_status(&portal.webhook_url(), "dnd", "")
@@ -418,12 +416,11 @@ fn connections_the_portal_closed_are_replaced_without_a_retry() {
                 }
             }),
         );
-        let client = Client::new(Config {
+        let client = test_client(Config {
             attempts: 1,
             retry_delay: Duration::from_secs(5),
-            ..trusting_config()
-        })
-        .unwrap();
+            ..Config::default()
+        });
         let url = format!("https://{}/rest/1/{WEBHOOK_SECRET}/", server.address());
         let started = Instant::now();
         for call in 1..=3 {
@@ -453,11 +450,10 @@ fn one_client_serves_many_threads() {
         bucket: None,
         ..PortalOptions::default()
     });
-    let client = Client::new(Config {
+    let client = test_client(Config {
         pacing: opi_bitrix24::Pacing::Off,
-        ..trusting_config()
-    })
-    .unwrap();
+        ..Config::default()
+    });
     std::thread::scope(|scope| {
         for thread in 0..8 {
             let (client, portal) = (&client, &portal);

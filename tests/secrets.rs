@@ -3,12 +3,12 @@
 //! class and every refused input, collected and searched for the webhook
 //! secret and the token.
 
-mod support;
+use opi_test_support as support;
 
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use opi_bitrix24::{Client, Config};
+use opi_bitrix24::Config;
 use support::faults::{FaultKind, FaultyPortal};
 use support::*;
 
@@ -69,15 +69,13 @@ fn every_front(url: &str, status: &str, token: &str) -> Vec<(&'static str, Strin
     configure_this_process();
     std::thread::scope(|scope| {
         let rust = scope.spawn(|| {
-            let client = Client::new(Config {
-                ca_file: Some(TestCa::global().pem_path.clone()),
+            let client = test_client(Config {
                 timeout: Duration::from_secs_f64(1.5),
                 attempts: 2,
                 log: Some(opi_bitrix24::LogTarget::File(sweep_log().to_owned())),
                 log_level: log::LevelFilter::Debug,
                 ..Config::default()
-            })
-            .unwrap();
+            });
             client.set_user_status(url, status, token).into_json()
         });
         let c_abi = scope.spawn(|| support::fronts::c_set_user_status(url, status, Some(token)));

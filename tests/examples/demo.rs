@@ -4,8 +4,7 @@
 //!
 //! cargo build --release --bin oint --example demo && target/release/examples/demo
 
-#[path = "../support/mod.rs"]
-mod support;
+use opi_test_support as support;
 
 use std::ffi::{CStr, CString};
 use std::process::Command;
@@ -32,10 +31,8 @@ fn main() {
     let answer =
         unsafe { opi_bitrix24_set_user_status(url.as_ptr(), status.as_ptr(), std::ptr::null()) };
     // SAFETY: the library returns a NUL-terminated string, released below.
-    println!(
-        "   answer: {}",
-        unsafe { CStr::from_ptr(answer) }.to_string_lossy()
-    );
+    let text = unsafe { CStr::from_ptr(answer) };
+    println!("   answer: {}", text.to_string_lossy());
     // SAFETY: returned by the library, released once.
     unsafe { opi_string_free(answer) };
     show_last_request(&portal);

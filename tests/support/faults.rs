@@ -56,7 +56,7 @@ impl FaultKind {
 /// A failing endpoint: where to call it, and what it saw. Stops when dropped.
 pub struct FaultyPortal {
     pub address: String,
-    pub requests: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
     /// A plain-http server the https one redirects to, if any; counted too.
     pub downgrade_requests: Option<Arc<AtomicUsize>>,
     /// Kept to stop the servers when the portal is dropped.

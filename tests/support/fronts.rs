@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::{
     Portal, PortalOptions, TestCa, addin_host, c_test_program, parse, shared_library, target_dir,
+    test_client,
 };
 
 /// A way into the library.
@@ -158,7 +159,7 @@ pub fn shared_portal() -> &'static Portal {
 }
 
 /// A client with the settings of [`environment`], for the Rust front.
-pub fn rust_client() -> &'static opi_bitrix24::Client {
+fn rust_client() -> &'static opi_bitrix24::Client {
     static CLIENT: OnceLock<opi_bitrix24::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         environment();
@@ -205,7 +206,7 @@ pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
 pub struct Raw {
     pub text: String,
     pub stderr: String,
-    pub exit: Option<i32>,
+    exit: Option<i32>,
 }
 
 /// Calls `function` through `front` with the settings `env` (the in-process
@@ -280,11 +281,7 @@ fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) 
         rust_client()
     } else {
         let lookup = |name: &str| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
-        let config = opi_bitrix24::Config {
-            ca_file: Some(TestCa::global().pem_path.clone()),
-            ..opi_bitrix24::Config::from_vars(lookup).expect("settings")
-        };
-        custom = opi_bitrix24::Client::new(config).expect("a client");
+        custom = test_client(opi_bitrix24::Config::from_vars(lookup).expect("settings"));
         &custom
     };
     let answer = match function {
@@ -332,33 +329,48 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
             Function::GetList => opi_bitrix24_get_list(a[0], a[1], a[2], a[3], args[4] == "true"),
         }
     };
-    take_c_string(answer)
+    // SAFETY: the library's answer, taken once.
+    unsafe { take_c_string(answer) }
 }
 
 /// `opi_bitrix24_set_user_status` with raw pointers, NULL allowed: the
 /// answer's text, freed.
-pub fn c_set_user_status_raw(
+///
+/// # Safety
+///
+/// Each pointer is NULL or a NUL-terminated string live for the call.
+pub unsafe fn c_set_user_status_raw(
     url: *const c_char,
     status: *const c_char,
     token: *const c_char,
 ) -> String {
     // SAFETY: each pointer is NULL or a live NUL-terminated string, as the caller promises.
-    take_c_string(unsafe { opi_bitrix24::capi::opi_bitrix24_set_user_status(url, status, token) })
+    let answer = unsafe { opi_bitrix24::capi::opi_bitrix24_set_user_status(url, status, token) };
+    // SAFETY: the library's answer, taken once.
+    unsafe { take_c_string(answer) }
 }
 
 /// `opi_bitrix24_set_user_status` with text; `None` passes NULL as the token.
 pub fn c_set_user_status(url: &str, status: &str, token: Option<&str>) -> String {
     let c = |s: &str| CString::new(s).expect("no NUL in a test argument");
     let (url, status, token) = (c(url), c(status), token.map(c));
-    c_set_user_status_raw(
-        url.as_ptr(),
-        status.as_ptr(),
-        token.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
-    )
+    // SAFETY: live NUL-terminated strings, or NULL for no token.
+    unsafe {
+        c_set_user_status_raw(
+            url.as_ptr(),
+            status.as_ptr(),
+            token.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+        )
+    }
 }
 
 /// The text of a string the C ABI returned, which is then freed.
-pub fn take_c_string(answer: *mut c_char) -> String {
+///
+/// # Safety
+///
+/// `answer` is a string a function of the C ABI returned, not yet freed;
+/// it is freed here, so it must not be used again.
+pub unsafe fn take_c_string(answer: *mut c_char) -> String {
     assert!(!answer.is_null(), "the answer is never NULL");
     // SAFETY: the library returned a NUL-terminated string it owns until freed.
     let text = unsafe { CStr::from_ptr(answer) }

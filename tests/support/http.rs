@@ -20,7 +20,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct HttpRequest {
     pub method: String,
     pub target: String,
-    pub headers: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// Which connection it came on, numbered from 1 per server.
     pub connection: u64,
@@ -70,10 +70,10 @@ pub enum Fault {
 /// What the handler answers.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub fault: Option<Fault>,
+    status: u16,
+    headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+    fault: Option<Fault>,
 }
 
 impl HttpResponse {
@@ -121,7 +121,11 @@ impl Server {
     }
 
     /// On a free port of `address` (e.g. "[::1]:0").
-    pub fn start_on(address: &str, tls: Option<Arc<ServerConfig>>, handler: Handler) -> Server {
+    pub(crate) fn start_on(
+        address: &str,
+        tls: Option<Arc<ServerConfig>>,
+        handler: Handler,
+    ) -> Server {
         let listener = TcpListener::bind(address).unwrap_or_else(|e| panic!("bind {address}: {e}"));
         let address = listener.local_addr().expect("local address");
         let stop = Arc::new(AtomicBool::new(false));

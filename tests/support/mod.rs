@@ -1,6 +1,6 @@
 //! What the integration tests share: the portal emulator, its TLS, and the
-//! paths of the built artifacts. Each test binary uses a part of it.
-#![allow(dead_code)]
+//! paths of the built artifacts. Each test binary uses a part of it, as the
+//! crate `opi-test-support` (`use opi_test_support as support;`).
 
 pub mod faults;
 pub mod fronts;
@@ -13,6 +13,9 @@ pub mod windows;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use opi_bitrix24::{Client, Config};
 
 pub use portal::*;
 pub use tls::TestCa;
@@ -22,6 +25,26 @@ pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     let deps = exe.parent().expect("deps folder");
     deps.parent().expect("profile folder").to_path_buf()
+}
+
+/// The library's crate folder, which the tests' sources are relative to.
+fn crate_dir() -> &'static Path {
+    let support = Path::new(env!("CARGO_MANIFEST_DIR"));
+    support
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests/support is two levels down")
+}
+
+/// target/tmp, cargo's folder for the files tests make (CARGO_TARGET_TMPDIR,
+/// which cargo sets for test and benchmark targets but not for this crate).
+pub(crate) fn tmp_dir() -> PathBuf {
+    let tmp = target_dir()
+        .parent()
+        .expect("the target folder")
+        .join("tmp");
+    std::fs::create_dir_all(&tmp).expect("the temporary target folder");
+    tmp
 }
 
 /// The `time` of every answer of a [`frozen_portal`]: the seed page's example.
@@ -35,30 +58,26 @@ pub fn frozen_portal() -> Portal {
     })
 }
 
-/// The default settings, trusting the test CA.
-pub fn trusting_config() -> opi_bitrix24::Config {
-    opi_bitrix24::Config {
+/// A client trusting the test CA, with `config`'s other settings (the
+/// test's own, then `..Config::default()`): how every test makes one.
+pub fn test_client(config: Config) -> Client {
+    Client::new(Config {
         ca_file: Some(TestCa::global().pem_path.clone()),
-        ..opi_bitrix24::Config::default()
-    }
-}
-
-/// A client with [`trusting_config`].
-pub fn trusting_client() -> opi_bitrix24::Client {
-    opi_bitrix24::Client::new(trusting_config()).expect("a client")
-}
-
-/// A client for fault tests: a short read timeout, quick retries, no pacing.
-pub fn fault_client() -> opi_bitrix24::Client {
-    opi_bitrix24::Client::new(opi_bitrix24::Config {
-        read_timeout: Some(std::time::Duration::from_millis(600)),
-        timeout: std::time::Duration::from_secs(10),
-        retry_delay: std::time::Duration::from_millis(10),
-        attempts: 3,
-        pacing: opi_bitrix24::Pacing::Off,
-        ..trusting_config()
+        ..config
     })
     .expect("a client")
+}
+
+/// Settings for fault tests: a short read timeout, quick retries, no pacing.
+pub fn fault_config() -> Config {
+    Config {
+        read_timeout: Some(Duration::from_millis(600)),
+        timeout: Duration::from_secs(10),
+        retry_delay: Duration::from_millis(10),
+        attempts: 3,
+        pacing: opi_bitrix24::Pacing::Off,
+        ..Config::default()
+    }
 }
 
 /// 60 `server.time` commands whose sixth fails (`crm.deal.get` of a deal
@@ -106,7 +125,7 @@ pub fn assert_no_secret(text: &str) {
 /// with `compiler` and `flags`, once for all test processes: the program is
 /// named by a hash of its source and flags, and moved into place atomically.
 pub fn compile(compiler: &str, flags: &[&str], source: &str, libraries: &[&str]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir();
     let text = std::fs::read(root.join(source)).unwrap_or_else(|e| panic!("read {source}: {e}"));
     let header = std::fs::read(root.join("include/opi_bitrix24.h")).unwrap_or_default();
     let mut hasher = DefaultHasher::new();
@@ -115,7 +134,7 @@ pub fn compile(compiler: &str, flags: &[&str], source: &str, libraries: &[&str])
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("program");
-    let tmp = option_env!("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let tmp = tmp_dir();
     let program = tmp.join(format!("{stem}-{:016x}", hasher.finish()));
     if program.exists() {
         return program;
@@ -206,14 +225,58 @@ pub fn under_valgrind(program: &Path) -> Command {
             "--errors-for-leak-kinds=definite",
             "--show-leak-kinds=definite",
             "--num-callers=40",
-            concat!(
-                "--suppressions=",
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/valgrind.supp"
-            ),
         ])
+        .arg(format!(
+            "--suppressions={}",
+            crate_dir().join("tests/valgrind.supp").display()
+        ))
         .arg(program);
     command
+}
+
+/// Where a 1C host emulation runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Host {
+    /// tests/addin/host.cpp on the built shared library.
+    Linux,
+    /// The same under valgrind, which must find no error.
+    Valgrind,
+    /// tests/windows/host.c on that architecture's DLL, under Wine
+    /// ([`windows::wine`]).
+    Wine(windows::Windows),
+}
+
+/// Runs the host emulation `host` with `args`, with the test CA trusted,
+/// quick retries and no pacing.
+pub fn run_host(host: Host, args: &[&str]) -> Output {
+    let mut command = match host {
+        Host::Linux | Host::Valgrind => {
+            let mut command = if matches!(host, Host::Valgrind) {
+                under_valgrind(&addin_host())
+            } else {
+                Command::new(addin_host())
+            };
+            command
+                .arg(shared_library())
+                .env("SSL_CERT_FILE", &TestCa::global().pem_path)
+                .env("OPI_BITRIX24_RETRY_DELAY", "0.01")
+                .env("OPI_BITRIX24_RATE_LIMIT", "off");
+            command
+        }
+        Host::Wine(arch) => {
+            let mut command = windows::wine(&arch.addin_host());
+            command.arg(windows::windows_path(&arch.dll()));
+            command
+        }
+    };
+    let output = command
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run the host emulation ({host:?}): {e}"));
+    if matches!(host, Host::Valgrind) {
+        assert_valgrind_clean(&output);
+    }
+    output
 }
 
 /// Fails unless valgrind reported zero errors.
@@ -293,7 +356,7 @@ pub fn assert_host_answers(stdout: &str, webhook: &serde_json::Value, token: &se
 /// requests as the Rust API.
 pub fn check_c_program_seed_calls(run: impl Fn(&[&str]) -> Output) {
     let portal = frozen_portal();
-    let rust = trusting_client();
+    let rust = test_client(Config::default());
     let (webhook, domain) = (portal.webhook_url(), portal.domain());
     for args in [
         vec!["call", &webhook, "dnd"],
@@ -331,6 +394,6 @@ pub fn host_args(portal: &Portal, mode: &str) -> Vec<String> {
         portal.webhook_url(),
         portal.domain(),
         APP_TOKEN.into(),
-        env!("CARGO_PKG_VERSION").into(),
+        opi_bitrix24::VERSION.into(),
     ]
 }

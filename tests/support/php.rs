@@ -14,17 +14,17 @@
 use serde_json::Value;
 
 /// A PHP array: keys in insertion order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PhpArray(pub Vec<(Key, Node)>);
+#[derive(Debug, Clone, Default)]
+pub struct PhpArray(pub(crate) Vec<(Key, Node)>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     Int(i64),
     Text(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
     Text(String),
     Array(PhpArray),
     /// A value a PHP program made itself (an answer), as it encodes.
@@ -33,7 +33,7 @@ pub enum Node {
 
 impl Key {
     /// A segment or a decoded JSON key as PHP keys an array with it.
-    pub fn of(segment: &str) -> Key {
+    pub(crate) fn of(segment: &str) -> Key {
         let canonical = segment == "0"
             || (!segment.starts_with('0')
                 && !segment.starts_with("-0")

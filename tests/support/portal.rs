@@ -32,7 +32,7 @@ pub const CLIENT_ID: &str = "local.6a1b2c3d4e5f60.12345678";
 pub const CLIENT_SECRET: &str = "Cl1entS3cretOfTheTestApp0123456789abcdefghijklmnop";
 /// The deals a portal starts with, numbered from 1.
 pub const SEED_DEALS: usize = 3;
-pub const STATUSES: [&str; 4] = ["online", "dnd", "away", "break"];
+const STATUSES: [&str; 4] = ["online", "dnd", "away", "break"];
 
 #[derive(Debug, Clone)]
 pub struct PortalOptions {
@@ -56,9 +56,25 @@ pub struct PortalOptions {
     /// Time each REST request takes the portal (each command, for a batch),
     /// spent outside its lock so that requests overlap as on a real server.
     pub processing: Duration,
+    /// The operating-time budget per method, scaled down; none by default.
+    pub operating_budget: Option<OperatingBudget>,
     /// How long an access token the OAuth server issues lives (an hour, as
     /// on the real server): shorter, expiry can be tested without waiting.
     pub token_lifetime: Duration,
+}
+
+/// The portal's operating-time limit, scaled down so that tests meet it in
+/// seconds: each call charges `charge` seconds (a batch, `charge` per
+/// command, all to `batch`, as the portal was measured to do) to its method
+/// within a sliding `window`; once a method's charges reach `limit`, its
+/// calls are refused with 429 `OPERATION_TIME_LIMIT`, before they run, until
+/// the oldest charge leaves the window. Answers report `operating` and
+/// `operating_reset_at` (fractional here, for the short window).
+#[derive(Debug, Clone, Copy)]
+pub struct OperatingBudget {
+    pub limit: f64,
+    pub window: Duration,
+    pub charge: f64,
 }
 
 impl Default for PortalOptions {
@@ -74,6 +90,7 @@ impl Default for PortalOptions {
             ca: None,
             list_rows: 0,
             processing: Duration::ZERO,
+            operating_budget: None,
             token_lifetime: Duration::from_secs(3600),
         }
     }
@@ -81,7 +98,7 @@ impl Default for PortalOptions {
 
 /// One request as the portal received it.
 #[derive(Debug, Clone)]
-pub struct Recorded(pub HttpRequest);
+pub struct Recorded(HttpRequest);
 
 impl Recorded {
     pub fn json_body(&self) -> Value {
@@ -127,9 +144,9 @@ pub enum PortalFault {
 
 /// A deal as `crm.deal.add` made it.
 #[derive(Debug, Clone)]
-pub struct Deal {
-    pub id: u64,
-    pub fields: serde_json::Map<String, Value>,
+struct Deal {
+    id: u64,
+    fields: serde_json::Map<String, Value>,
 }
 
 /// The OAuth server's grants: codes to exchange once, refresh tokens to
@@ -188,6 +205,10 @@ struct State {
     insert_after_pages: Option<usize>,
     /// Requests the leaky bucket answered with 503.
     refused: usize,
+    /// Each method's operating-time charges in the window: (Unix time, seconds).
+    operating: HashMap<String, std::collections::VecDeque<(f64, f64)>>,
+    /// Calls refused with 429 `OPERATION_TIME_LIMIT`.
+    blocked: usize,
 }
 
 /// The generated lists: the method, how it wraps its items (`None`: the
@@ -227,9 +248,9 @@ pub const LIST_METHODS: [ListShape; 4] = [
 #[derive(Debug, Clone, Copy)]
 pub struct ListShape {
     pub method: &'static str,
-    pub wrapper: Option<&'static str>,
+    pub(crate) wrapper: Option<&'static str>,
     pub id: &'static str,
-    pub string_ids: bool,
+    pub(crate) string_ids: bool,
     pub counts: bool,
 }
 
@@ -240,10 +261,9 @@ pub fn row_id(index: usize) -> u64 {
 }
 
 /// A batch command as the portal read it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Decoded {
     pub key: String,
-    pub method: String,
     /// The parameters, references resolved, as PHP arrays encode to JSON.
     pub params: Value,
 }
@@ -328,6 +348,8 @@ impl Portal {
             lists: HashMap::new(),
             insert_after_pages: None,
             refused: 0,
+            operating: HashMap::new(),
+            blocked: 0,
         }));
         {
             let mut state = state.lock().unwrap();
@@ -393,6 +415,11 @@ impl Portal {
     /// (ID 0), as a table another user writes to during an export.
     pub fn insert_a_row_after(&self, pages: usize) {
         self.lock().insert_after_pages = Some(pages);
+    }
+
+    /// Calls refused with 429 `OPERATION_TIME_LIMIT` so far.
+    pub fn blocked(&self) -> usize {
+        self.lock().blocked
     }
 
     /// Requests the leaky bucket refused with 503 so far.
@@ -632,7 +659,7 @@ fn list_page(state: &mut State, method: &str, params: &HashMap<String, Value>) -
 }
 
 /// Most commands one batch may hold.
-pub const BATCH_LIMIT: usize = 50;
+const BATCH_LIMIT: usize = 50;
 
 /// `batch`: each command of `cmd` run in order as `method?query`, the query
 /// read as PHP reads it and `$result[key]…` replaced by an earlier answer;
@@ -684,7 +711,6 @@ fn run_batch(
         resolve_references(&mut decoded, &answers);
         state.decoded.push(Decoded {
             key: key.clone(),
-            method: method.clone(),
             params: decoded.clone(),
         });
         let arguments: HashMap<String, Value> = match decoded {
@@ -968,9 +994,23 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         _ => {}
     }
+    if let Some(budget) = state.options.operating_budget {
+        if spent(&mut state, &method, budget).0 >= budget.limit {
+            state.blocked += 1;
+            return error(
+                429,
+                "OPERATION_TIME_LIMIT",
+                "Method is blocked due to operation time limit.",
+            );
+        }
+    }
     let answer = match run_method(&mut state, user, &method, &params) {
         Ok(answer) => answer,
         Err(response) => return response,
+    };
+    let answer = match state.options.operating_budget {
+        Some(budget) => charged(&mut state, &method, work_units(request), budget, answer),
+        None => answer,
     };
     match fault {
         Some(PortalFault::CloseAfterAnswer) => {
@@ -994,6 +1034,43 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
     success(&state, answer)
 }
 
+/// A method's charges in the window, the expired ones dropped: their sum,
+/// and when the oldest leaves.
+fn spent(state: &mut State, method: &str, budget: OperatingBudget) -> (f64, f64) {
+    let now = now();
+    let window = budget.window.as_secs_f64();
+    let charges = state.operating.entry(method.to_owned()).or_default();
+    while charges.front().is_some_and(|(at, _)| *at + window <= now) {
+        charges.pop_front();
+    }
+    let sum = charges.iter().map(|(_, seconds)| seconds).sum();
+    let reset_at = charges.front().map_or(now, |(at, _)| at + window);
+    (sum, reset_at)
+}
+
+/// Charges a call that ran to its method, and leaves the method's budget
+/// for [`success`] to report in the answer's `time`.
+fn charged(
+    state: &mut State,
+    method: &str,
+    units: u32,
+    budget: OperatingBudget,
+    mut answer: Value,
+) -> Value {
+    let charge = budget.charge * f64::from(units);
+    state
+        .operating
+        .entry(method.to_owned())
+        .or_default()
+        .push_back((now(), charge));
+    let (operating, reset_at) = spent(state, method, budget);
+    answer[OPERATING_REPORT] = json!([operating, reset_at, charge]);
+    answer
+}
+
+/// Where [`charged`] leaves its report for [`success`].
+const OPERATING_REPORT: &str = "__operating";
+
 /// A success: `answer` with the `time` block, and the timing headers.
 fn success(state: &State, mut answer: Value) -> HttpResponse {
     let started = now();
@@ -1003,6 +1080,15 @@ fn success(state: &State, mut answer: Value) -> HttpResponse {
     };
     let duration = finish - start;
     answer["time"] = time_block(start, finish);
+    // The budget the call was charged to replaces the block's idle one.
+    let report = answer
+        .as_object_mut()
+        .and_then(|a| a.remove(OPERATING_REPORT));
+    if let Some(Value::Array(report)) = report {
+        answer["time"]["operating"] = report[0].clone();
+        answer["time"]["operating_reset_at"] = report[1].clone();
+        answer["time"]["processing"] = report[2].clone();
+    }
     HttpResponse::json(200, &answer)
         .with_header("X-Bitrix-Rest-Time", format!("{duration:.6}"))
         .with_header("X-Bitrix-Rest-User-Time", format!("{:.6}", duration * 0.6))

@@ -72,7 +72,7 @@ impl TestCa {
     }
 
     /// As [`TestCa::server_config`]; with `current` false the certificate expired in 2020.
-    pub fn server_config_valid(&self, names: &[&str], current: bool) -> Arc<ServerConfig> {
+    pub(crate) fn server_config_valid(&self, names: &[&str], current: bool) -> Arc<ServerConfig> {
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .expect("server certificate parameters");
