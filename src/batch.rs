@@ -423,6 +423,14 @@ impl Merged {
     }
 }
 
+/// Each command's key and its method (the text before its query).
+pub(crate) fn command_methods(commands: &[Command]) -> impl Iterator<Item = (&str, &str)> {
+    commands.iter().map(|command| {
+        let method = command.text.split('?').next().unwrap_or_default();
+        (command.key.as_str(), method)
+    })
+}
+
 /// The key as the caller gave it: the portal answers an array for keys 0,
 /// 1, … of a request, which [`Pairs`] numbers from 0 again.
 fn original_key<'a>(commands: &'a [Command], key: &'a str) -> &'a str {
@@ -464,7 +472,12 @@ impl Client {
                 Request::call_json(url, "batch", &body, token)
             });
             let (outcome, ran) = match sent {
-                Ok((sent, _)) => sent,
+                Ok(((outcome, ran), request)) => {
+                    if let Ok(answer) = &outcome {
+                        self.note_command_times(&request, command_methods(commands), answer);
+                    }
+                    (outcome, ran)
+                }
                 // The address or token is refused before anything is sent.
                 Err(error) if number == 0 => return Answer::from(error),
                 // A token file become unreadable since the first request.

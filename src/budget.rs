@@ -247,7 +247,9 @@ fn until(at: f64) -> Duration {
 
 /// `2026-12-02T08:41:07Z` from Unix seconds, for error texts.
 pub(crate) fn iso8601(unix: f64) -> String {
-    let seconds = unix.floor() as i64;
+    // A cast, not `floor`: reset times are after 1970, and `floor` would be
+    // one more import from the C runtime on Windows.
+    let seconds = unix as i64;
     let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
     let z = days + 719_468;

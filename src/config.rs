@@ -38,6 +38,11 @@ pub struct Config {
     /// The OAuth server of `GetToken` and `RefreshToken`
     /// (`OPI_BITRIX24_OAUTH_URL`); its `/oauth/token/` is called.
     pub oauth_url: Url,
+    /// A method's operating-time budget, in seconds of processing per 10
+    /// minutes, for every portal (`OPI_BITRIX24_OPERATING_LIMIT`); none
+    /// means 480 for cloud portals and 420 for others, once they report a
+    /// budget (docs/retries.md).
+    pub operating_limit: Option<f64>,
     /// Where the request log goes (`OPI_BITRIX24_LOG`): a file, appended
     /// to, or standard error; none by default. Its events also go to the
     /// `log` crate under the target `opi_bitrix24` (docs/logging.md).
@@ -62,6 +67,7 @@ impl Default for Config {
             ca_file: None,
             pacing: Pacing::Auto,
             oauth_url: Url::parse(DEFAULT_OAUTH_URL).expect("the default OAuth server is a URL"),
+            operating_limit: None,
             log: None,
             log_level: log::LevelFilter::Info,
         }
@@ -133,6 +139,14 @@ impl Config {
                 pacing_name(defaults.pacing),
             ),
             setting(
+                "OPI_BITRIX24_OPERATING_LIMIT",
+                "a method's operating-time budget, seconds of processing per 10 minutes; a call that would pass it waits for the window's reset",
+                defaults.operating_limit.map_or_else(
+                    || "480 on cloud portals, 420 on others once they report a budget".to_owned(),
+                    |limit| limit.to_string(),
+                ),
+            ),
+            setting(
                 "OPI_BITRIX24_OAUTH_URL",
                 "OAuth server of GetToken and RefreshToken",
                 defaults.oauth_url.to_string(),
@@ -184,6 +198,9 @@ impl Config {
         }
         if let Some(value) = seconds("OPI_BITRIX24_RETRY_DELAY", 60.0)? {
             config.retry_delay = value;
+        }
+        if let Some(value) = seconds("OPI_BITRIX24_OPERATING_LIMIT", 600.0)? {
+            config.operating_limit = Some(value.as_secs_f64());
         }
         if let Some(text) = lookup("OPI_BITRIX24_ATTEMPTS") {
             config.attempts = match text.trim().parse::<u32>() {
@@ -330,6 +347,7 @@ mod tests {
                 pacing: Pacing::Auto,
                 read_timeout: Some(Duration::from_secs(4)),
                 oauth_url: Url::parse("https://oauth.bitrix24.tech/").unwrap(),
+                operating_limit: None,
                 log: Some(LogTarget::File(PathBuf::from("/var/log/b24.log"))),
                 log_level: log::LevelFilter::Debug,
             }
@@ -339,7 +357,7 @@ mod tests {
     #[test]
     fn every_setting_is_read_and_its_default_is_the_configs() {
         let settings = Config::settings();
-        assert_eq!(settings.len(), 10);
+        assert_eq!(settings.len(), 11);
         // Each variable changes the configuration: none is listed but unread.
         for setting in &settings {
             let value = match setting.variable {
@@ -347,6 +365,7 @@ mod tests {
                 "OPI_BITRIX24_RATE_LIMIT" => "off",
                 "OPI_BITRIX24_OAUTH_URL" => "https://oauth.example/",
                 "OPI_BITRIX24_ATTEMPTS" => "2",
+                "OPI_BITRIX24_OPERATING_LIMIT" => "120",
                 "OPI_BITRIX24_LOG" => "stderr",
                 "OPI_BITRIX24_LOG_LEVEL" => "warn",
                 _ => "7",

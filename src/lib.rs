@@ -23,6 +23,7 @@
 pub mod address;
 mod answer;
 mod batch;
+mod budget;
 mod client;
 mod config;
 mod error;

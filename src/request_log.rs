@@ -49,7 +49,6 @@ pub enum LogTarget {
 
 /// Why a call waited, as its log line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // OperatingBudget: its caller is being written (src/budget.rs).
 pub(crate) enum Wait {
     /// The client-side pacing (`OPI_BITRIX24_RATE_LIMIT`) held the request
     /// until its slot.

@@ -368,13 +368,15 @@ impl<'a> Source<'a> {
     /// `&self` only, so that requests of the offset mode run side by side.
     fn fetch_batch(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
         let body = batch::body(commands, false);
-        let (answer, _) = self.answered(&|token| {
+        let (answer, request) = self.answered(&|token| {
             let mut request = Request::call_json(self.url, "batch", &body, token)?;
             // Every command reads the list: the request may be repeated when
             // the list method may be.
             request.repeatable = retry::is_safe_to_repeat(self.method);
             Ok(request)
         })?;
+        let methods = batch::command_methods(commands);
+        self.client.note_command_times(&request, methods, &answer);
         let parsed: BatchAnswer = serde_json::from_str(answer.json()).map_err(|e| {
             Error::new(
                 ErrorCode::BadResponse,

@@ -1,0 +1,390 @@
+//! A call's retry loop and its HTTP exchanges: pacing, the operating-time
+//! budget, one exchange classified as done, retryable or moved, and the
+//! back-off between tries (docs/retries.md).
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use hyper::StatusCode;
+use hyper::header::LOCATION;
+use url::Url;
+
+use crate::answer::Answer;
+use crate::budget::TimeReport;
+use crate::error::{Error, ErrorCode};
+use crate::request::Request;
+use crate::request_log::{self, Wait};
+use crate::retry::{self, Ran, ServerRefusal};
+use crate::transport::{Failure, Outgoing};
+
+use super::outcome::{
+    classify, follow, host_of, is_moved, network_error, random_fraction, retry_after,
+};
+use super::{Client, MAX_ANSWER_BYTES};
+
+/// The portal's refusal of a method whose operating-time budget is spent.
+const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
+/// The wait after a 429 `OPERATION_TIME_LIMIT` whose reset is not known
+/// (no answer of the method reported one): the window frees a part at a
+/// time, so a retry within milliseconds would only be refused again.
+const OPERATING_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How one HTTP exchange ended.
+enum Exchange {
+    /// The call is over with this result.
+    Done(Result<Answer, Error>),
+    /// This result stands unless a retry does better; whether one may be
+    /// made depends on whether the portal may have run the request.
+    Retryable {
+        result: Result<Answer, Error>,
+        retry_after: Option<Duration>,
+        ran: Ran,
+    },
+    /// The portal moved; the request is to be repeated at this location.
+    Moved(String),
+}
+
+impl Client {
+    pub(super) fn send_with_retries(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
+        let deadline = Instant::now() + self.config.timeout;
+        let mut url = request.url.clone();
+        let mut redirects = 0;
+        let mut attempt = 1;
+        loop {
+            let exchange = self.exchange_paced(&url, request, deadline, attempt);
+            let (result, retry_after, ran) = match exchange {
+                // Answered, or ended before anything was written.
+                Exchange::Done(result) => return (result, Ran::No),
+                Exchange::Moved(location) => {
+                    redirects += 1;
+                    match follow(&url, &location, redirects) {
+                        Ok(next) => url = next,
+                        Err(error) => return (Err(error), Ran::No),
+                    }
+                    continue;
+                }
+                Exchange::Retryable {
+                    result,
+                    retry_after,
+                    ran,
+                } => (result, retry_after, ran),
+            };
+            if !ran.may_retry(request.repeatable) {
+                let result =
+                    result.map_err(|error| error.with_note(&retry::not_repeated(&request.method)));
+                return (result, ran);
+            }
+            let delay = self.retry_delay(attempt, retry_after);
+            let has_time = Instant::now() + delay < deadline;
+            if attempt >= self.config.attempts || !has_time {
+                let result = match result {
+                    Ok(answer) => Ok(self.with_budget_reset(answer, &url, request)),
+                    Err(error) => Err(error.with_note(&format!("after {attempt} attempts"))),
+                };
+                return (result, ran);
+            }
+            let reason = match &result {
+                Ok(answer) if answer.error_code() == Some(OPERATION_TIME_LIMIT) => {
+                    Wait::OperatingBudget
+                }
+                _ => Wait::RetryBackoff,
+            };
+            self.log.wait(&url, request, reason, delay);
+            std::thread::sleep(delay);
+            attempt += 1;
+        }
+    }
+
+    fn exchange_paced(
+        &self,
+        url: &Url,
+        request: &Request,
+        deadline: Instant,
+        attempt: u32,
+    ) -> Exchange {
+        if let Some(limiter) = &self.limiter {
+            let now = Instant::now();
+            let host = url.host_str().unwrap_or_default();
+            match limiter.reserve(&url.origin().ascii_serialization(), host, now, deadline) {
+                Some(start) => {
+                    let wait = start.saturating_duration_since(now);
+                    self.log.wait(url, request, Wait::Pacing, wait);
+                    std::thread::sleep(wait);
+                }
+                None => {
+                    return Exchange::Done(Err(Error::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "the client-side rate limit for {} (OPI_BITRIX24_RATE_LIMIT) has no free slot within the call's time budget",
+                            host_of(url)
+                        ),
+                    )));
+                }
+            }
+        }
+        // Held back while the method's operating-time budget has no room.
+        let admission = self.budgets.admit(
+            url.host_str().unwrap_or_default(),
+            &request.method,
+            deadline,
+        );
+        self.log
+            .wait(url, request, Wait::OperatingBudget, admission.waited);
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Exchange::Done(Err(self.out_of_time(url)));
+        }
+        // One trip into the runtime for the whole exchange: the request's timer
+        // needs its clock, and each `block_on` costs a park and a driver poll.
+        self.log.sending(url, request, attempt);
+        let started = self.log.start();
+        let status = Cell::new(None);
+        let exchange = self
+            .runtime
+            .block_on(self.exchange_once(url, request, remaining, &status));
+        if let Some(started) = started {
+            let (result, retryable) = match &exchange {
+                Exchange::Done(result) => (Some(result), false),
+                Exchange::Retryable { result, ran, .. } => {
+                    (Some(result), ran.may_retry(request.repeatable))
+                }
+                Exchange::Moved(_) => (None, false),
+            };
+            self.log.exchange(&request_log::Record {
+                url,
+                request,
+                attempt,
+                status: status.get(),
+                result,
+                retryable,
+                duration: started.elapsed(),
+            });
+        }
+        exchange
+    }
+
+    /// Takes what a batch answer's `result_time` reports of each command's
+    /// method (the envelope's `time` was taken with the answer).
+    pub(crate) fn note_command_times<'c>(
+        &self,
+        request: &Request,
+        commands: impl Iterator<Item = (&'c str, &'c str)>,
+        answer: &Answer,
+    ) {
+        #[derive(serde::Deserialize)]
+        struct Times<'a> {
+            #[serde(borrow)]
+            result: Sections<'a>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Sections<'a> {
+            #[serde(borrow, default)]
+            result_time: Option<crate::json::Pairs<'a>>,
+        }
+        let Ok(Times { result }) = serde_json::from_str::<Times>(answer.json()) else {
+            return;
+        };
+        let Some(times) = result.result_time else {
+            return;
+        };
+        let host = request.url.host_str().unwrap_or_default();
+        for (key, method) in commands {
+            let report = times
+                .get(key)
+                .and_then(|time| serde_json::from_str::<TimeReport>(time.get()).ok());
+            if let Some(report) = report {
+                self.budgets.note(host, method, report);
+            }
+        }
+    }
+
+    /// A 429 `OPERATION_TIME_LIMIT` that ends the call: the portal's error,
+    /// with when the method's budget frees added to its description.
+    fn with_budget_reset(&self, answer: Answer, url: &Url, request: &Request) -> Answer {
+        if answer.error_code() != Some(OPERATION_TIME_LIMIT) {
+            return answer;
+        }
+        let host = url.host_str().unwrap_or_default();
+        let frees = match self.budgets.reset_of(host, &request.method) {
+            Some(reset_at) => format!(
+                "{}'s operating-time budget on {} frees at {} (Unix time {reset_at:.0}), past this call's time budget",
+                request.method,
+                host_of(url),
+                crate::budget::iso8601(reset_at)
+            ),
+            None => format!(
+                "{}'s operating-time budget on {} did not free within this call's time budget",
+                request.method,
+                host_of(url)
+            ),
+        };
+        let mut document = answer.error_document();
+        document.description = format!("{}; {frees}", document.description);
+        Answer::composed(document.to_json(), Some(document.code))
+    }
+
+    /// One HTTP exchange; the answer's status is left in `answered`, for the
+    /// request log.
+    async fn exchange_once(
+        &self,
+        url: &Url,
+        request: &Request,
+        remaining: Duration,
+        answered: &Cell<Option<StatusCode>>,
+    ) -> Exchange {
+        let outgoing = Outgoing {
+            verb: request.verb,
+            url,
+            body: &request.body,
+            repeatable: request.repeatable,
+        };
+        let written = Cell::new(false);
+        let sent = self
+            .transport
+            .send(outgoing, MAX_ANSWER_BYTES as usize, &written);
+        let reply = match tokio::time::timeout(remaining, sent).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(failure)) => return self.transport_failure(failure, url, request),
+            Err(_) if written.get() => {
+                // The call's budget ended while the answer was awaited.
+                return Exchange::Retryable {
+                    result: Err(self.out_of_time(url)),
+                    retry_after: None,
+                    ran: Ran::Maybe,
+                };
+            }
+            Err(_) => return Exchange::Done(Err(self.out_of_time(url))),
+        };
+        let status = reply.status;
+        answered.set(Some(status));
+        if is_moved(status) {
+            if let Some(location) = reply.headers.get(LOCATION) {
+                return Exchange::Moved(String::from_utf8_lossy(location.as_bytes()).into_owned());
+            }
+        }
+        let retry_after = retry_after(&reply.headers);
+        let host = url.host_str().unwrap_or_default();
+        let result = match classify(status, reply.body) {
+            Ok((answer, time)) => {
+                if let (Some(time), true) = (time, status.is_success()) {
+                    self.budgets.note(host, &request.method, time);
+                }
+                Ok(answer)
+            }
+            Err(error) => Err(error),
+        };
+        let code = result.as_ref().ok().and_then(Answer::error_code);
+        if status == StatusCode::TOO_MANY_REQUESTS && code == Some(OPERATION_TIME_LIMIT) {
+            // Refused before the method ran: sent again for any method,
+            // once the budget frees (or after the usual back-off).
+            let until_reset = self.budgets.note_blocked(host, &request.method);
+            return Exchange::Retryable {
+                result,
+                retry_after: until_reset.or(Some(OPERATING_BACKOFF)),
+                ran: Ran::No,
+            };
+        }
+        if !status.is_server_error() {
+            return Exchange::Done(result);
+        }
+        let ran = match ServerRefusal::of(code) {
+            Some(ServerRefusal::QueryLimit) => {
+                if let Some(limiter) = &self.limiter {
+                    limiter.note_query_limit(&url.origin().ascii_serialization(), Instant::now());
+                }
+                Ran::No
+            }
+            Some(ServerRefusal::Overload) => return Exchange::Done(result),
+            // A 5xx without a Bitrix code (a proxy's page, a crash) or with
+            // one of its own: the method may have run.
+            None => Ran::Maybe,
+        };
+        Exchange::Retryable {
+            result,
+            retry_after,
+            ran,
+        }
+    }
+
+    fn transport_failure(&self, failure: Failure, url: &Url, request: &Request) -> Exchange {
+        let verb = request.verb.as_str();
+        let (result, ran) = match failure {
+            Failure::ConnectTimeout => (
+                Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "could not connect to {} within {:?} (OPI_BITRIX24_CONNECT_TIMEOUT)",
+                        host_of(url),
+                        self.config.connect_timeout
+                    ),
+                ),
+                Ran::No,
+            ),
+            Failure::Fatal(error) => {
+                return Exchange::Done(Err(network_error(verb, url, &*error)));
+            }
+            Failure::Unsent(error) => (network_error(verb, url, &*error), Ran::No),
+            Failure::Broken(error) => (network_error(verb, url, &*error), Ran::Maybe),
+            Failure::ReadTimeout(waited) => (
+                Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "no complete answer from {} within {waited:?} of sending (OPI_BITRIX24_READ_TIMEOUT)",
+                        host_of(url)
+                    ),
+                ),
+                Ran::Maybe,
+            ),
+        };
+        Exchange::Retryable {
+            result: Err(result),
+            retry_after: None,
+            ran,
+        }
+    }
+
+    fn out_of_time(&self, url: &Url) -> Error {
+        Error::new(
+            ErrorCode::Timeout,
+            format!(
+                "no complete answer from {} within {:?} (OPI_BITRIX24_TIMEOUT)",
+                host_of(url),
+                self.config.timeout
+            ),
+        )
+    }
+
+    /// Exponential backoff with jitter (half to all of the doubled delay), or
+    /// the portal's `Retry-After` when that is longer.
+    fn retry_delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let doubled = self
+            .config
+            .retry_delay
+            .saturating_mul(1 << (attempt - 1).min(16));
+        let jittered = doubled.mul_f64(0.5 + 0.5 * random_fraction());
+        retry_after.map_or(jittered, |asked| asked.max(jittered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_honours_retry_after() {
+        let client = Client::new(Config::default()).unwrap();
+        for attempt in 1..=4 {
+            let full = Duration::from_millis(500) * (1 << (attempt - 1));
+            let delay = client.retry_delay(attempt, None);
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+        assert_eq!(
+            client.retry_delay(1, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+    }
+}
