@@ -209,9 +209,12 @@ fn one_line_per_request_under_every_fault() {
                         .windows(2)
                         .filter(|pair| pair[0].get("attempt") != pair[1].get("attempt"))
                         .count();
+                    // A 429 OPERATION_TIME_LIMIT waits for the budget.
                     let backoffs = lines
                         .iter()
-                        .filter(|l| l.get("reason") == Some("retry-backoff"))
+                        .filter(|l| {
+                            matches!(l.get("reason"), Some("retry-backoff" | "operating-budget"))
+                        })
                         .count();
                     assert_eq!(retries, backoffs, "{case}");
                 });
