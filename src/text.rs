@@ -53,6 +53,49 @@ pub(crate) fn shown(value: &str, max_chars: usize) -> String {
     }
 }
 
+/// A Unix time shown as UTC in ISO 8601: `2026-12-02T07:40:01Z`, or with
+/// milliseconds, `2026-12-02T07:40:01.123Z`. The one civil-date conversion
+/// of the library (the request log's times, the budget's reset times).
+pub(crate) struct Utc {
+    pub(crate) seconds: i64,
+    pub(crate) millis: Option<u32>,
+}
+
+impl std::fmt::Display for Utc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (days, of_day) = (
+            self.seconds.div_euclid(86_400),
+            self.seconds.rem_euclid(86_400),
+        );
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+            of_day / 3600,
+            of_day % 3600 / 60,
+            of_day % 60
+        )?;
+        match self.millis {
+            Some(millis) => write!(f, ".{millis:03}Z"),
+            None => f.write_str("Z"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +128,14 @@ mod tests {
     fn shown_values_are_cut_on_character_boundaries() {
         assert_eq!(shown("abc", 5), "abc");
         assert_eq!(shown("абвгд", 2), "аб…");
+    }
+
+    #[test]
+    fn unix_times_read_as_utc_dates() {
+        let utc = |seconds, millis| Utc { seconds, millis }.to_string();
+        assert_eq!(utc(0, None), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(1_722_083_795, Some(369)), "2024-07-27T12:36:35.369Z");
+        assert_eq!(utc(951_782_400, None), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_796_202_847, Some(5)), "2026-12-02T09:14:07.005Z");
     }
 }
