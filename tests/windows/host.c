@@ -32,6 +32,10 @@
 #include <time.h>
 #include <windows.h>
 
+/* tests/windows.rs also builds this host with a wrong convention
+ * (-DMETHOD=__cdecl, or -DTHISCALL= for cdecl destructors) and sees it fail
+ * on x86, where the right one passes. */
+#ifndef THISCALL
 #if defined(__i386__)
 /* GCC applies thiscall to plain C functions (this in ECX, callee pops the
  * rest) but warns that C has no class methods; that is the point here. */
@@ -40,7 +44,10 @@
 #else
 #define THISCALL
 #endif
+#endif
+#ifndef METHOD
 #define METHOD __stdcall
+#endif
 
 typedef wchar_t WCHAR_T;
 
