@@ -162,6 +162,37 @@ impl<'de> Deserialize<'de> for OutlineKey {
     }
 }
 
+/// A key of the `time` block, read without allocating: every answer has one.
+enum TimeKey {
+    Operating,
+    OperatingResetAt,
+    Processing,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for TimeKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = TimeKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<TimeKey, E> {
+                Ok(match key {
+                    "operating" => TimeKey::Operating,
+                    "operating_reset_at" => TimeKey::OperatingResetAt,
+                    "processing" => TimeKey::Processing,
+                    _ => TimeKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
 /// The `time` block's budget fields, read leniently: a block of another
 /// shape, or a field that is not a number, reports nothing rather than
 /// refusing the answer.
@@ -179,12 +210,12 @@ impl<'de> Deserialize<'de> for TimeOutline {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TimeOutline, A::Error> {
                 let mut report = TimeReport::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    let field = match key.as_str() {
-                        "operating" => &mut report.operating,
-                        "operating_reset_at" => &mut report.operating_reset_at,
-                        "processing" => &mut report.processing,
-                        _ => {
+                while let Some(key) = map.next_key::<TimeKey>()? {
+                    let field = match key {
+                        TimeKey::Operating => &mut report.operating,
+                        TimeKey::OperatingResetAt => &mut report.operating_reset_at,
+                        TimeKey::Processing => &mut report.processing,
+                        TimeKey::Other => {
                             map.next_value::<IgnoredAny>()?;
                             continue;
                         }
