@@ -43,7 +43,7 @@ const MAX_FILE_BYTES: u64 = 64 << 10;
 
 /// One HTTP exchange of a built request, its secrets masked in any error
 /// (the client's `send_masked`).
-pub(crate) type Send<'a> = &'a dyn Fn(&Request) -> (Result<Answer, Error>, Ran);
+pub(crate) type SendMasked<'a> = &'a dyn Fn(&Request) -> (Result<Answer, Error>, Ran);
 
 /// How a call ended: the answer or the error it is given, and, for a
 /// failure, whether the portal may have run it.
@@ -72,7 +72,7 @@ pub(crate) fn send(
     token: &str,
     oauth_url: &Url,
     build: &dyn Fn(&str) -> Result<Request, Error>,
-    send: Send,
+    send: SendMasked,
     log: &RequestLog,
 ) -> Result<(Outcome, Request), Error> {
     let Some(path) = path_of(token) else {
@@ -113,7 +113,7 @@ pub(crate) fn grant_to_file(
     client_id: &str,
     client_secret: &str,
     path: &Path,
-    send: Send,
+    send: SendMasked,
 ) -> Answer {
     if path.as_os_str().is_empty() {
         return Error::invalid_argument("File is empty; give the file to write the tokens to")
@@ -315,7 +315,7 @@ impl TokenFile {
         &self,
         expired: &str,
         oauth_url: &Url,
-        send: Send,
+        send: SendMasked,
         log: &RequestLog,
     ) -> Result<Pair, Outcome> {
         let asked = log.start();

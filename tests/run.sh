@@ -12,7 +12,7 @@ cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 step "the release library for old Linux servers: glibc 2.17, no OpenSSL, and it loads"
 bash .ci/portable
-step "the Windows DLLs (x64 release and dev, x86 dev profile), oint.exe, their imports, and the Wine prefixes"
+step "the Windows DLLs and oint.exe (x64 release, x86 dev profile), their imports, and the Wine prefixes"
 bash .ci/windows --ci
 step "the shared library for the C tests (cargo test alone builds only the rlib)"
 cargo build --locked --lib --bins --example demo

@@ -6,13 +6,21 @@ use std::process::Command;
 use super::{TestCa, compile, target_dir};
 
 /// The two Windows targets: Rust's name, and the MinGW-w64 tool prefix.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Windows {
     X64,
     X86,
 }
 
 impl Windows {
+    /// "x64" or "x86", for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Windows::X64 => "x64",
+            Windows::X86 => "x86",
+        }
+    }
+
     fn triple(self) -> &'static str {
         match self {
             Windows::X64 => "x86_64-win7-windows-gnu",
@@ -32,7 +40,7 @@ impl Windows {
         windows_dir().join(self.triple()).join("release")
     }
 
-    /// The DLL of the dev profile (`.ci/windows --ci` builds both).
+    /// The DLL of the dev profile (`.ci/windows --ci` builds the x86 one so).
     pub fn dev_dll(self) -> PathBuf {
         built(
             windows_dir()
@@ -44,10 +52,17 @@ impl Windows {
     /// The built DLL, release or else dev profile (`.ci/windows --ci`
     /// builds the x86 one so); fails, saying how to build it, if neither is there.
     pub fn dll(self) -> PathBuf {
-        let debug = windows_dir()
-            .join(self.triple())
-            .join("debug/opi_bitrix24.dll");
-        let release = self.release_dir().join("opi_bitrix24.dll");
+        self.binary("opi_bitrix24.dll")
+    }
+
+    /// The built oint.exe, release or else dev profile, as [`Windows::dll`].
+    pub fn oint_exe(self) -> PathBuf {
+        self.binary("oint.exe")
+    }
+
+    fn binary(self, name: &str) -> PathBuf {
+        let debug = windows_dir().join(self.triple()).join("debug").join(name);
+        let release = self.release_dir().join(name);
         built(if release.exists() { release } else { debug })
     }
 
@@ -63,12 +78,14 @@ impl Windows {
 
     /// tests/windows/host.c, the 1C hosts with MSVC-layout objects, for this target.
     pub fn addin_host(self) -> PathBuf {
-        compile(
-            self.c_compiler(),
-            &["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"],
-            "tests/windows/host.c",
-            &[],
-        )
+        self.addin_host_with(&[])
+    }
+
+    /// As [`Windows::addin_host`], compiled with `defines` too (`-DNAME=VALUE`).
+    pub fn addin_host_with(self, defines: &[&str]) -> PathBuf {
+        let mut flags = vec!["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
+        flags.extend_from_slice(defines);
+        compile(self.c_compiler(), &flags, "tests/windows/host.c", &[])
     }
 }
 
@@ -97,11 +114,6 @@ fn built(path: PathBuf) -> PathBuf {
         path.display()
     );
     path
-}
-
-/// The x64 oint.exe.
-pub fn oint_exe() -> PathBuf {
-    built(Windows::X64.release_dir().join("oint.exe"))
 }
 
 /// `path` as Windows programs under Wine see it: Wine maps drive Z: to `/`.
@@ -133,9 +145,7 @@ pub fn wine_prefix() -> PathBuf {
 /// appended, and the tests' drive C.
 pub fn prefix_with_user_registry(name: &str, user_entries: &str) -> PathBuf {
     let shared = wine_prefix();
-    let prefix = option_env!("CARGO_TARGET_TMPDIR")
-        .map_or_else(std::env::temp_dir, PathBuf::from)
-        .join(format!("{name}-{}", windows_version()));
+    let prefix = super::tmp_dir().join(format!("{name}-{}", windows_version()));
     let _ = std::fs::remove_dir_all(&prefix);
     std::fs::create_dir_all(prefix.join("dosdevices")).expect("the prefix's folder");
     // With the update stamp copied too, Wine does not update the new prefix:
@@ -158,13 +168,22 @@ pub fn prefix_with_user_registry(name: &str, user_entries: &str) -> PathBuf {
     prefix
 }
 
-/// `program` (a Windows executable) run by 64-bit Wine in the tests' prefix,
+/// `program` (a Windows executable, 64- or 32-bit) run by Wine in the tests' prefix,
 /// with the library set to trust the test CA through its extra-CA option.
 /// Wine hands the Linux environment to Windows programs: SSL_CERT_FILE and
 /// SSL_CERT_DIR would make the library read Linux's CA bundle instead of the
 /// Windows certificate store, as it never would on Windows, so they go.
 pub fn wine(program: &Path) -> Command {
     wine_in(&wine_prefix(), program)
+}
+
+/// Fails, saying what to install, without 32-bit Wine, which the 64-bit
+/// loader [`wine`] hands 32-bit programs to.
+pub fn require_32_bit_wine() {
+    assert!(
+        Path::new("/usr/lib/wine/wine").exists(),
+        "32-bit Wine (wine32:i386) is not installed, so the x86 binaries cannot run: .ci/run installs it"
+    );
 }
 
 /// As [`wine`], in `prefix`.
