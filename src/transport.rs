@@ -44,6 +44,12 @@ pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 /// servers commonly drop theirs after a minute (nginx: 75 s), and a request
 /// sent on a connection the server is closing may be lost.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+/// A connection idle this long lets the runtime look for its close before
+/// it is used again ([`Transport::checkout`]).
+const SETTLE_AFTER_IDLE: Duration = Duration::from_millis(1);
+/// Yields that take, with room to spare: the runtime polls for I/O, the
+/// connection's task runs on what it found, and the close reaches its sender.
+const SETTLE_YIELDS: usize = 3;
 /// Idle connections kept per origin at the most; more are closed.
 const MAX_IDLE_PER_ORIGIN: usize = 32;
 /// Origins remembered before those without an idle connection are forgotten.
@@ -237,9 +243,22 @@ impl Transport {
             let Some(Idle { mut sender, since }) = idle else {
                 return Ok((route, None));
             };
-            // Polling readiness lets the connection's task see a close that
-            // arrived while nobody drove the runtime.
-            if since.elapsed() < IDLE_TIMEOUT && sender.ready().await.is_ok() {
+            let idle_for = since.elapsed();
+            if idle_for >= IDLE_TIMEOUT {
+                continue;
+            }
+            // The runtime runs only inside a call, so a close that arrived
+            // while the connection sat idle is not yet seen by its task: let
+            // the runtime poll for I/O and run that task before the request
+            // is handed over, so that a closed connection gives the request
+            // back unwritten rather than breaking under a write that may not
+            // be repeated. Back-to-back calls skip it: no close comes that fast.
+            if idle_for >= SETTLE_AFTER_IDLE {
+                for _ in 0..SETTLE_YIELDS {
+                    tokio::task::yield_now().await;
+                }
+            }
+            if sender.ready().await.is_ok() {
                 return Ok((route, Some(sender)));
             }
         }
