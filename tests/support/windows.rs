@@ -36,7 +36,7 @@ impl Windows {
     }
 
     /// target/windows/<triple>/release, where `.ci/windows` puts the binaries.
-    pub fn release_dir(self) -> PathBuf {
+    fn release_dir(self) -> PathBuf {
         windows_dir().join(self.triple()).join("release")
     }
 
@@ -132,7 +132,7 @@ pub fn windows_version() -> &'static str {
 }
 
 /// The tests' Wine prefix for [`windows_version`].
-pub fn wine_prefix() -> PathBuf {
+fn wine_prefix() -> PathBuf {
     let prefix = match windows_version() {
         "7" => "wine-prefix-win7",
         _ => "wine-prefix",
