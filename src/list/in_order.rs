@@ -56,6 +56,9 @@ pub(super) fn fetch_in_order<T: Send, E>(
             Ok(())
         });
         if outcome.is_err() {
+            // Under the lock a waiting fetcher checks `stop` with, so that
+            // none checks it, misses the change and waits for good.
+            let _written = written.lock().unwrap_or_else(|p| p.into_inner());
             stop.store(true, Ordering::SeqCst);
             moved.notify_all();
         }
