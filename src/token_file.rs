@@ -124,8 +124,9 @@ pub(crate) fn grant_to_file(
     };
     let written = file.locked(|| {
         // Made before the grant: a code is spent by it, so a folder that
-        // cannot be written to is found out first.
-        let pending = Pending::create(&file.path)?;
+        // cannot be written to is found out first. Over the file itself, not
+        // a link to it.
+        let pending = Pending::create(&canonical(&file.path))?;
         let answer = match send(request).0 {
             Ok(answer) if !answer.is_error() => answer,
             other => return Ok(other.unwrap_or_else(Answer::from)),
@@ -339,6 +340,11 @@ impl TokenFile {
                 "the token file {} could not be renewed",
                 self.path.display()
             );
+            // Made before the refresh, which spends the refresh token: a
+            // folder that cannot be written to is found out first. Written
+            // over the file itself, not a link to it, so that every name of
+            // the file sees the new pair.
+            let pending = Pending::create(&canonical(&self.path))?;
             let answer = match send(&request).0 {
                 Ok(answer) if !answer.is_error() => answer,
                 Ok(refusal) => {
@@ -354,7 +360,6 @@ impl TokenFile {
             };
             let mut fields = current.fields;
             fields.extend(pair_fields(&answer, &self.path)?);
-            let pending = Pending::create(&self.path)?;
             pending.commit(&fields)?;
             self.read().map(Ok)
         });
