@@ -23,6 +23,10 @@ pub(crate) const SELF_HOSTED_LIMIT: f64 = 420.0;
 /// for a reset is never shorter than this, so that a reset a moment away
 /// (the portal's clock, rounding to whole seconds) is not missed.
 const RESET_MARGIN: Duration = Duration::from_millis(20);
+/// How long a method refused with no reset ahead known is held back.
+pub(crate) const BLOCKED_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest wait for a reset: the cloud's window is 10 minutes.
+const MAX_RESET_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// What one answer reports of its method's budget (its `time` block, or a
 /// batch command's `result_time`).
@@ -63,6 +67,8 @@ struct MethodBudget {
     operating: f64,
     /// Unix time.
     reset_at: f64,
+    /// Whether `reset_at` is the portal's, not a guess after a refusal.
+    reset_reported: bool,
     /// The last call's processing: the room one more call needs.
     processing: f64,
     in_flight: u32,
@@ -165,7 +171,10 @@ impl Budgets {
             // A reset past the call's deadline is not waited for: the call
             // goes, and the portal's refusal says when the budget frees.
             let wait = to_reset.max(RESET_MARGIN);
-            if Instant::now() + wait >= deadline {
+            if Instant::now()
+                .checked_add(wait)
+                .is_none_or(|after| after >= deadline)
+            {
                 break;
             }
             portals.waiting += 1;
@@ -195,19 +204,17 @@ impl Budgets {
             Some(budget) => {
                 budget.operating = operating;
                 budget.reset_at = reset_at;
+                budget.reset_reported = true;
                 budget.processing = report.processing.unwrap_or(budget.processing);
                 budget.stale = false;
             }
             None => {
-                let limit = match self.setting {
-                    Some(limit) => limit,
-                    None if is_cloud_host(host) => CLOUD_LIMIT,
-                    None => SELF_HOSTED_LIMIT,
-                };
+                let limit = self.limit_for(host);
                 let fresh = MethodBudget {
                     limit,
                     operating,
                     reset_at,
+                    reset_reported: true,
                     processing: report.processing.unwrap_or_default(),
                     in_flight: 0,
                     stale: false,
@@ -224,22 +231,53 @@ impl Budgets {
     }
 
     /// Takes a 429 `OPERATION_TIME_LIMIT` of `method`: the method is spent
-    /// until its reset. Answers how long until the reset, if one is known
-    /// and still ahead.
-    pub(crate) fn note_blocked(&self, host: &str, method: &str) -> Option<Duration> {
+    /// until its reset, or, when no reset ahead is known (the window frees
+    /// a part at a time, so a reset that passed may free too little), for
+    /// [`BLOCKED_BACKOFF`]; every call of it is held back until then.
+    /// Answers how long that is.
+    pub(crate) fn note_blocked(&self, host: &str, method: &str) -> Duration {
         let mut portals = self.lock();
-        let budget = find(&mut portals, host, method)?;
+        if find(&mut portals, host, method).is_none() {
+            let limit = self.limit_for(host);
+            let unknown = MethodBudget {
+                limit,
+                operating: limit,
+                reset_at: 0.0,
+                reset_reported: false,
+                processing: 0.0,
+                in_flight: 0,
+                stale: true,
+            };
+            let methods = portals.hosts.entry(host.to_owned()).or_default();
+            methods.insert(method.to_owned(), unknown);
+        }
+        let Some(budget) = find(&mut portals, host, method) else {
+            return BLOCKED_BACKOFF;
+        };
         budget.stale = true;
         budget.operating = budget.operating.max(budget.limit);
-        let to_reset = until(budget.reset_at);
-        (!to_reset.is_zero()).then_some(to_reset + RESET_MARGIN)
+        if until(budget.reset_at).is_zero() {
+            budget.reset_at = unix_now() + BLOCKED_BACKOFF.as_secs_f64();
+            budget.reset_reported = false;
+        }
+        until(budget.reset_at) + RESET_MARGIN
     }
 
-    /// When the budget of `method` frees, as Unix time, if known and ahead.
+    fn limit_for(&self, host: &str) -> f64 {
+        match self.setting {
+            Some(limit) => limit,
+            None if is_cloud_host(host) => CLOUD_LIMIT,
+            None => SELF_HOSTED_LIMIT,
+        }
+    }
+
+    /// When the budget of `method` frees, as Unix time, if the portal said
+    /// so and it is ahead.
     pub(crate) fn reset_of(&self, host: &str, method: &str) -> Option<f64> {
         let mut portals = self.lock();
         let budget = find(&mut portals, host, method)?;
-        (!until(budget.reset_at).is_zero()).then_some(budget.reset_at)
+        let ahead = !until(budget.reset_at).is_zero();
+        (ahead && budget.reset_reported).then_some(budget.reset_at)
     }
 }
 
@@ -252,12 +290,20 @@ impl MethodBudget {
 }
 
 /// How long until the Unix time `at` (zero if past).
+/// How long until the Unix time `at` (zero if past), at most
+/// [`MAX_RESET_WAIT`]: a reset further off than the window is long is not
+/// a portal's, and must not overflow a deadline.
 fn until(at: f64) -> Duration {
-    let now = SystemTime::now()
+    Duration::try_from_secs_f64(at - unix_now())
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_RESET_WAIT)
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
-    Duration::try_from_secs_f64(at - now).unwrap_or(Duration::ZERO)
+        .unwrap_or_default()
 }
 
 /// `2026-12-02T08:41:07Z` from Unix seconds, for error texts (reset
@@ -274,13 +320,6 @@ pub(crate) fn iso8601(unix: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unix_now() -> f64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs_f64()
-    }
 
     fn report(operating: f64, reset_in: f64, processing: f64) -> TimeReport {
         TimeReport {
@@ -350,12 +389,28 @@ mod tests {
             "{:?}",
             admitted.waited
         );
-        let wait = budgets
-            .note_blocked("portal.example", "crm.deal.add")
-            .unwrap();
+        let wait = budgets.note_blocked("portal.example", "crm.deal.add");
         assert!(wait > Duration::from_secs(29), "{wait:?}");
         assert!(budgets.reset_of("portal.example", "crm.deal.add").is_some());
-        assert_eq!(budgets.note_blocked("portal.example", "crm.deal.get"), None);
+        // A method refused with no reset known is held back for a while.
+        let wait = budgets.note_blocked("portal.example", "crm.deal.get");
+        assert!(
+            wait >= BLOCKED_BACKOFF && wait < 2 * BLOCKED_BACKOFF,
+            "{wait:?}"
+        );
+        let far = Instant::now() + Duration::from_secs(10);
+        let held = budgets.admit("portal.example", "crm.deal.get", far);
+        assert!(
+            held.waited >= Duration::from_millis(900),
+            "{:?}",
+            held.waited
+        );
+        // A reset absurdly far off is no wait past any deadline.
+        let mut absurd = report(0.0, 0.0, 0.0);
+        absurd.operating_reset_at = Some(1e19);
+        budgets.note("portal.example", "x.get", absurd);
+        let wait = budgets.note_blocked("portal.example", "x.get");
+        assert!(wait <= MAX_RESET_WAIT + RESET_MARGIN, "{wait:?}");
     }
 
     #[test]

@@ -24,10 +24,6 @@ use super::{Client, MAX_ANSWER_BYTES};
 
 /// The portal's refusal of a method whose operating-time budget is spent.
 const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
-/// The wait after a 429 `OPERATION_TIME_LIMIT` whose reset is not known
-/// (no answer of the method reported one): the window frees a part at a
-/// time, so a retry within milliseconds would only be refused again.
-const OPERATING_BACKOFF: Duration = Duration::from_secs(1);
 
 /// How one HTTP exchange ended.
 enum Exchange {
@@ -50,6 +46,7 @@ impl Client {
         let mut url = request.url.clone();
         let mut redirects = 0;
         let mut attempt = 1;
+        let mut budget_refusals = 0;
         loop {
             let exchange = self.exchange_paced(&url, request, deadline, attempt);
             let (result, retry_after, ran) = match exchange {
@@ -74,21 +71,34 @@ impl Client {
                     result.map_err(|error| error.with_note(&retry::not_repeated(&request.method)));
                 return (result, ran);
             }
-            let delay = self.retry_delay(attempt, retry_after);
-            let has_time = Instant::now() + delay < deadline;
-            if attempt >= self.config.attempts || !has_time {
+            // A method refused for its operating-time budget did not run, and
+            // frees with time: the call's time budget bounds its retries, not
+            // the attempts, and the wait is until the budget frees.
+            let budget_refusal = matches!(
+                &result,
+                Ok(answer) if answer.error_code() == Some(OPERATION_TIME_LIMIT)
+            );
+            let delay = match (budget_refusal, retry_after) {
+                (true, Some(until_free)) => until_free,
+                _ => self.retry_delay(attempt - budget_refusals, retry_after),
+            };
+            let has_time = Instant::now()
+                .checked_add(delay)
+                .is_some_and(|after| after < deadline);
+            let out_of_attempts =
+                !budget_refusal && attempt - budget_refusals >= self.config.attempts;
+            if out_of_attempts || !has_time {
                 let result = match result {
                     Ok(answer) => Ok(self.with_budget_reset(answer, &url, request)),
                     Err(error) => Err(error.with_note(&format!("after {attempt} attempts"))),
                 };
                 return (result, ran);
             }
-            let reason = match &result {
-                Ok(answer) if answer.error_code() == Some(OPERATION_TIME_LIMIT) => {
-                    Wait::OperatingBudget
-                }
-                _ => Wait::RetryBackoff,
+            let reason = match budget_refusal {
+                true => Wait::OperatingBudget,
+                false => Wait::RetryBackoff,
             };
+            budget_refusals += u32::from(budget_refusal);
             self.log.wait(&url, request, reason, delay);
             std::thread::sleep(delay);
             attempt += 1;
@@ -128,8 +138,10 @@ impl Client {
             &request.method,
             deadline,
         );
-        self.log
-            .wait(url, request, Wait::OperatingBudget, admission.waited);
+        if admission.waited >= Duration::from_millis(1) {
+            self.log
+                .wait(url, request, Wait::OperatingBudget, admission.waited);
+        }
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Exchange::Done(Err(self.out_of_time(url)));
@@ -276,11 +288,11 @@ impl Client {
         let code = result.as_ref().ok().and_then(Answer::error_code);
         if status == StatusCode::TOO_MANY_REQUESTS && code == Some(OPERATION_TIME_LIMIT) {
             // Refused before the method ran: sent again for any method,
-            // once the budget frees (or after the usual back-off).
-            let until_reset = self.budgets.note_blocked(host, &request.method);
+            // once the budget frees.
+            let until_free = self.budgets.note_blocked(host, &request.method);
             return Exchange::Retryable {
                 result,
-                retry_after: until_reset.or(Some(OPERATING_BACKOFF)),
+                retry_after: Some(until_free),
                 ran: Ran::No,
             };
         }
