@@ -252,7 +252,10 @@ impl Transport {
             // the runtime poll for I/O and run that task before the request
             // is handed over, so that a closed connection gives the request
             // back unwritten rather than breaking under a write that may not
-            // be repeated. Back-to-back calls skip it: no close comes that fast.
+            // be repeated. This holds for the thread that drives the runtime,
+            // as every single caller does; a thread waiting on another's
+            // drive yields at once, and the driving thread sees the close.
+            // Back-to-back calls skip it: no close comes that fast.
             if idle_for >= SETTLE_AFTER_IDLE {
                 for _ in 0..SETTLE_YIELDS {
                     tokio::task::yield_now().await;
