@@ -157,6 +157,34 @@ fn an_expired_token_is_renewed_and_every_call_repeated_as_if_nothing_happened() 
     }
 }
 
+/// A token file reached through a link is renewed in place: the link stays
+/// a link, and a process using the file's own name sees the new pair.
+#[cfg(unix)]
+#[test]
+fn a_token_file_named_through_a_link_is_renewed_in_the_file_itself() {
+    let portal = portal_with(Duration::from_secs(3600), 0);
+    let client = client_of(&portal);
+    let dir = folder("linked");
+    let (path, token) = token_file(&client, &portal, &dir);
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    let old = read(&path);
+    portal.expire_access_tokens();
+    let through_link = format!("file:{}", link.display());
+    assert_answered(&client.call_json(portal.base_url(), "server.time", "", &through_link));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let new = read(&path);
+    assert_ne!(new["refresh_token"], old["refresh_token"]);
+    // The file's own name uses the new pair: no second renewal.
+    assert_answered(&client.call_json(portal.base_url(), "server.time", "", &token));
+    assert_eq!(portal.refreshes(), (1, 0));
+}
+
 /// GetList whose token expires during the export: the pages in flight meet
 /// it together, one renews, the others take the new pair and go on.
 #[test]
