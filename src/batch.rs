@@ -246,7 +246,7 @@ pub(crate) struct BatchSections<'a> {
     #[serde(borrow, default)]
     result_next: Option<Pairs<'a>>,
     #[serde(borrow, default)]
-    result_time: Option<Pairs<'a>>,
+    pub(crate) result_time: Option<Pairs<'a>>,
 }
 
 /// What happened to each command, for an answer after a failure.
@@ -285,8 +285,9 @@ impl Merged {
     }
 
     /// Takes one request's outcome: `ran` says, for a failure, whether the
-    /// portal may have run it. False when the batch is to stop here (a
-    /// failure, or a failed command under `halt`).
+    /// portal may have run it; `on_times` is given the answer's
+    /// `result_time` section, read with the rest. False when the batch is to
+    /// stop here (a failure, or a failed command under `halt`).
     pub fn add(
         &mut self,
         number: usize,
@@ -294,6 +295,7 @@ impl Merged {
         outcome: Result<Answer, Error>,
         ran: Ran,
         halt: bool,
+        on_times: impl FnOnce(&Pairs),
     ) -> bool {
         let keys = || commands.iter().map(|c| c.key.clone());
         let context = format!("batch request {} of {} failed", number + 1, self.requests);
@@ -333,6 +335,9 @@ impl Merged {
             result_next,
             result_time,
         } = parsed.result;
+        if let Some(times) = &result_time {
+            on_times(times);
+        }
         let any_failed = result_error.as_ref().is_some_and(|e| !e.0.is_empty());
         let mut answered = std::collections::HashSet::new();
         for (index, (merged, section)) in self
@@ -471,19 +476,19 @@ impl Client {
             let sent = self.send_with_token(token, &|token| {
                 Request::call_json(url, "batch", &body, token)
             });
-            let (outcome, ran) = match sent {
-                Ok(((outcome, ran), request)) => {
-                    if let Ok(answer) = &outcome {
-                        self.note_command_times(&request, command_methods(commands), answer);
-                    }
-                    (outcome, ran)
-                }
+            let (outcome, ran, request) = match sent {
+                Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
                 // The address or token is refused before anything is sent.
                 Err(error) if number == 0 => return Answer::from(error),
                 // A token file become unreadable since the first request.
-                Err(error) => (Err(error), Ran::No),
+                Err(error) => (Err(error), Ran::No, None),
             };
-            if !merged.add(number, commands, outcome, ran, halt) {
+            let on_times = |times: &Pairs| {
+                if let Some(request) = &request {
+                    self.note_command_times(request, command_methods(commands), times);
+                }
+            };
+            if !merged.add(number, commands, outcome, ran, halt, on_times) {
                 break;
             }
         }
@@ -557,7 +562,7 @@ mod tests {
             None,
         );
         let commands = plan.requests().next().unwrap();
-        assert!(merged.add(0, commands, Ok(answer), Ran::No, false));
+        assert!(merged.add(0, commands, Ok(answer), Ran::No, false, |_| {}));
         assert_eq!(
             merged.finish().json(),
             r#"{"result":{"result":{"0":1,"1":{"ID":"7"}},"result_error":{},"result_total":{},"result_next":{},"result_time":{}},"time":{"start":1}}"#

@@ -12,6 +12,7 @@ use url::Url;
 use crate::answer::Answer;
 use crate::budget::TimeReport;
 use crate::error::{Error, ErrorCode};
+use crate::json::Pairs;
 use crate::request::Request;
 use crate::request_log::{self, Wait};
 use crate::retry::{self, Ran, ServerRefusal};
@@ -175,30 +176,15 @@ impl Client {
         exchange
     }
 
-    /// Takes what a batch answer's `result_time` reports of each command's
-    /// method (the envelope's `time` was taken with the answer).
+    /// Takes what a batch answer's `result_time` section (read by the
+    /// caller with the rest of the answer) reports of each command's method;
+    /// the envelope's `time` was taken with the answer.
     pub(crate) fn note_command_times<'c>(
         &self,
         request: &Request,
         commands: impl Iterator<Item = (&'c str, &'c str)>,
-        answer: &Answer,
+        times: &Pairs,
     ) {
-        #[derive(serde::Deserialize)]
-        struct Times<'a> {
-            #[serde(borrow)]
-            result: Sections<'a>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Sections<'a> {
-            #[serde(borrow, default)]
-            result_time: Option<crate::json::Pairs<'a>>,
-        }
-        let Ok(Times { result }) = serde_json::from_str::<Times>(answer.json()) else {
-            return;
-        };
-        let Some(times) = result.result_time else {
-            return;
-        };
         let host = request.url.host_str().unwrap_or_default();
         for (key, method) in commands {
             let report = times

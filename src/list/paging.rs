@@ -375,14 +375,16 @@ impl<'a> Source<'a> {
             request.repeatable = retry::is_safe_to_repeat(self.method);
             Ok(request)
         })?;
-        let methods = batch::command_methods(commands);
-        self.client.note_command_times(&request, methods, &answer);
         let parsed: BatchAnswer = serde_json::from_str(answer.json()).map_err(|e| {
             Error::new(
                 ErrorCode::BadResponse,
                 format!("the portal's answer is not a batch answer ({e})"),
             )
         })?;
+        if let Some(times) = &parsed.result.result_time {
+            let methods = batch::command_methods(commands);
+            self.client.note_command_times(&request, methods, times);
+        }
         let (results, errors) = (parsed.result.result, parsed.result.result_error);
         Ok(commands
             .iter()
