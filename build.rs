@@ -1,11 +1,19 @@
 //! Writes the C header, include/opi_bitrix24.h, from the C ABI in src/capi.rs,
 //! with the version macros from Cargo.toml and the list of our error codes
-//! from src/error.rs. CI fails when the committed header differs from what
-//! this writes.
+//! from src/error.rs; and from the function table (src/functions/table/,
+//! docs/functions-table.md) the engine's static table, the generated part of
+//! the OneScript module, the 1C common module and docs/functions.md. CI
+//! fails when a committed file differs from what this writes.
 
 use std::path::{Path, PathBuf};
 
+#[path = "src/functions/generate.rs"]
+mod generate;
+#[path = "src/functions/syntax.rs"]
+mod syntax;
+
 fn main() {
+    functions();
     println!("cargo:rerun-if-changed=src/capi.rs");
     println!("cargo:rerun-if-changed=src/error.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
@@ -73,4 +81,65 @@ fn error_codes_comment(error_rs: &Path) -> String {
         }
     }
     lines.join("\n")
+}
+
+/// The function table's products: the engine's table in OUT_DIR, and the
+/// committed modules and docs, written only when they change.
+fn functions() {
+    let crate_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let dir = crate_dir.join("src/functions/table");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    println!("cargo:rerun-if-changed=src/functions/generate.rs");
+    println!("cargo:rerun-if-changed=src/functions/syntax.rs");
+    println!("cargo:rerun-if-changed=onescript/src/OPI_Bitrix24.os");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("src/functions/table is readable")
+        .map(|entry| entry.expect("src/functions/table is readable").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|path| {
+            let name = path
+                .strip_prefix(&crate_dir)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+            (
+                name,
+                std::fs::read_to_string(path).expect("a table file is readable"),
+            )
+        })
+        .collect();
+    let table = syntax::TableRows::read(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .unwrap_or_else(|error| panic!("the function table: {error}"));
+    let rust =
+        generate::rust_table(&table).unwrap_or_else(|error| panic!("the function table: {error}"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("functions_table.rs"), rust).expect("OUT_DIR is writable");
+
+    let module_path = crate_dir.join("onescript/src/OPI_Bitrix24.os");
+    let module = std::fs::read_to_string(&module_path).expect("the OneScript module is readable");
+    let module = generate::with_functions(&module, &table)
+        .unwrap_or_else(|error| panic!("onescript/src/OPI_Bitrix24.os: {error}"));
+    write_if_changed(&module_path, &module);
+    write_if_changed(
+        &crate_dir.join("onescript/1c/OPI_Bitrix24.bsl"),
+        &generate::common_module(&module),
+    );
+    write_if_changed(
+        &crate_dir.join("docs/functions.md"),
+        &generate::markdown(&table),
+    );
+}
+
+/// Writes `text` to `path` unless it holds it already, so that a build does
+/// not touch what it need not.
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::create_dir_all(path.parent().expect("a file has a parent")).expect("writable");
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
 }

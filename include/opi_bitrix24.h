@@ -150,6 +150,26 @@ char *opi_bitrix24_get_list_to_file(const char *url,
 // unchanged until the call returns.
 char *opi_bitrix24_get_user_status(const char *url, const char *token);
 
+// Runs one of OpenIntegrations' `OPI_Bitrix24` functions by name, e.g.
+// `CreateTask` or `GetDealsList` (docs/functions.md lists them all).
+//
+// - `name`: the function's English or Russian name, in any case.
+// - `arguments_json`: a JSON object of its parameters by English name,
+//   Russian name or CLI option, e.g. `{"URL": "https://…/rest/1/…/",
+//   "TaskID": 5}`; NULL or "" for none. Files are paths, base64 text or
+//   `{"base64": "…"}`. An unknown function or parameter, a required one
+//   left out or a value of the wrong shape is refused before anything is
+//   sent, naming the function and the parameter.
+//
+// Returns the portal's answer as sent (an offline function's value as
+// `{"result": …}`), or an error document, as `opi_bitrix24_call` does;
+// release it with `opi_string_free`.
+//
+// # Safety
+// Each argument is NULL or a NUL-terminated string that stays valid and
+// unchanged until the call returns.
+char *opi_bitrix24_function(const char *name, const char *arguments_json);
+
 // Exchanges an application's authorisation `code` for tokens at the OAuth
 // server (`https://oauth.bitrix.info`, or `OPI_BITRIX24_OAUTH_URL`).
 //

@@ -201,6 +201,37 @@ pub unsafe extern "C" fn opi_bitrix24_get_user_status(
     }
 }
 
+/// Runs one of OpenIntegrations' `OPI_Bitrix24` functions by name, e.g.
+/// `CreateTask` or `GetDealsList` (docs/functions.md lists them all).
+///
+/// - `name`: the function's English or Russian name, in any case.
+/// - `arguments_json`: a JSON object of its parameters by English name,
+///   Russian name or CLI option, e.g. `{"URL": "https://…/rest/1/…/",
+///   "TaskID": 5}`; NULL or "" for none. Files are paths, base64 text or
+///   `{"base64": "…"}`. An unknown function or parameter, a required one
+///   left out or a value of the wrong shape is refused before anything is
+///   sent, naming the function and the parameter.
+///
+/// Returns the portal's answer as sent (an offline function's value as
+/// `{"result": …}`), or an error document, as `opi_bitrix24_call` does;
+/// release it with `opi_string_free`.
+///
+/// # Safety
+/// Each argument is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_function(
+    name: *const c_char,
+    arguments_json: *const c_char,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::run_function(borrowed_str(name, "name")?, optional_str(arguments_json, "arguments_json")?))
+        })
+    }
+}
+
 /// Exchanges an application's authorisation `code` for tokens at the OAuth
 /// server (`https://oauth.bitrix.info`, or `OPI_BITRIX24_OAUTH_URL`).
 ///

@@ -27,6 +27,7 @@ mod budget;
 mod client;
 mod config;
 mod error;
+pub mod functions;
 mod json;
 mod limiter;
 mod list;
@@ -142,4 +143,16 @@ pub fn refresh_token_to_file(
         "" => client.refresh_token(client_id, client_secret, refresh),
         file => client.refresh_token_to_file(client_id, client_secret, refresh, file.as_ref()),
     })
+}
+
+/// [`Client::run_function_json`] through the process-wide client:
+/// OpenIntegrations' function `name` with its arguments as a JSON object.
+pub fn run_function(name: &str, args: &str) -> Answer {
+    with_shared(|client| client.run_function_json(name, args))
+}
+
+/// [`Client::run_function`] through the process-wide client, the arguments
+/// as a map of parameter → value.
+pub fn run_function_with(name: &str, args: &serde_json::Map<String, serde_json::Value>) -> Answer {
+    with_shared(|client| client.run_function(name, args))
 }

@@ -52,6 +52,8 @@ pub struct Request {
     pub url: Url,
     /// The JSON body of a POST; empty for a GET.
     pub body: String,
+    /// A multipart form sent instead of `body` (an upload).
+    pub form: Option<Form>,
     pub secrets: Secrets,
     /// What is called, for error texts: a REST method or `oauth/token`.
     pub method: String,
@@ -144,6 +146,7 @@ impl Request {
             verb: Verb::Post,
             url: endpoint.url,
             body: with_auth(object, token),
+            form: None,
             secrets,
             method: method.to_owned(),
             repeatable: retry::is_safe_to_repeat(method),
@@ -197,10 +200,81 @@ impl Request {
             verb: Verb::Get,
             url,
             body: String::new(),
+            form: None,
             secrets: Secrets::of([client_secret, credential]),
             method: "oauth/token".to_owned(),
             // A code is used once and a refresh token is spent by its
             // exchange: a grant the server may have answered is not repeated.
+            repeatable: false,
+        })
+    }
+}
+
+/// A multipart form: its bytes and its `Content-Type`, boundary included.
+#[derive(Clone)]
+pub struct Form {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Request {
+    /// What goes on the wire: the form's bytes, or the JSON body's.
+    pub fn body_bytes(&self) -> &[u8] {
+        match &self.form {
+            Some(form) => &form.bytes,
+            None => self.body.as_bytes(),
+        }
+    }
+
+    /// A file posted as a one-part multipart form to an upload address a
+    /// portal gave (`disk.folder.uploadfile`'s `uploadUrl`). The address
+    /// carries its own credentials in its query, so it is masked whole;
+    /// the upload is a write, never repeated.
+    pub fn upload(
+        address: &str,
+        field: &str,
+        file_name: &str,
+        content: &[u8],
+    ) -> Result<Request, Error> {
+        let url = Url::parse(address)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                Error::new(
+                    crate::error::ErrorCode::BadResponse,
+                    "the portal's upload address is not an http(s) address",
+                )
+            })?;
+        let mut secrets = vec![url.query().unwrap_or_default().to_owned()];
+        secrets.extend(url.query_pairs().map(|(_, value)| value.into_owned()));
+        // Quotes and line ends would end the header's quoted names early.
+        let quoted = |text: &str| text.replace('"', "%22").replace(['\r', '\n'], " ");
+        let boundary = (0u32..)
+            .map(|n| format!("opi-bitrix24-boundary-{n}"))
+            .find(|boundary| {
+                !content
+                    .windows(boundary.len())
+                    .any(|w| w == boundary.as_bytes())
+            })
+            .expect("some boundary is not in the file");
+        let mut bytes = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\n\r\n",
+            quoted(field),
+            quoted(file_name)
+        )
+        .into_bytes();
+        bytes.extend_from_slice(content);
+        bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Ok(Request {
+            verb: Verb::Post,
+            url,
+            body: String::new(),
+            form: Some(Form {
+                content_type: format!("multipart/form-data; boundary={boundary}"),
+                bytes,
+            }),
+            secrets: Secrets::of(secrets.iter().map(String::as_str)),
+            method: "upload".to_owned(),
             repeatable: false,
         })
     }

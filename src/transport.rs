@@ -129,7 +129,10 @@ pub(crate) enum Failure {
 pub(crate) struct Outgoing<'a> {
     pub verb: Verb,
     pub url: &'a Url,
-    pub body: &'a str,
+    pub body: &'a [u8],
+    /// The body's type when it is not JSON (a multipart form's, with its
+    /// boundary).
+    pub content_type: Option<&'a str>,
     /// May be written again on a new connection when a kept-alive one broke
     /// under it (docs/retries.md).
     pub repeatable: bool,
@@ -310,13 +313,17 @@ impl Transport {
             .header(ACCEPT, JSON)
             .header(USER_AGENT, self.user_agent.clone());
         if outgoing.verb == Verb::Post {
-            request = request.header(CONTENT_TYPE, JSON_UTF8);
+            let content_type = match outgoing.content_type {
+                Some(form) => HeaderValue::from_str(form).map_err(unsendable)?,
+                None => JSON_UTF8,
+            };
+            request = request.header(CONTENT_TYPE, content_type);
         }
         if let Some(auth) = proxy_auth {
             request = request.header(PROXY_AUTHORIZATION, auth.clone());
         }
         request
-            .body(Full::new(Bytes::copy_from_slice(outgoing.body.as_bytes())))
+            .body(Full::new(Bytes::copy_from_slice(outgoing.body)))
             .map_err(unsendable)
     }
 

@@ -63,7 +63,7 @@ struct Method {
 }
 
 /// Every method of class `Main`, in the order of their numbers.
-const METHODS: [Method; 7] = [
+const METHODS: [Method; 8] = [
     Method {
         names: ["SetUserStatus", "УстановитьСтатусПользователя"],
         params: &[URL, param("Status", Accepts::TextOrNumber), TOKEN],
@@ -119,6 +119,14 @@ const METHODS: [Method; 7] = [
             param("ByID", Accepts::OptionalBoolean),
         ],
         run: |a| crate::get_list(&a[0], &a[1], &a[2], &a[3], a[4] == "true"),
+    },
+    Method {
+        names: ["RunFunction", "ВыполнитьФункцию"],
+        params: &[
+            param("Name", Accepts::Text),
+            param("ArgumentsJSON", Accepts::OptionalText),
+        ],
+        run: |a| crate::run_function(&a[0], &a[1]),
     },
 ];
 const PROPS: [[&str; 2]; 1] = [["Version", "Версия"]];

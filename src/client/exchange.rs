@@ -233,7 +233,8 @@ impl Client {
         let outgoing = Outgoing {
             verb: request.verb,
             url,
-            body: &request.body,
+            body: request.body_bytes(),
+            content_type: request.form.as_ref().map(|form| form.content_type.as_str()),
             repeatable: request.repeatable,
         };
         let written = Cell::new(false);

@@ -168,6 +168,12 @@ impl Client {
         ))
     }
 
+    /// Posts a file as a multipart form to an upload address a portal gave
+    /// (UploadFileToFolder's second step).
+    pub(crate) fn upload(&self, address: &str, field: &str, name: &str, content: &[u8]) -> Answer {
+        self.answer_for(Request::upload(address, field, name, content))
+    }
+
     /// Sends a built request; the one way out of every call, so that no
     /// error text leaves with a secret of the call in it.
     fn answer_for(&self, request: Result<Request, Error>) -> Answer {

@@ -48,6 +48,7 @@ static call_fn opi_refresh_token_to_file;
 static batch_fn opi_batch;
 static get_list_fn opi_get_list;
 static get_list_to_file_fn opi_get_list_to_file;
+static two_fn opi_function;
 static string_free_fn opi_free;
 static version_fn opi_get_version;
 
@@ -72,11 +73,12 @@ static void load_library(void) {
     opi_get_list = (get_list_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list");
     opi_get_list_to_file =
         (get_list_to_file_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list_to_file");
+    opi_function = (two_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_function");
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
     if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
         opi_refresh_token == NULL || opi_get_token_to_file == NULL || opi_refresh_token_to_file == NULL ||
-        opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL ||
+        opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL || opi_function == NULL ||
         opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
@@ -105,6 +107,7 @@ static const call_fn opi_refresh_token_to_file = opi_bitrix24_refresh_token_to_f
 static const batch_fn opi_batch = opi_bitrix24_batch;
 static const get_list_fn opi_get_list = opi_bitrix24_get_list;
 static const get_list_to_file_fn opi_get_list_to_file = opi_bitrix24_get_list_to_file;
+static const two_fn opi_function = opi_bitrix24_function;
 static const string_free_fn opi_free = opi_string_free;
 static const version_fn opi_get_version = opi_version;
 
@@ -227,6 +230,9 @@ static char *invoke(const char *name, int count, char **args) {
     }
     if (strcmp(name, "get_list_to_file") == 0 && count == 6) {
         return opi_get_list_to_file(ARG(0), ARG(1), ARG(2), ARG(3), strcmp(args[4], "true") == 0, ARG(5));
+    }
+    if (strcmp(name, "function") == 0 && count == 2) {
+        return opi_function(ARG(0), ARG(1));
     }
 #undef ARG
     return NULL;

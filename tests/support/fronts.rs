@@ -50,6 +50,10 @@ pub enum Function {
     Batch,
     /// Arguments: URL, method, params, token, by ID ("true" or "false").
     GetList,
+    /// One of OpenIntegrations' functions. Arguments: its name, and its
+    /// arguments as a JSON object keyed by CLI option (the CLI passes each
+    /// as `--option value`).
+    RunFunction,
 }
 
 impl Function {
@@ -64,6 +68,7 @@ impl Function {
             Function::RefreshTokenToFile => "refresh_token_to_file",
             Function::Batch => "batch",
             Function::GetList => "get_list",
+            Function::RunFunction => "function",
         }
     }
 
@@ -77,6 +82,7 @@ impl Function {
             Function::RefreshToken | Function::RefreshTokenToFile => "RefreshToken",
             Function::Batch => "Batch",
             Function::GetList => "GetList",
+            Function::RunFunction => "RunFunction",
         }
     }
 
@@ -94,6 +100,7 @@ impl Function {
             }
             Function::Batch => &["--url", "--commands", "--halt", "--token"],
             Function::GetList => &["--url", "--method", "--params", "--token", "--by-id"],
+            Function::RunFunction => &[],
         }
     }
 
@@ -256,6 +263,21 @@ pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str
                 env,
             )
         }
+        Front::Cli if function == Function::RunFunction => {
+            let mut command = Command::new(target_dir().join("oint"));
+            command.args(["bitrix24", args[0]]);
+            let Value::Object(options) = parse(args.get(1).copied().unwrap_or("{}")) else {
+                panic!("RunFunction's arguments are an object");
+            };
+            for (option, value) in options {
+                let text = match value {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                command.arg(format!("--{option}")).arg(text);
+            }
+            run(&mut command, None, env)
+        }
         Front::Cli => {
             let mut command = Command::new(target_dir().join("oint"));
             command.args(["bitrix24", function.opi_name()]);
@@ -302,6 +324,7 @@ fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) 
             };
             client.get_list(a[0], a[1], a[2], a[3], mode)
         }
+        Function::RunFunction => client.run_function_json(a[0], a.get(1).copied().unwrap_or("")),
     };
     answer.into_json()
 }
@@ -327,6 +350,7 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
             }
             Function::Batch => opi_bitrix24_batch(a[0], a[1], args[2] == "true", a[3]),
             Function::GetList => opi_bitrix24_get_list(a[0], a[1], a[2], a[3], args[4] == "true"),
+            Function::RunFunction => opi_bitrix24_function(a[0], a[1]),
         }
     };
     // SAFETY: the library's answer, taken once.

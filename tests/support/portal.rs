@@ -61,6 +61,10 @@ pub struct PortalOptions {
     /// How long an access token the OAuth server issues lives (an hour, as
     /// on the real server): shorter, expiry can be tested without waiting.
     pub token_lifetime: Duration,
+    /// Answer a method it does not emulate with what it received,
+    /// `{"result": {"method": …, "params": …}}`, rather than
+    /// `ERROR_METHOD_NOT_FOUND`: for tests of what a function sends.
+    pub echo_unknown: bool,
 }
 
 /// The portal's operating-time limit, scaled down so that tests meet it in
@@ -92,6 +96,7 @@ impl Default for PortalOptions {
             processing: Duration::ZERO,
             operating_budget: None,
             token_lifetime: Duration::from_secs(3600),
+            echo_unknown: false,
         }
     }
 }
@@ -209,6 +214,17 @@ struct State {
     operating: HashMap<String, std::collections::VecDeque<(f64, f64)>>,
     /// Calls refused with 429 `OPERATION_TIME_LIMIT`.
     blocked: usize,
+    /// Files posted to the upload addresses `disk.folder.uploadfile` gave.
+    uploads: Vec<Upload>,
+}
+
+/// A file as the upload address received it: the form field, the file
+/// name and the bytes of its one part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// The generated lists: the method, how it wraps its items (`None`: the
@@ -350,6 +366,7 @@ impl Portal {
             refused: 0,
             operating: HashMap::new(),
             blocked: 0,
+            uploads: Vec::new(),
         }));
         {
             let mut state = state.lock().unwrap();
@@ -456,6 +473,11 @@ impl Portal {
 
     /// Refresh grants the OAuth server made, and how many of them replaced
     /// an access token that had not expired yet.
+    /// The files posted to upload addresses, in order.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.lock().uploads.clone()
+    }
+
     pub fn refreshes(&self) -> (usize, usize) {
         let state = self.lock();
         (state.oauth.refreshes, state.oauth.premature)
@@ -927,6 +949,9 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
     if request.path() == "/oauth/token/" {
         return oauth_token(&mut state, request);
     }
+    if request.path() == UPLOAD_PATH {
+        return upload(&mut state, request);
+    }
     let Some(route) = request.path().strip_prefix("/rest/") else {
         return HttpResponse::new(
             404,
@@ -1006,6 +1031,19 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
     }
     let answer = match run_method(&mut state, user, &method, &params) {
         Ok(answer) => answer,
+        Err(_) if method == "disk.folder.uploadfile" => {
+            let scheme = if request.tls { "https" } else { "http" };
+            let host = request.header("Host").unwrap_or_default();
+            json!({"result": {
+                "field": "file",
+                "uploadUrl": format!("{scheme}://{host}{UPLOAD_PATH}?token={UPLOAD_SECRET}"),
+            }})
+        }
+        Err(_) if state.options.echo_unknown => {
+            let mut params = params.clone();
+            params.remove("auth");
+            json!({"result": {"method": method, "params": params}})
+        }
         Err(response) => return response,
     };
     let answer = match state.options.operating_budget {
@@ -1032,6 +1070,55 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         _ => {}
     }
     success(&state, answer)
+}
+
+/// Where `disk.folder.uploadfile` sends files, and the secret its address
+/// carries (a real portal's holds the upload's credentials).
+const UPLOAD_PATH: &str = "/rest/upload.json";
+pub const UPLOAD_SECRET: &str = "upl0ad5ecret";
+
+/// A multipart upload of one file: kept for [`Portal::uploads`], answered
+/// as the portal answers with the new file's ID, name and size.
+fn upload(state: &mut State, request: &HttpRequest) -> HttpResponse {
+    if request.query() != Some(&format!("token={UPLOAD_SECRET}")) {
+        return error(401, "INVALID_CREDENTIALS", "Invalid upload token");
+    }
+    let boundary = request
+        .header("Content-Type")
+        .and_then(|t| t.strip_prefix("multipart/form-data; boundary="))
+        .map(|b| format!("--{b}"));
+    let Some(boundary) = boundary else {
+        return error(400, "ERROR_CORE", "not a multipart form");
+    };
+    let body = &request.body;
+    let find = |needle: &[u8], from: usize| {
+        body[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| at + from)
+    };
+    let part = find(boundary.as_bytes(), 0).and_then(|start| {
+        let head_end = find(b"\r\n\r\n", start)?;
+        let end = find(format!("\r\n{boundary}--").as_bytes(), head_end)?;
+        let head = String::from_utf8_lossy(&body[start..head_end]).into_owned();
+        let quoted = |key: &str| {
+            let rest = head.split(&format!("{key}=\"")).nth(1)?;
+            Some(rest.split('"').next()?.to_owned())
+        };
+        Some(Upload {
+            field: quoted("name")?,
+            name: quoted("filename")?,
+            bytes: body[head_end + 4..end].to_vec(),
+        })
+    });
+    let Some(part) = part else {
+        return error(400, "ERROR_CORE", "the form has no file part");
+    };
+    state.uploads.push(part.clone());
+    success(
+        state,
+        json!({"result": {"ID": state.uploads.len(), "NAME": part.name, "SIZE": part.bytes.len()}}),
+    )
 }
 
 /// A method's charges in the window, the expired ones dropped: their sum,

@@ -1,9 +1,11 @@
 //! `oint`: the OpenIntegrations command line, for the Bitrix24 functions
 //! this library implements: one subcommand per function, one line each.
 
+mod functions;
 mod help;
 mod indent;
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,8 +48,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Library {
-    /// Bitrix24 methods
-    #[command(name = "bitrix24", after_long_help = after_help())]
+    /// Bitrix24 methods, and every function of OpenIntegrations' OPI_Bitrix24
+    #[command(
+        name = "bitrix24",
+        after_long_help = format!("{}\n{}", functions::list(), after_help()),
+    )]
     Bitrix24 {
         #[command(subcommand)]
         method: Bitrix24Method,
@@ -131,6 +136,10 @@ spent one gets invalid_grant.",
         after_long_help = after_help(),
     )]
     RefreshToken(RefreshTokenArgs),
+
+    /// Any other of OpenIntegrations' functions: oint bitrix24 <Function> --option value ...
+    #[command(external_subcommand)]
+    Function(Vec<OsString>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -377,6 +386,7 @@ fn main() -> ExitCode {
     let Library::Bitrix24 { method } = cli.library;
     let (answer, out) = match method {
         Bitrix24Method::GetList(a) => return get_list(&a).into(),
+        Bitrix24Method::Function(args) => return run_function(&args).into(),
         Bitrix24Method::SetUserStatus(a) => (
             opi_bitrix24::set_user_status(&a.portal.url, &a.status, &a.token.token),
             a.out,
@@ -435,6 +445,37 @@ fn main() -> ExitCode {
         }
     }
     .into()
+}
+
+/// One of OpenIntegrations' functions: its answer printed (an offline
+/// function's value alone); arguments refused before sending are a wrong
+/// command line.
+fn run_function(args: &[OsString]) -> Exit {
+    let (answer, out, value_only) = match functions::run(args) {
+        functions::Outcome::Help(text) => {
+            println!("{text}");
+            return Exit::Success;
+        }
+        functions::Outcome::Answer {
+            answer,
+            out,
+            value_only,
+        } => (answer, out, value_only),
+    };
+    let printed = match (value_only, answer.is_error()) {
+        (true, false) => functions::printed_value(answer.json()),
+        _ => indent::indented(answer.json()),
+    };
+    let written = write_text(&printed, out.as_deref());
+    match (written, answer.error_code()) {
+        (Err(error), _) => {
+            eprintln!("oint: {error}");
+            Exit::Failed
+        }
+        (Ok(()), None) => Exit::Success,
+        (Ok(()), Some("OPI_INVALID_ARGUMENT")) => Exit::Usage,
+        (Ok(()), Some(_)) => Exit::Failed,
+    }
 }
 
 /// GetList: the document streamed to --out FILE (the summary then to
@@ -533,7 +574,11 @@ fn json_text(option: &str, given: &str) -> Result<String, opi_bitrix24::Error> {
 /// Prints the answer indented, to `out` or standard output. If `out` cannot
 /// be written, the answer goes to standard output so that it is not lost.
 fn write_answer(json: &str, out: Option<&std::path::Path>) -> Result<(), String> {
-    let indented = indent::indented(json);
+    write_text(&indent::indented(json), out)
+}
+
+/// Prints `indented`, to `out` or standard output, as [`write_answer`] does.
+fn write_text(indented: &str, out: Option<&std::path::Path>) -> Result<(), String> {
     let print = |text: &str| {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{text}").and_then(|()| stdout.flush())

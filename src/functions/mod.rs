@@ -1,0 +1,212 @@
+//! OpenIntegrations' `OPI_Bitrix24` functions by name: the table
+//! (`table/*.txt`, docs/functions-table.md) says for each function which
+//! parameters it takes and where each goes in the request; [`Client::run_function`]
+//! builds the request from it and sends it as [`Client::call`] does.
+//! The few functions that do more have a handler each (`handlers.rs`).
+
+mod arguments;
+mod coerce;
+mod handlers;
+
+use serde_json::{Map, Value};
+
+use crate::answer::Answer;
+use crate::client::Client;
+use crate::error::Error;
+
+pub(crate) use arguments::Arguments;
+
+/// What the table says a parameter's value becomes (docs/functions-table.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The portal address: a webhook, or a domain with a token.
+    Url,
+    /// The access token, sent as `auth`.
+    Token,
+    /// Text: numbers as their digits.
+    String,
+    /// A JSON number.
+    Number,
+    /// An object or array; JSON text or a `.json` file's path read.
+    Collection,
+    /// An array; one value becomes `[value]`.
+    Array,
+    /// `"Y"` or `"N"`.
+    Yn,
+    /// A JSON boolean.
+    Boolean,
+    /// `yyyy-MM-ddTHH:mm:ss`.
+    Date,
+    /// `yyyy-MM-ddTHH:mm:ssZ`.
+    DateZ,
+    /// `yyyy-MM-dd`.
+    Day,
+    /// File name → content, sent as `[[name, base64], …]`.
+    Files,
+    /// One content, sent as base64.
+    File,
+    /// As given.
+    Value,
+}
+
+/// A function that does more than map its arguments to fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handler {
+    /// Arguments to fields, one request.
+    None,
+    /// Offline: one of its templates.
+    Template,
+    /// The OAuth server's grants.
+    Oauth,
+    /// The offline authorisation link of GetAppAuthLink.
+    AuthLink,
+    /// Two requests: the upload address, then the multipart upload.
+    UploadToFolder,
+    /// GetFolderFilterStructure: the portal's field list reshaped.
+    FolderFilter,
+    /// MoveTaskToKanbanStage: before or after a task.
+    KanbanMove,
+    /// ChangeUserStatus, through UpdateUser's fields.
+    UserStatus,
+    /// GetCalendarEvents: section, from and to of the filter.
+    CalendarFilter,
+    /// UploadFileToStorage: the file inline, as `[name, base64]`.
+    UploadToStorage,
+    /// GetPictureBlock: an offline `{"IMAGE": …}` block.
+    PictureBlock,
+    /// GetFileBlock: an offline `{"FILE": …}` block.
+    FileBlock,
+}
+
+/// A region of OpenIntegrations' module.
+#[derive(Debug)]
+pub struct Group {
+    /// The English name of the region.
+    pub name: &'static str,
+    /// The Russian name of the region.
+    pub russian: &'static str,
+    /// What its functions are about.
+    pub title: &'static str,
+}
+
+/// One of OpenIntegrations' functions.
+#[derive(Debug)]
+pub struct Function {
+    /// Its English name.
+    pub name: &'static str,
+    /// Its Russian name.
+    pub russian: &'static str,
+    /// Its group, an index into [`groups`].
+    pub group: usize,
+    /// The REST method it calls; "" for the offline functions.
+    pub method: &'static str,
+    pub(crate) handler: Handler,
+    /// What it does, in a sentence.
+    pub summary: &'static str,
+    /// Its parameters, in OpenIntegrations' order.
+    pub params: &'static [Param],
+    /// Fields it always sends: a target and JSON text.
+    pub(crate) constants: &'static [(&'static str, &'static str)],
+    /// An offline function's templates: a variant and JSON text.
+    pub(crate) templates: &'static [(&'static str, &'static str)],
+}
+
+/// One parameter of a [`Function`].
+#[derive(Debug)]
+pub struct Param {
+    /// Its English name.
+    pub name: &'static str,
+    /// Its Russian name.
+    pub russian: &'static str,
+    /// Its CLI option, without `--`.
+    pub option: &'static str,
+    /// What its value becomes.
+    pub kind: Kind,
+    /// Sent even when empty.
+    pub(crate) always: bool,
+    /// Where it goes: a path of keys, `*` (spread) or `-` (not a field).
+    pub(crate) target: &'static str,
+    /// Its default as JSON text; None when it is required.
+    pub default: Option<&'static str>,
+    /// What it is, in a few words.
+    pub summary: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/functions_table.rs"));
+
+/// Every function, in OpenIntegrations' order.
+pub fn functions() -> &'static [Function] {
+    &FUNCTIONS
+}
+
+/// The groups the functions are in.
+pub fn groups() -> &'static [Group] {
+    &GROUPS
+}
+
+/// The function with this English or Russian name, in any case.
+pub fn find(name: &str) -> Option<&'static Function> {
+    let name = name.trim().to_lowercase();
+    INDEX
+        .binary_search_by(|(known, _)| (*known).cmp(name.as_str()))
+        .ok()
+        .map(|at| &FUNCTIONS[INDEX[at].1 as usize])
+}
+
+impl Function {
+    /// Whether it answers without asking a portal.
+    pub fn is_offline(&self) -> bool {
+        self.method.is_empty()
+    }
+
+    /// Its group.
+    pub fn group(&self) -> &'static Group {
+        &GROUPS[self.group]
+    }
+
+    /// The parameter called `key`: its English or Russian name or its option
+    /// (with or without `--`), in any case.
+    pub fn param(&self, key: &str) -> Option<(usize, &'static Param)> {
+        let key = key.strip_prefix("--").unwrap_or(key);
+        self.params.iter().enumerate().find(|(_, p)| {
+            p.name.eq_ignore_ascii_case(key)
+                || p.option.eq_ignore_ascii_case(key)
+                || p.russian.to_lowercase() == key.to_lowercase()
+        })
+    }
+}
+
+impl Client {
+    /// Runs OpenIntegrations' function `name` (English or Russian, any
+    /// case) with `args`, an object of its parameters by name or CLI option:
+    /// the request its table row builds goes out as [`Client::call`]'s does;
+    /// an offline function answers `{"result": …}` without a request. Bad
+    /// arguments are refused before anything is sent, naming the function
+    /// and the parameter.
+    pub fn run_function(&self, name: &str, args: &Map<String, Value>) -> Answer {
+        match prepare(name, args) {
+            Ok(arguments) => handlers::run(self, arguments),
+            Err(error) => error.into(),
+        }
+    }
+
+    /// As [`Client::run_function`], the arguments as the text of a JSON
+    /// object (empty text for none).
+    pub fn run_function_json(&self, name: &str, args: &str) -> Answer {
+        match arguments::object(name, args) {
+            Ok(args) => self.run_function(name, &args),
+            Err(error) => error.into(),
+        }
+    }
+}
+
+/// The function and its arguments, checked and coerced.
+fn prepare(name: &str, args: &Map<String, Value>) -> Result<Arguments, Error> {
+    let function = find(name).ok_or_else(|| {
+        Error::invalid_argument(format!(
+            "there is no function '{}' (docs/functions.md lists them)",
+            crate::text::shown(name, 60)
+        ))
+    })?;
+    Arguments::read(function, args)
+}
