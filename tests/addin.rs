@@ -224,6 +224,7 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
             .map(|p| match p {
                 "Parameters" => "ParamsJSON",
                 "Commands" => "CommandsJSON",
+                "Arguments" => "ArgumentsJSON",
                 _ => p,
             })
             .collect();
@@ -245,34 +246,41 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
     );
 }
 
+/// The OneScript module and the 1C common module generated from it (which
+/// nothing here can run) open and close every block they use.
 #[test]
-fn onescript_module_blocks_are_balanced() {
-    let module = onescript_file("src/OPI_Bitrix24.os");
-    let code: Vec<&str> = module
-        .lines()
-        .map(|line| line.split("//").next().unwrap_or_default().trim())
-        .collect();
-    let count = |opening: &dyn Fn(&str) -> bool| code.iter().filter(|line| opening(line)).count();
-    for (open, close) in [
-        ("Function ", "EndFunction"),
-        ("Функция ", "КонецФункции"),
-        ("Try", "EndTry"),
-        ("#Region", "#EndRegion"),
-    ] {
+fn onescript_and_common_module_blocks_are_balanced() {
+    for file in ["src/OPI_Bitrix24.os", "1c/OPI_Bitrix24.bsl"] {
+        let module = onescript_file(file);
+        let code: Vec<&str> = module
+            .lines()
+            .map(|line| line.split("//").next().unwrap_or_default().trim())
+            .collect();
+        let count =
+            |opening: &dyn Fn(&str) -> bool| code.iter().filter(|line| opening(line)).count();
+        for (open, close) in [
+            ("Function ", "EndFunction"),
+            ("Функция ", "КонецФункции"),
+            ("Try", "EndTry"),
+            ("#Region", "#EndRegion"),
+        ] {
+            assert_eq!(
+                count(&|line| line.starts_with(open)),
+                count(&|line| line.starts_with(close)),
+                "{file}: {open} / {close}"
+            );
+        }
         assert_eq!(
-            count(&|line| line.starts_with(open)),
-            count(&|line| line.starts_with(close)),
-            "{open} / {close}"
+            count(&|line| line.starts_with("If ") && line.ends_with("Then")),
+            count(&|line| line.starts_with("EndIf;")),
+            "{file}: If / EndIf"
+        );
+        assert_eq!(
+            count(&|line| line.starts_with("For ") && line.ends_with("Do")),
+            count(&|line| line.starts_with("EndDo;")),
+            "{file}: For / EndDo"
         );
     }
-    assert_eq!(
-        count(&|line| line.starts_with("If ") && line.ends_with("Then")),
-        count(&|line| line.starts_with("EndIf;"))
-    );
-    assert_eq!(
-        count(&|line| line.starts_with("For ") && line.ends_with("Do")),
-        count(&|line| line.starts_with("EndDo;"))
-    );
 }
 
 #[test]

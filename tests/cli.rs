@@ -151,7 +151,6 @@ fn usage_errors_exit_2() {
         vec![],
         vec!["bitrix24"],
         vec!["bitrix24", "SetUserStatus", "--url", "x"],
-        vec!["bitrix24", "NoSuchMethod"],
         vec!["telegram"],
         vec![
             "bitrix24",

@@ -298,7 +298,13 @@ fn onescript_signature(declaration: &str) -> String {
 
 #[test]
 fn the_onescript_functions_in_the_docs_are_the_modules() {
-    let module = read("onescript/src/OPI_Bitrix24.os");
+    // The functions written by hand; the generated ones are in
+    // docs/functions.md, which build.rs writes from the same table.
+    let whole = read("onescript/src/OPI_Bitrix24.os");
+    let module = whole
+        .split("// Generated from src/functions/table")
+        .next()
+        .unwrap_or_default();
     let mut actual = Vec::new();
     let mut russian_calls = Vec::new();
     let mut current_russian = None;

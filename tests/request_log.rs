@@ -575,6 +575,9 @@ fn a_token_renewal_is_logged_with_the_waits_for_it() {
     let path = log_path("refresh");
     let portal = Portal::with(PortalOptions {
         bucket: None,
+        // A renewal slow enough that the other threads' refusals arrive
+        // while it runs, however loaded the machine: they must wait for it.
+        oauth_processing: std::time::Duration::from_millis(200),
         ..PortalOptions::default()
     });
     let client = logging_client(

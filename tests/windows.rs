@@ -333,6 +333,7 @@ fn the_binaries_are_built_for_their_architecture_and_the_dll_exports_every_entry
             "SetPlatformCapabilities",
             "opi_bitrix24_batch",
             "opi_bitrix24_call",
+            "opi_bitrix24_function",
             "opi_bitrix24_get_list",
             "opi_bitrix24_get_list_to_file",
             "opi_bitrix24_get_token",

@@ -3897,7 +3897,8 @@ EndFunction
 // the answer as a Map, as OpenIntegrations returns it.
 Function Called(Val Name, Val Arguments)
 
-    Answer = Component().RunFunction(Name, AsJSON(Packed(Arguments)));
+    ArgumentsJSON = AsJSON(Packed(Arguments));
+    Answer = Component().RunFunction(Name, ArgumentsJSON);
     Return ParseAnswer(Answer);
 
 EndFunction

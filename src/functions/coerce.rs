@@ -105,15 +105,19 @@ pub(super) fn collection(value: &Value) -> Result<Value, String> {
     Ok(Value::Array(vec![value.clone()]))
 }
 
-/// An array as given or read from JSON text; one value as `[value]`.
+/// An array as given or read from JSON text; one value (an object's JSON
+/// text too) as `[value]`.
 pub(super) fn array(value: &Value) -> Result<Value, String> {
-    match value {
-        Value::Array(_) => Ok(value.clone()),
-        Value::String(text) if text.trim().starts_with('[') => {
-            serde_json::from_str(text.trim()).map_err(|e| format!("is not a JSON array: {e}"))
+    let read = match value {
+        Value::String(text) if text.trim().starts_with(['[', '{']) => {
+            serde_json::from_str(text.trim()).map_err(|e| format!("is not JSON: {e}"))?
         }
-        single => Ok(Value::Array(vec![single.clone()])),
-    }
+        other => other.clone(),
+    };
+    Ok(match read {
+        Value::Array(_) => read,
+        single => Value::Array(vec![single]),
+    })
 }
 
 /// `yyyy-MM-ddTHH:mm:ss` of an ISO date or date-time (a bare date is

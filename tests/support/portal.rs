@@ -65,6 +65,8 @@ pub struct PortalOptions {
     /// `{"result": {"method": …, "params": …}}`, rather than
     /// `ERROR_METHOD_NOT_FOUND`: for tests of what a function sends.
     pub echo_unknown: bool,
+    /// Time the OAuth server takes for each grant, outside its lock.
+    pub oauth_processing: Duration,
 }
 
 /// The portal's operating-time limit, scaled down so that tests meet it in
@@ -97,6 +99,7 @@ impl Default for PortalOptions {
             operating_budget: None,
             token_lifetime: Duration::from_secs(3600),
             echo_unknown: false,
+            oauth_processing: Duration::ZERO,
         }
     }
 }
@@ -928,13 +931,17 @@ fn error(status: u16, code: &str, description: &str) -> HttpResponse {
 }
 
 fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
-    let processing = state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .options
-        .processing;
+    let (processing, oauth_processing) = {
+        let state = state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (state.options.processing, state.options.oauth_processing)
+    };
     if !processing.is_zero() && request.path().starts_with("/rest/") {
         std::thread::sleep(processing * work_units(request));
+    }
+    if request.path() == "/oauth/token/" {
+        std::thread::sleep(oauth_processing);
     }
     let mut state = state
         .lock()
