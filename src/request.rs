@@ -692,6 +692,33 @@ mod tests {
     }
 
     #[test]
+    fn an_upload_is_a_one_part_form_its_address_masked_and_never_repeated() {
+        let request = Request::upload(
+            "https://portal.example/rest/upload.json?auth=t0k3n&token=disk%7Cs3cr3t",
+            "file",
+            "a.txt",
+            b"--opi-bitrix24-boundary-0 inside",
+        )
+        .unwrap();
+        let form = request.form.as_ref().unwrap();
+        assert_eq!(
+            form.content_type, "multipart/form-data; boundary=opi-bitrix24-boundary-1",
+            "a boundary the file does not hold"
+        );
+        assert_eq!(
+            request.body_bytes(),
+            b"--opi-bitrix24-boundary-1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n--opi-bitrix24-boundary-0 inside\r\n--opi-bitrix24-boundary-1--\r\n"
+        );
+        assert!(!request.repeatable);
+        let shown = request.secrets.redact(request.url.as_str());
+        assert!(
+            !shown.contains("t0k3n") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+        assert!(Request::upload("file:///etc/passwd", "file", "a", b"").is_err());
+    }
+
+    #[test]
     fn oauth_grants_are_gets_with_every_secret_masked() {
         let server = Url::parse("https://oauth.example/").unwrap();
         let request = Request::oauth(

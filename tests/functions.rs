@@ -187,3 +187,287 @@ fn every_function_sends_what_openintegrations_sends() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn upload_file_to_folder_asks_for_an_address_then_posts_the_file_as_a_form() {
+    let (portal, client) = (portal(), client());
+    let content: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let path = std::env::temp_dir().join(format!("opi-upload-{}.bin", std::process::id()));
+    std::fs::write(&path, &content).unwrap();
+    let from_path =
+        json!({"URL": portal.webhook_url(), "Name": "report.bin", "File": path, "FolderID": 7});
+    let from_bytes = json!({
+        "URL": portal.webhook_url(),
+        "Name": "hello.txt",
+        "File": {"base64": "aGVsbG8="},
+        "FolderID": "7",
+    });
+    for args in [from_path, from_bytes] {
+        let answer = client.run_function("UploadFileToFolder", args.as_object().unwrap());
+        let answer: Value = serde_json::from_str(answer.json()).unwrap();
+        let name = args["Name"].as_str().unwrap();
+        assert_eq!(answer["result"]["NAME"], name, "{answer}");
+        let sent = portal.requests();
+        let [.., asked, upload] = sent.as_slice() else {
+            panic!("two requests");
+        };
+        assert!(method_of(asked).eq_ignore_ascii_case("disk.folder.uploadFile"));
+        assert_eq!(asked.json_body(), json!({"id": "7"}));
+        assert!(
+            upload
+                .header("Content-Type")
+                .unwrap()
+                .starts_with("multipart/form-data")
+        );
+    }
+    let uploads = portal.uploads();
+    assert_eq!(uploads.len(), 2);
+    assert_eq!(
+        (uploads[0].field.as_str(), uploads[0].name.as_str()),
+        ("file", "report.bin")
+    );
+    assert_eq!(uploads[0].bytes, content, "the file's bytes, unchanged");
+    assert_eq!(uploads[1].bytes, b"hello");
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_file_name_with_quotes_or_line_ends_cannot_break_the_forms_header() {
+    let (portal, client) = (portal(), client());
+    let answer = client.run_function(
+        "UploadFileToFolder",
+        json!({"URL": portal.webhook_url(), "Name": "a\"b\r\n.txt", "File": "aGVsbG8=", "FolderID": 1})
+            .as_object()
+            .unwrap(),
+    );
+    assert!(!answer.is_error(), "{}", answer.json());
+    assert_eq!(
+        portal.uploads()[0].name,
+        "a%22b  .txt",
+        "quotes and line ends cannot break the header"
+    );
+    assert!(!answer.json().contains(support::UPLOAD_SECRET));
+}
+
+#[test]
+fn get_folder_filter_structure_keeps_the_fields_usable_in_a_filter() {
+    let (portal, client) = (portal(), client());
+    let run = |clear: bool| {
+        let args = json!({"URL": portal.webhook_url(), "Clear": clear});
+        let answer = client.run_function("GetFolderFilterStructure", args.as_object().unwrap());
+        serde_json::from_str::<Value>(answer.json()).unwrap()
+    };
+    assert_eq!(
+        run(false),
+        json!({"result": {"ID": "int", "NAME": "string", "CREATE_TIME": "datetime"}})
+    );
+    assert_eq!(
+        run(true),
+        json!({"result": {"ID": "", "NAME": "", "CREATE_TIME": ""}})
+    );
+}
+
+#[test]
+fn get_token_and_refresh_token_go_to_the_oauth_server() {
+    let portal = portal();
+    let client = support::test_client(Config {
+        oauth_url: portal.oauth_url(),
+        pacing: Pacing::Off,
+        ..Config::default()
+    });
+    let code = portal.issue_code();
+    let args = json!({"ClientID": support::CLIENT_ID, "ClientSecret": support::CLIENT_SECRET, "Code": code});
+    let answer: Value = serde_json::from_str(
+        client
+            .run_function("GetToken", args.as_object().unwrap())
+            .json(),
+    )
+    .unwrap();
+    let refresh = answer["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    let args = json!({"clientid": support::CLIENT_ID, "clientsecret": support::CLIENT_SECRET, "refresh": refresh});
+    let answer = client.run_function("refreshtoken", args.as_object().unwrap());
+    assert!(answer.json().contains("access_token"), "{}", answer.json());
+}
+
+/// A fixture's arguments keyed by CLI option, as every front takes them.
+fn by_option(function: &str, args: &Map<String, Value>) -> Map<String, Value> {
+    let function = functions::find(function).unwrap();
+    args.iter()
+        .map(|(key, value)| {
+            let (_, param) = function.param(key).unwrap();
+            (param.option.to_owned(), with_file(value))
+        })
+        .collect()
+}
+
+/// What the portal received since `before`: each request's method and body.
+fn received(portal: &Portal, before: usize) -> Vec<(String, Value)> {
+    portal.requests()[before..]
+        .iter()
+        .map(|r| (method_of(r).to_lowercase(), r.json_body()))
+        .collect()
+}
+
+/// One function of each group (the fixture with the most arguments, so the
+/// most coercions) and an offline template, through every front: the
+/// same request reaches the portal and the same answer comes back.
+#[test]
+fn one_function_of_each_group_is_the_same_on_every_front() {
+    use support::fronts::{FRONTS, Front, Function, invoke};
+    let portal = Portal::with(PortalOptions {
+        bucket: None,
+        echo_unknown: true,
+        frozen_clock: Some(support::FROZEN_CLOCK),
+        ..PortalOptions::default()
+    });
+    let mut chosen: Vec<&Case> = Vec::new();
+    let cases = cases();
+    for case in &cases {
+        let group = &case.source[..2];
+        let offline = matches!(case.expected, Expected::Offline(_));
+        match chosen.iter_mut().find(|c| &c.source[..2] == group) {
+            _ if offline || case.args.contains_key("Token") => {}
+            Some(best) if best.args.len() >= case.args.len() => {}
+            Some(best) => *best = case,
+            None => chosen.push(case),
+        }
+    }
+    assert_eq!(
+        chosen.len(),
+        functions::groups().len(),
+        "a case for every group"
+    );
+    let offline = cases
+        .iter()
+        .find(|c| c.function == "GetTasksFilterStructure" && c.args.len() == 1)
+        .unwrap();
+    for case in chosen.into_iter().chain([offline]) {
+        let mut args = by_option(&case.function, &case.args);
+        let is_offline = matches!(case.expected, Expected::Offline(_));
+        if !is_offline {
+            args.insert("url".into(), json!(portal.webhook_url()));
+        }
+        let args = Value::Object(args).to_string();
+        let mut seen: Option<(Value, Vec<(String, Value)>)> = None;
+        for front in FRONTS {
+            let before = portal.requests().len();
+            let mut answer = invoke(front, Function::RunFunction, &[&case.function, &args]);
+            if is_offline && front == Front::Cli {
+                // oint prints an offline function's value, as OpenIntegrations' CLI does.
+                answer = json!({ "result": answer });
+            }
+            let sent = received(&portal, before);
+            assert_eq!(
+                sent.len(),
+                usize::from(!is_offline),
+                "{front:?} {}",
+                case.function
+            );
+            match &seen {
+                None => seen = Some((answer, sent)),
+                Some((first, first_sent)) => {
+                    assert_eq!(
+                        &answer, first,
+                        "{front:?}: {} answered otherwise",
+                        case.function
+                    );
+                    assert_eq!(
+                        &sent, first_sent,
+                        "{front:?}: {} sent otherwise",
+                        case.function
+                    );
+                }
+            }
+        }
+        let (answer, sent) = seen.unwrap();
+        assert!(answer.get("error").is_none(), "{}: {answer}", case.function);
+        if let (Expected::Request { method, .. }, [(got, _)]) = (&case.expected, sent.as_slice()) {
+            assert!(got.eq_ignore_ascii_case(method), "{}: {got}", case.function);
+        }
+    }
+}
+
+/// Arguments that cannot make a request, on every front: refused before
+/// anything is sent, naming the function and the parameter; oint exits 2.
+#[test]
+fn bad_arguments_are_refused_on_every_front_naming_function_and_parameter() {
+    use support::fronts::{FRONTS, Front, Function, environment, invoke, raw};
+    let portal = portal();
+    let url = portal.webhook_url();
+    let cases = [
+        (
+            "NoSuchFunction",
+            json!({"url": url}),
+            vec!["NoSuchFunction"],
+        ),
+        (
+            "GetTask",
+            json!({"url": url}),
+            vec!["GetTask", "TaskID", "--task"],
+        ),
+        (
+            "CreateTask",
+            json!({"url": url, "fields": "{\"TITLE\": "}),
+            vec!["CreateTask", "FieldsStructure", "JSON"],
+        ),
+        (
+            "CreatePost",
+            json!({"url": url, "text": "Hi", "files": {"a.txt": "/nonexistent/a.txt"}}),
+            vec!["CreatePost", "Files", "/nonexistent/a.txt"],
+        ),
+        (
+            "ChangeChatPicture",
+            json!({"url": url, "chat": 1, "picture": "/nonexistent/p.png"}),
+            vec!["ChangeChatPicture", "/nonexistent/p.png"],
+        ),
+        (
+            "GetTask",
+            json!({"url": url, "task": 1, "bogus": 2}),
+            vec!["GetTask", "bogus", "--task"],
+        ),
+        (
+            "GetCalendarEvents",
+            json!({"url": url, "owner": 1, "type": "user", "filter": {"from": "yesterday"}}),
+            vec!["GetCalendarEvents", "Filter", "yesterday"],
+        ),
+    ];
+    for (function, args, named) in cases {
+        let args = args.to_string();
+        for front in FRONTS {
+            let before = portal.requests().len();
+            let answer = match front {
+                // oint's exit code is checked here; invoke expects 1 for an error.
+                Front::Cli => {
+                    let raw = raw(
+                        front,
+                        Function::RunFunction,
+                        &[function, &args],
+                        environment(),
+                    );
+                    assert_eq!(raw.exit, Some(2), "{function}: {}", raw.text);
+                    support::parse(&raw.text)
+                }
+                _ => invoke(front, Function::RunFunction, &[function, &args]),
+            };
+            assert_eq!(
+                answer["error"], "OPI_INVALID_ARGUMENT",
+                "{front:?}: {answer}"
+            );
+            let description = answer["error_description"].as_str().unwrap();
+            for name in &named {
+                assert!(
+                    description.contains(name),
+                    "{front:?}: {name} not in {description}"
+                );
+            }
+            assert_eq!(
+                portal.requests().len(),
+                before,
+                "{front:?} {function}: sent"
+            );
+        }
+    }
+}

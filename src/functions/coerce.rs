@@ -20,7 +20,6 @@ pub(super) fn coerce(param: &Param, value: &Value) -> Result<Option<Value>, Stri
     let coerced = match param.kind {
         Kind::Url | Kind::Token | Kind::Yn => unreachable!("not a field, or handled above"),
         Kind::String => Value::String(text(value)),
-        Kind::Number => number(value)?,
         Kind::Collection => collection(value)?,
         Kind::Array => array(value)?,
         Kind::Boolean => Value::Bool(truth(value)?),
@@ -29,7 +28,6 @@ pub(super) fn coerce(param: &Param, value: &Value) -> Result<Option<Value>, Stri
         Kind::Day => Value::String(date(value)?[..10].to_owned()),
         Kind::Files => files(value)?,
         Kind::File => Value::String(STANDARD.encode(content(value)?)),
-        Kind::Value => value.clone(),
     };
     // Marked `!`, the value is judged once converted (0 as text is "0");
     // otherwise as given, so the text "false" is sent as false.
@@ -70,16 +68,6 @@ pub(super) fn truth(value: &Value) -> Result<bool, String> {
             _ => Err(format!("is not a boolean: '{}'", crate::text::shown(s, 40))),
         },
         _ => Err("must be true or false".to_owned()),
-    }
-}
-
-fn number(value: &Value) -> Result<Value, String> {
-    match value {
-        Value::Number(_) => Ok(value.clone()),
-        Value::String(s) => serde_json::from_str::<serde_json::Number>(s.trim())
-            .map(Value::Number)
-            .map_err(|_| format!("is not a number: '{}'", crate::text::shown(s, 40))),
-        _ => Err("must be a number".to_owned()),
     }
 }
 

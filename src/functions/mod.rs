@@ -25,8 +25,6 @@ pub enum Kind {
     Token,
     /// Text: numbers as their digits.
     String,
-    /// A JSON number.
-    Number,
     /// An object or array; JSON text or a `.json` file's path read.
     Collection,
     /// An array; one value becomes `[value]`.
@@ -45,8 +43,6 @@ pub enum Kind {
     Files,
     /// One content, sent as base64.
     File,
-    /// As given.
-    Value,
 }
 
 /// A function that does more than map its arguments to fields.

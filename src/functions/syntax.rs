@@ -54,11 +54,10 @@ pub struct TableRows {
 }
 
 /// The kinds a parameter may have (docs/functions-table.md).
-pub const KINDS: [&str; 14] = [
+pub const KINDS: [&str; 12] = [
     "url",
     "token",
     "string",
-    "number",
     "collection",
     "array",
     "yn",
@@ -68,7 +67,6 @@ pub const KINDS: [&str; 14] = [
     "day",
     "files",
     "file",
-    "value",
 ];
 
 /// Template variants.

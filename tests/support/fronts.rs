@@ -213,7 +213,7 @@ pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
 pub struct Raw {
     pub text: String,
     pub stderr: String,
-    exit: Option<i32>,
+    pub exit: Option<i32>,
 }
 
 /// Calls `function` through `front` with the settings `env` (the in-process

@@ -592,6 +592,13 @@ fn run_method(
             answer["total"] = json!(total);
             return Ok(answer);
         }
+        // A few of a folder's fields, as the portal describes them.
+        "disk.folder.getfields" => json!({
+            "ID": {"TYPE": "int", "USE_IN_FILTER": true, "USE_IN_SHOW": true},
+            "NAME": {"TYPE": "string", "USE_IN_FILTER": true, "USE_IN_SHOW": true},
+            "DOWNLOAD_URL": {"TYPE": "string", "USE_IN_FILTER": false, "USE_IN_SHOW": true},
+            "CREATE_TIME": {"TYPE": "datetime", "USE_IN_FILTER": true, "USE_IN_SHOW": true},
+        }),
         "batch" => return run_batch(state, user, params),
         list if LIST_METHODS.iter().any(|shape| shape.method == list) => {
             return Ok(list_page(state, list, params));
