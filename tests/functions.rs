@@ -471,3 +471,82 @@ fn bad_arguments_are_refused_on_every_front_naming_function_and_parameter() {
         }
     }
 }
+
+/// A default as BSL writes it, from the table's JSON.
+fn bsl_default(json: &str, russian: bool) -> String {
+    match (json, russian) {
+        ("false", false) => "False".to_owned(),
+        ("false", true) => "Ложь".to_owned(),
+        ("true", false) => "True".to_owned(),
+        ("true", true) => "Истина".to_owned(),
+        ("null", false) => "Undefined".to_owned(),
+        ("null", true) => "Неопределено".to_owned(),
+        (other, _) => other.to_owned(),
+    }
+}
+
+/// The OneScript module and the 1C common module export every function
+/// under both names with OpenIntegrations' parameters, order and defaults,
+/// and pack every parameter for the add-in's RunFunction.
+#[test]
+fn the_modules_export_every_function_with_openintegrations_signature() {
+    let read = |path: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+    };
+    let modules = [
+        read("onescript/src/OPI_Bitrix24.os"),
+        read("onescript/1c/OPI_Bitrix24.bsl"),
+    ];
+    for function in functions::functions() {
+        let signature = |russian: bool| {
+            let params: Vec<String> = function
+                .params
+                .iter()
+                .map(|p| {
+                    let (val, name) = if russian {
+                        ("Знач", p.russian)
+                    } else {
+                        ("Val", p.name)
+                    };
+                    match p.default {
+                        Some(default) => {
+                            format!("{val} {name} = {}", bsl_default(default, russian))
+                        }
+                        None => format!("{val} {name}"),
+                    }
+                })
+                .collect();
+            params.join(", ")
+        };
+        let english = format!("Function {}({}", function.name, signature(false));
+        let russian = format!("Функция {}({}", function.russian, signature(true));
+        let names: Vec<&str> = function.params.iter().map(|p| p.name).collect();
+        let packed = format!(
+            "Arguments = New Structure(\"{}\", {});\n    Return ",
+            names.join(","),
+            names.join(", ")
+        );
+        for module in &modules {
+            for declaration in [&english, &russian] {
+                assert!(module.contains(declaration.as_str()), "no {declaration}");
+            }
+            // GetToken and RefreshToken are written by hand, with a token file.
+            if !["GetToken", "RefreshToken"].contains(&function.name) {
+                assert!(module.contains(&format!("{english}) Export")), "{english}");
+                assert!(module.contains(&format!("{russian}) Экспорт")), "{russian}");
+                assert!(
+                    module.contains(&format!("{packed}Called(\"{}\"", function.name))
+                        || module
+                            .contains(&format!("{packed}CalledForValue(\"{}\"", function.name)),
+                    "{} packs {names:?}",
+                    function.name
+                );
+            }
+        }
+    }
+    assert!(modules[1].contains("AttachAddIn(\"CommonTemplate.OPI_Bitrix24\""));
+    assert!(
+        !modules[1].contains("\nVar "),
+        "a common module has no module variables"
+    );
+}

@@ -20,12 +20,15 @@ step "the test suites (the Windows ones under Wine reporting Windows 10)"
 cargo nextest run --locked --no-fail-fast
 step "the Windows tests again, under Wine reporting Windows 7 SP1"
 OPI_BITRIX24_TEST_WINDOWS=7 cargo nextest run --locked --no-fail-fast --test windows
-step "the demo and the committed header"
+step "the demo, and the committed files build.rs generates"
 target/debug/examples/demo >/dev/null
-# build.rs has regenerated the header: it must be what is committed.
-if [ -n "$(git status --porcelain -- include/)" ]; then
-    git --no-pager diff -- include/
-    echo "include/opi_bitrix24.h differs from what build.rs generates: commit the regenerated header" >&2
+# build.rs has regenerated the header, the OneScript and 1C modules and
+# docs/functions.md: each must be what is committed.
+generated=(include/ onescript/src/OPI_Bitrix24.os onescript/1c/ docs/functions.md)
+if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
+    git --no-pager diff -- "${generated[@]}"
+    git status --short -- "${generated[@]}"
+    echo "these differ from what build.rs generates (from src/capi.rs and src/functions/table/): commit the regenerated files" >&2
     exit 1
 fi
 step "done"

@@ -1,12 +1,15 @@
-// OPI_Bitrix24: Bitrix24 methods of OpenIntegrations, served by the native
-// add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C):
-// SetUserStatus, GetUserStatus, CallMethod (any REST method), Batch, GetList, GetToken and
-// RefreshToken, each with its Russian twin.
+// OPI_Bitrix24: the Bitrix24 functions of OpenIntegrations, served by the native
+// add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C): all 179 of
+// OpenIntegrations' OPI_Bitrix24 functions with its names, parameters and defaults
+// (docs/functions.md), and SetUserStatus, GetUserStatus, CallMethod (any REST method),
+// Batch and GetList, each with its Russian twin.
 //
+// <OneScript>
 // The add-in is attached once per process, from the first of:
 //   - the path in the environment variable OPI_BITRIX24_ADDIN (a ZIP or a library);
 //   - OPI_Bitrix24.zip in ../addin/ or beside this module;
 //   - libopi_bitrix24.so (Linux) or opi_bitrix24.dll (Windows) in ../addin/ or beside this module.
+// </OneScript>
 
 // <OneScript>
 Var AttachedComponent;
@@ -277,7 +280,7 @@ EndFunction
 
 #Region SettingsAndAdministartion
 
-// makes the browser address where a user grants the app access; no request is made
+// Makes the browser address where a user grants the app access; no request is made.
 //
 // Parameters:
 //  Domain - portal address, e.g. portal.bitrix24.com (string) - domain
@@ -295,7 +298,7 @@ EndFunction
 
 КонецФункции
 
-// reads the portal's current time
+// Reads the portal's current time.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -317,7 +320,7 @@ EndFunction
 
 #Region FeedPostsManagement
 
-// publishes a new post in the news feed
+// Publishes a new post in the news feed.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -340,7 +343,7 @@ EndFunction
 
 КонецФункции
 
-// changes the text, title, audience or files of a post
+// Changes the text, title, audience or files of a post.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -363,7 +366,7 @@ EndFunction
 
 КонецФункции
 
-// removes a post from the feed
+// Removes a post from the feed.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -382,7 +385,7 @@ EndFunction
 
 КонецФункции
 
-// lists the IDs of users who have read an important post
+// Lists the IDs of users who have read an important post.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -401,7 +404,7 @@ EndFunction
 
 КонецФункции
 
-// reads one post by ID, or the posts visible to a given audience
+// Reads one post by ID, or the posts visible to a given audience.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -421,7 +424,7 @@ EndFunction
 
 КонецФункции
 
-// writes a comment under a post
+// Writes a comment under a post.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -441,7 +444,7 @@ EndFunction
 
 КонецФункции
 
-// shares a post with more users or groups
+// Shares a post with more users or groups.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -465,7 +468,7 @@ EndFunction
 
 #Region TasksManagement
 
-// reads one task by its ID
+// Reads one task by its ID.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -484,7 +487,7 @@ EndFunction
 
 КонецФункции
 
-// reads one page of tasks (up to 50), optionally filtered; paging is left to the caller
+// Reads one page of tasks (up to 50), optionally filtered; paging is left to the caller.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -505,7 +508,7 @@ EndFunction
 
 КонецФункции
 
-// creates a task from an object of its fields
+// Creates a task from an object of its fields.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -524,7 +527,7 @@ EndFunction
 
 КонецФункции
 
-// changes fields of an existing task
+// Changes fields of an existing task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -544,7 +547,7 @@ EndFunction
 
 КонецФункции
 
-// removes a task
+// Removes a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -563,7 +566,7 @@ EndFunction
 
 КонецФункции
 
-// attaches a file already on the portal's Drive to a task
+// Attaches a file already on the portal's Drive to a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -583,7 +586,7 @@ EndFunction
 
 КонецФункции
 
-// accepts a task that was sent for review
+// Accepts a task that was sent for review.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -602,7 +605,7 @@ EndFunction
 
 КонецФункции
 
-// rejects a task that was sent for review
+// Rejects a task that was sent for review.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -621,7 +624,7 @@ EndFunction
 
 КонецФункции
 
-// marks a task as done
+// Marks a task as done.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -640,7 +643,7 @@ EndFunction
 
 КонецФункции
 
-// reopens a finished task
+// Reopens a finished task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -659,7 +662,7 @@ EndFunction
 
 КонецФункции
 
-// puts a task off for later
+// Puts a task off for later.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -678,7 +681,7 @@ EndFunction
 
 КонецФункции
 
-// pauses work on a task
+// Pauses work on a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -697,7 +700,7 @@ EndFunction
 
 КонецФункции
 
-// moves a task into progress
+// Moves a task into progress.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -716,7 +719,7 @@ EndFunction
 
 КонецФункции
 
-// adds the current user as an observer of a task
+// Adds the current user as an observer of a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -735,7 +738,7 @@ EndFunction
 
 КонецФункции
 
-// removes the current user from a task's observers
+// Removes the current user from a task's observers.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -754,7 +757,7 @@ EndFunction
 
 КонецФункции
 
-// hands a task over to another responsible user
+// Hands a task over to another responsible user.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -774,7 +777,7 @@ EndFunction
 
 КонецФункции
 
-// adds a task to the user's favourites
+// Adds a task to the user's favourites.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -793,7 +796,7 @@ EndFunction
 
 КонецФункции
 
-// takes a task out of the user's favourites
+// Takes a task out of the user's favourites.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -812,7 +815,7 @@ EndFunction
 
 КонецФункции
 
-// reads the change log of a task
+// Reads the change log of a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -831,7 +834,7 @@ EndFunction
 
 КонецФункции
 
-// tells which actions on a task are allowed to the given users
+// Tells which actions on a task are allowed to the given users.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -851,7 +854,7 @@ EndFunction
 
 КонецФункции
 
-// silences notifications about a task
+// Silences notifications about a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -870,7 +873,7 @@ EndFunction
 
 КонецФункции
 
-// turns notifications about a task back on
+// Turns notifications about a task back on.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -889,7 +892,7 @@ EndFunction
 
 КонецФункции
 
-// links two tasks so that one depends on the other
+// Links two tasks so that one depends on the other.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -910,7 +913,7 @@ EndFunction
 
 КонецФункции
 
-// removes a dependency link between two tasks
+// Removes a dependency link between two tasks.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -931,7 +934,7 @@ EndFunction
 
 КонецФункции
 
-// reads the current user's task plan for today
+// Reads the current user's task plan for today.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -949,7 +952,7 @@ EndFunction
 
 КонецФункции
 
-// asks the portal to describe the fields a task has
+// Asks the portal to describe the fields a task has.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is given - url
@@ -967,7 +970,7 @@ EndFunction
 
 КонецФункции
 
-// gives a template of the task filter fields for GetTasksList (no request)
+// Gives a template of the task filter fields for GetTasksList (no request).
 //
 // Parameters:
 //  Clear - true for empty values instead of field descriptions (boolean) - empty
@@ -989,7 +992,7 @@ EndFunction
 
 #Region CustomsTasksFieldsManagement
 
-// lists the user-defined fields available on tasks
+// Lists the user-defined fields available on tasks.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1007,7 +1010,7 @@ EndFunction
 
 КонецФункции
 
-// creates a new user-defined task field
+// Creates a new user-defined task field.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1030,7 +1033,7 @@ EndFunction
 
 КонецФункции
 
-// changes an existing user-defined task field
+// Changes an existing user-defined task field.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1052,7 +1055,7 @@ EndFunction
 
 КонецФункции
 
-// reads one user-defined task field
+// Reads one user-defined task field.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1071,7 +1074,7 @@ EndFunction
 
 КонецФункции
 
-// removes a user-defined task field
+// Removes a user-defined task field.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1094,7 +1097,7 @@ EndFunction
 
 #Region TasksChecklistsManagement
 
-// appends an item to a task's checklist
+// Appends an item to a task's checklist.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1115,7 +1118,7 @@ EndFunction
 
 КонецФункции
 
-// rewrites the text of a checklist item
+// Rewrites the text of a checklist item.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1136,7 +1139,7 @@ EndFunction
 
 КонецФункции
 
-// removes an item from a task's checklist
+// Removes an item from a task's checklist.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1156,7 +1159,7 @@ EndFunction
 
 КонецФункции
 
-// lists all items of a task's checklist
+// Lists all items of a task's checklist.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1175,7 +1178,7 @@ EndFunction
 
 КонецФункции
 
-// reads one checklist item
+// Reads one checklist item.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1195,7 +1198,7 @@ EndFunction
 
 КонецФункции
 
-// ticks a checklist item as done
+// Ticks a checklist item as done.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1215,7 +1218,7 @@ EndFunction
 
 КонецФункции
 
-// clears the done mark of a checklist item
+// Clears the done mark of a checklist item.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1239,7 +1242,7 @@ EndFunction
 
 #Region CommentsAndResultsManagement
 
-// lists the comments left on a task
+// Lists the comments left on a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1258,7 +1261,7 @@ EndFunction
 
 КонецФункции
 
-// reads one comment of a task
+// Reads one comment of a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1278,7 +1281,7 @@ EndFunction
 
 КонецФункции
 
-// posts a new comment on a task
+// Posts a new comment on a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1298,7 +1301,7 @@ EndFunction
 
 КонецФункции
 
-// replaces the text of a task comment
+// Replaces the text of a task comment.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1319,7 +1322,7 @@ EndFunction
 
 КонецФункции
 
-// removes a comment from a task
+// Removes a comment from a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1339,7 +1342,7 @@ EndFunction
 
 КонецФункции
 
-// lists the results recorded for a task
+// Lists the results recorded for a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1358,7 +1361,7 @@ EndFunction
 
 КонецФункции
 
-// turns a task comment into a task result
+// Turns a task comment into a task result.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1377,7 +1380,7 @@ EndFunction
 
 КонецФункции
 
-// withdraws a result that was made from a comment
+// Withdraws a result that was made from a comment.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1396,7 +1399,7 @@ EndFunction
 
 КонецФункции
 
-// offline: returns the set of comment fields, with hints or blank
+// Offline: returns the set of comment fields, with hints or blank.
 //
 // Parameters:
 //  Clear - true for blank values, false for a hint in each value (boolean) - empty
@@ -1417,7 +1420,7 @@ EndFunction
 
 #Region Kanban
 
-// creates a stage in a group kanban or in a user's My Plan
+// Creates a stage in a group kanban or in a user's My Plan.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1440,7 +1443,7 @@ EndFunction
 
 КонецФункции
 
-// changes the name, colour or position of a kanban stage
+// Changes the name, colour or position of a kanban stage.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1463,7 +1466,7 @@ EndFunction
 
 КонецФункции
 
-// removes a kanban stage that holds no tasks
+// Removes a kanban stage that holds no tasks.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1483,7 +1486,7 @@ EndFunction
 
 КонецФункции
 
-// lists the stages of a kanban or of My Plan
+// Lists the stages of a kanban or of My Plan.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1503,7 +1506,7 @@ EndFunction
 
 КонецФункции
 
-// moves a task into a stage, next to another task
+// Moves a task into a stage, next to another task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1529,7 +1532,7 @@ EndFunction
 
 #Region Timekeeping
 
-// records time a user spent on a task
+// Records time a user spent on a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1552,7 +1555,7 @@ EndFunction
 
 КонецФункции
 
-// removes a time record from a task
+// Removes a time record from a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1572,7 +1575,7 @@ EndFunction
 
 КонецФункции
 
-// lists the time records of a task
+// Lists the time records of a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1591,7 +1594,7 @@ EndFunction
 
 КонецФункции
 
-// reads one time record of a task
+// Reads one time record of a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1611,7 +1614,7 @@ EndFunction
 
 КонецФункции
 
-// changes a time record of a task
+// Changes a time record of a task.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1634,7 +1637,7 @@ EndFunction
 
 КонецФункции
 
-// opens a user's working day
+// Opens a user's working day.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1655,7 +1658,7 @@ EndFunction
 
 КонецФункции
 
-// closes a user's working day
+// Closes a user's working day.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1676,7 +1679,7 @@ EndFunction
 
 КонецФункции
 
-// puts a user's working day on a break
+// Puts a user's working day on a break.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1695,7 +1698,7 @@ EndFunction
 
 КонецФункции
 
-// reports the state of a user's working day
+// Reports the state of a user's working day.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1714,7 +1717,7 @@ EndFunction
 
 КонецФункции
 
-// reads a user's working-time settings
+// Reads a user's working-time settings.
 //
 // Parameters:
 //  URL - webhook URL, or the portal domain when a token is used (string) - url
@@ -1737,7 +1740,7 @@ EndFunction
 
 #Region StoragesManagement
 
-// lists the file storages the caller can reach
+// Lists the file storages the caller can reach.
 //
 // Parameters:
 //  URL -  - url
@@ -1755,7 +1758,7 @@ EndFunction
 
 КонецФункции
 
-// describes the storage set aside for the application's own data
+// Describes the storage set aside for the application's own data.
 //
 // Parameters:
 //  URL -  - url
@@ -1773,7 +1776,7 @@ EndFunction
 
 КонецФункции
 
-// describes one storage by its ID
+// Describes one storage by its ID.
 //
 // Parameters:
 //  URL -  - url
@@ -1792,7 +1795,7 @@ EndFunction
 
 КонецФункции
 
-// gives a storage a new name (works for the application storage only)
+// Gives a storage a new name (works for the application storage only).
 //
 // Parameters:
 //  URL -  - url
@@ -1812,7 +1815,7 @@ EndFunction
 
 КонецФункции
 
-// lists the files and folders at the root of a storage
+// Lists the files and folders at the root of a storage.
 //
 // Parameters:
 //  URL -  - url
@@ -1831,7 +1834,7 @@ EndFunction
 
 КонецФункции
 
-// makes a new empty folder at the root of a storage
+// Makes a new empty folder at the root of a storage.
 //
 // Parameters:
 //  URL -  - url
@@ -1855,7 +1858,7 @@ EndFunction
 
 #Region CatalogsManagement
 
-// describes one folder by its ID
+// Describes one folder by its ID.
 //
 // Parameters:
 //  URL -  - url
@@ -1874,7 +1877,7 @@ EndFunction
 
 КонецФункции
 
-// makes a new folder inside an existing one
+// Makes a new folder inside an existing one.
 //
 // Parameters:
 //  URL -  - url
@@ -1894,7 +1897,7 @@ EndFunction
 
 КонецФункции
 
-// copies a folder into another folder
+// Copies a folder into another folder.
 //
 // Parameters:
 //  URL -  - url
@@ -1914,7 +1917,7 @@ EndFunction
 
 КонецФункции
 
-// moves a folder into another folder
+// Moves a folder into another folder.
 //
 // Parameters:
 //  URL -  - url
@@ -1934,7 +1937,7 @@ EndFunction
 
 КонецФункции
 
-// deletes a folder together with everything inside it
+// Deletes a folder together with everything inside it.
 //
 // Parameters:
 //  URL -  - url
@@ -1953,7 +1956,7 @@ EndFunction
 
 КонецФункции
 
-// returns a public link that opens the folder
+// Returns a public link that opens the folder.
 //
 // Parameters:
 //  URL -  - url
@@ -1972,7 +1975,7 @@ EndFunction
 
 КонецФункции
 
-// lists what a folder contains, optionally filtered
+// Lists what a folder contains, optionally filtered.
 //
 // Parameters:
 //  URL -  - url
@@ -1992,7 +1995,7 @@ EndFunction
 
 КонецФункции
 
-// moves a folder to the recycle bin
+// Moves a folder to the recycle bin.
 //
 // Parameters:
 //  URL -  - url
@@ -2011,7 +2014,7 @@ EndFunction
 
 КонецФункции
 
-// brings a folder back from the recycle bin
+// Brings a folder back from the recycle bin.
 //
 // Parameters:
 //  URL -  - url
@@ -2030,7 +2033,7 @@ EndFunction
 
 КонецФункции
 
-// gives a folder a new name
+// Gives a folder a new name.
 //
 // Parameters:
 //  URL -  - url
@@ -2050,7 +2053,7 @@ EndFunction
 
 КонецФункции
 
-// asks the portal for the folder item fields and returns only the filterable ones, each with its type or an empty value
+// Asks the portal for the folder item fields and returns only the filterable ones, each with its type or an empty value.
 //
 // Parameters:
 //  URL -  - url
@@ -2073,7 +2076,7 @@ EndFunction
 
 #Region FileManagement
 
-// uploads a file to the root of a storage, its content inline as base64 in the JSON body
+// Uploads a file to the root of a storage, its content inline as base64 in the JSON body.
 //
 // Parameters:
 //  URL -  - url
@@ -2095,7 +2098,7 @@ EndFunction
 
 КонецФункции
 
-// uploads a file to a folder in two steps: asks for an upload address, then posts the file there as multipart
+// Uploads a file to a folder in two steps: asks for an upload address, then posts the file there as multipart.
 //
 // Parameters:
 //  URL -  - url
@@ -2116,7 +2119,7 @@ EndFunction
 
 КонецФункции
 
-// describes one file by its ID
+// Describes one file by its ID.
 //
 // Parameters:
 //  URL -  - url
@@ -2135,7 +2138,7 @@ EndFunction
 
 КонецФункции
 
-// deletes a file for good
+// Deletes a file for good.
 //
 // Parameters:
 //  URL -  - url
@@ -2154,7 +2157,7 @@ EndFunction
 
 КонецФункции
 
-// returns a public link to a file (the method is missing on some cloud portals)
+// Returns a public link to a file (the method is missing on some cloud portals).
 //
 // Parameters:
 //  URL -  - url
@@ -2173,7 +2176,7 @@ EndFunction
 
 КонецФункции
 
-// moves a file to the recycle bin
+// Moves a file to the recycle bin.
 //
 // Parameters:
 //  URL -  - url
@@ -2192,7 +2195,7 @@ EndFunction
 
 КонецФункции
 
-// brings a file back from the recycle bin
+// Brings a file back from the recycle bin.
 //
 // Parameters:
 //  URL -  - url
@@ -2211,7 +2214,7 @@ EndFunction
 
 КонецФункции
 
-// copies a file into a folder
+// Copies a file into a folder.
 //
 // Parameters:
 //  URL -  - url
@@ -2231,7 +2234,7 @@ EndFunction
 
 КонецФункции
 
-// moves a file into another folder
+// Moves a file into another folder.
 //
 // Parameters:
 //  URL -  - url
@@ -2251,7 +2254,7 @@ EndFunction
 
 КонецФункции
 
-// gives a file a new name
+// Gives a file a new name.
 //
 // Parameters:
 //  URL -  - url
@@ -2275,7 +2278,7 @@ EndFunction
 
 #Region ChatsAndDialogsManagement
 
-// creates a chat; every key of the given structure becomes a top-level field of the request
+// Creates a chat; every key of the given structure becomes a top-level field of the request.
 //
 // Parameters:
 //  URL -  - url
@@ -2294,7 +2297,7 @@ EndFunction
 
 КонецФункции
 
-// lists the IDs of a chat's members
+// Lists the IDs of a chat's members.
 //
 // Parameters:
 //  URL -  - url
@@ -2313,7 +2316,7 @@ EndFunction
 
 КонецФункции
 
-// takes the current user out of a chat
+// Takes the current user out of a chat.
 //
 // Parameters:
 //  URL -  - url
@@ -2332,7 +2335,7 @@ EndFunction
 
 КонецФункции
 
-// returns messenger information about one or more users
+// Returns messenger information about one or more users.
 //
 // Parameters:
 //  URL -  - url
@@ -2351,7 +2354,7 @@ EndFunction
 
 КонецФункции
 
-// adds members to a chat, optionally hiding the earlier history from them
+// Adds members to a chat, optionally hiding the earlier history from them.
 //
 // Parameters:
 //  URL -  - url
@@ -2372,7 +2375,7 @@ EndFunction
 
 КонецФункции
 
-// removes one member from a chat
+// Removes one member from a chat.
 //
 // Parameters:
 //  URL -  - url
@@ -2392,7 +2395,7 @@ EndFunction
 
 КонецФункции
 
-// sets a new chat title
+// Sets a new chat title.
 //
 // Parameters:
 //  URL -  - url
@@ -2412,7 +2415,7 @@ EndFunction
 
 КонецФункции
 
-// sets the chat colour shown in the mobile app
+// Sets the chat colour shown in the mobile app.
 //
 // Parameters:
 //  URL -  - url
@@ -2432,7 +2435,7 @@ EndFunction
 
 КонецФункции
 
-// sets a new chat picture, sent as base64
+// Sets a new chat picture, sent as base64.
 //
 // Parameters:
 //  URL -  - url
@@ -2452,7 +2455,7 @@ EndFunction
 
 КонецФункции
 
-// hands chat ownership to another user
+// Hands chat ownership to another user.
 //
 // Parameters:
 //  URL -  - url
@@ -2472,7 +2475,7 @@ EndFunction
 
 КонецФункции
 
-// mutes a chat's notifications
+// Mutes a chat's notifications.
 //
 // Parameters:
 //  URL -  - url
@@ -2491,7 +2494,7 @@ EndFunction
 
 КонецФункции
 
-// turns a chat's notifications back on
+// Turns a chat's notifications back on.
 //
 // Parameters:
 //  URL -  - url
@@ -2510,7 +2513,7 @@ EndFunction
 
 КонецФункции
 
-// returns up to 20 messages of a chat or dialog, before or after a given message
+// Returns up to 20 messages of a chat or dialog, before or after a given message.
 //
 // Parameters:
 //  URL -  - url
@@ -2531,7 +2534,7 @@ EndFunction
 
 КонецФункции
 
-// describes a chat or private dialog
+// Describes a chat or private dialog.
 //
 // Parameters:
 //  URL -  - url
@@ -2550,7 +2553,7 @@ EndFunction
 
 КонецФункции
 
-// lists the participants of a chat or dialog
+// Lists the participants of a chat or dialog.
 //
 // Parameters:
 //  URL -  - url
@@ -2569,7 +2572,7 @@ EndFunction
 
 КонецФункции
 
-// shows the "is typing" indicator in a dialog
+// Shows the "is typing" indicator in a dialog.
 //
 // Parameters:
 //  URL -  - url
@@ -2588,7 +2591,7 @@ EndFunction
 
 КонецФункции
 
-// returns the current user's presence status
+// Returns the current user's presence status.
 //
 // Parameters:
 //  URL -  - url
@@ -2606,7 +2609,7 @@ EndFunction
 
 КонецФункции
 
-// sets the current user's presence status
+// Sets the current user's presence status.
 //
 // Parameters:
 //  URL -  - url
@@ -2625,7 +2628,7 @@ EndFunction
 
 КонецФункции
 
-// marks every message in every available chat as read
+// Marks every message in every available chat as read.
 //
 // Parameters:
 //  URL -  - url
@@ -2643,7 +2646,7 @@ EndFunction
 
 КонецФункции
 
-// returns the disk folder that holds a chat's files
+// Returns the disk folder that holds a chat's files.
 //
 // Parameters:
 //  URL -  - url
@@ -2662,7 +2665,7 @@ EndFunction
 
 КонецФункции
 
-// offline: the chat field structure for CreateChat, with hints or empty values
+// Offline: the chat field structure for CreateChat, with hints or empty values.
 //
 // Parameters:
 //  Clear - true for empty values instead of the hints (boolean) - empty
@@ -2683,7 +2686,7 @@ EndFunction
 
 #Region MessageManagement
 
-// posts a message, optionally with attachment blocks, to a chat or a user dialog
+// Posts a message, optionally with attachment blocks, to a chat or a user dialog.
 //
 // Parameters:
 //  URL -  - url
@@ -2704,7 +2707,7 @@ EndFunction
 
 КонецФункции
 
-// replaces the text and/or attachment blocks of an existing message
+// Replaces the text and/or attachment blocks of an existing message.
 //
 // Parameters:
 //  URL -  - url
@@ -2725,7 +2728,7 @@ EndFunction
 
 КонецФункции
 
-// toggles the current user's like on a message
+// Toggles the current user's like on a message.
 //
 // Parameters:
 //  URL -  - url
@@ -2744,7 +2747,7 @@ EndFunction
 
 КонецФункции
 
-// removes a message from its dialog
+// Removes a message from its dialog.
 //
 // Parameters:
 //  URL -  - url
@@ -2763,7 +2766,7 @@ EndFunction
 
 КонецФункции
 
-// publishes a file already on the chat's disk folder into the chat
+// Publishes a file already on the chat's disk folder into the chat.
 //
 // Parameters:
 //  URL -  - url
@@ -2784,7 +2787,7 @@ EndFunction
 
 КонецФункции
 
-// marks a message and everything before it as read
+// Marks a message and everything before it as read.
 //
 // Parameters:
 //  URL -  - url
@@ -2804,7 +2807,7 @@ EndFunction
 
 КонецФункции
 
-// marks a message and everything after it as unread
+// Marks a message and everything after it as unread.
 //
 // Parameters:
 //  URL -  - url
@@ -2824,7 +2827,7 @@ EndFunction
 
 КонецФункции
 
-// builds an image attachment block for SendMessage and the notifications, offline
+// Builds an image attachment block for SendMessage and the notifications, offline.
 //
 // Parameters:
 //  Name - picture caption (string) - title
@@ -2842,7 +2845,7 @@ EndFunction
 
 КонецФункции
 
-// builds a file attachment block for SendMessage and the notifications, offline
+// Builds a file attachment block for SendMessage and the notifications, offline.
 //
 // Parameters:
 //  Name - file caption (string) - title
@@ -2864,7 +2867,7 @@ EndFunction
 
 #Region NotificationsManagement
 
-// sends a notification to a user on behalf of the current user
+// Sends a notification to a user on behalf of the current user.
 //
 // Parameters:
 //  URL -  - url
@@ -2886,7 +2889,7 @@ EndFunction
 
 КонецФункции
 
-// sends a system notification (no sender) to a user
+// Sends a system notification (no sender) to a user.
 //
 // Parameters:
 //  URL -  - url
@@ -2908,7 +2911,7 @@ EndFunction
 
 КонецФункции
 
-// removes a notification
+// Removes a notification.
 //
 // Parameters:
 //  URL -  - url
@@ -2931,7 +2934,7 @@ EndFunction
 
 #Region DepartmentsManagement
 
-// adds a department to the company structure
+// Adds a department to the company structure.
 //
 // Parameters:
 //  URL -  - url
@@ -2952,7 +2955,7 @@ EndFunction
 
 КонецФункции
 
-// changes the name, parent or head of a department
+// Changes the name, parent or head of a department.
 //
 // Parameters:
 //  URL -  - url
@@ -2974,7 +2977,7 @@ EndFunction
 
 КонецФункции
 
-// lists departments, all or those matching the given values
+// Lists departments, all or those matching the given values.
 //
 // Parameters:
 //  URL -  - url
@@ -2996,7 +2999,7 @@ EndFunction
 
 КонецФункции
 
-// removes a department
+// Removes a department.
 //
 // Parameters:
 //  URL -  - url
@@ -3019,7 +3022,7 @@ EndFunction
 
 #Region UsersManagement
 
-// returns the profile of the user the webhook or token belongs to
+// Returns the profile of the user the webhook or token belongs to.
 //
 // Parameters:
 //  URL -  - url
@@ -3037,7 +3040,7 @@ EndFunction
 
 КонецФункции
 
-// returns a user's profile by ID
+// Returns a user's profile by ID.
 //
 // Parameters:
 //  URL -  - url
@@ -3056,7 +3059,7 @@ EndFunction
 
 КонецФункции
 
-// invites a new user; every key of the fields object goes to the top level of the request as given
+// Invites a new user; every key of the fields object goes to the top level of the request as given.
 //
 // Parameters:
 //  URL -  - url
@@ -3075,7 +3078,7 @@ EndFunction
 
 КонецФункции
 
-// changes a user; the fields object is spread into the top level, then ID is added
+// Changes a user; the fields object is spread into the top level, then ID is added.
 //
 // Parameters:
 //  URL -  - url
@@ -3095,7 +3098,7 @@ EndFunction
 
 КонецФункции
 
-// deactivates (fires) or reactivates a user through UpdateUser with ACTIVE set to N or Y
+// Deactivates (fires) or reactivates a user through UpdateUser with ACTIVE set to N or Y.
 //
 // Parameters:
 //  URL -  - url
@@ -3115,7 +3118,7 @@ EndFunction
 
 КонецФункции
 
-// lists users matching a filter
+// Lists users matching a filter.
 //
 // Parameters:
 //  URL -  - url
@@ -3134,7 +3137,7 @@ EndFunction
 
 КонецФункции
 
-// asks the portal for the description of the user fields
+// Asks the portal for the description of the user fields.
 //
 // Parameters:
 //  URL -  - url
@@ -3152,7 +3155,7 @@ EndFunction
 
 КонецФункции
 
-// offline template of the FindUsers filter, with hints or with empty values
+// Offline template of the FindUsers filter, with hints or with empty values.
 //
 // Parameters:
 //  Clear - true gives empty values instead of hints (boolean) - empty
@@ -3173,7 +3176,7 @@ EndFunction
 
 #Region LeadsManagement
 
-// creates a lead from a fields object
+// Creates a lead from a fields object.
 //
 // Parameters:
 //  URL -  - url
@@ -3192,7 +3195,7 @@ EndFunction
 
 КонецФункции
 
-// removes a lead
+// Removes a lead.
 //
 // Parameters:
 //  URL -  - url
@@ -3211,7 +3214,7 @@ EndFunction
 
 КонецФункции
 
-// returns one lead by ID
+// Returns one lead by ID.
 //
 // Parameters:
 //  URL -  - url
@@ -3230,7 +3233,7 @@ EndFunction
 
 КонецФункции
 
-// returns one page (up to 50) of leads, optionally filtered; the caller pages with the offset
+// Returns one page (up to 50) of leads, optionally filtered; the caller pages with the offset.
 //
 // Parameters:
 //  URL -  - url
@@ -3250,7 +3253,7 @@ EndFunction
 
 КонецФункции
 
-// changes fields of an existing lead
+// Changes fields of an existing lead.
 //
 // Parameters:
 //  URL -  - url
@@ -3270,7 +3273,7 @@ EndFunction
 
 КонецФункции
 
-// asks the portal for the description of the lead fields (a GET in OpenIntegrations)
+// Asks the portal for the description of the lead fields (a GET in OpenIntegrations).
 //
 // Parameters:
 //  URL -  - url
@@ -3288,7 +3291,7 @@ EndFunction
 
 КонецФункции
 
-// offline template of the GetLeadsList filter, with hints or with empty values
+// Offline template of the GetLeadsList filter, with hints or with empty values.
 //
 // Parameters:
 //  Clear - true gives empty values instead of hints (boolean) - empty
@@ -3309,7 +3312,7 @@ EndFunction
 
 #Region DealsManagement
 
-// creates a deal from a fields object
+// Creates a deal from a fields object.
 //
 // Parameters:
 //  URL -  - url
@@ -3328,7 +3331,7 @@ EndFunction
 
 КонецФункции
 
-// removes a deal
+// Removes a deal.
 //
 // Parameters:
 //  URL -  - url
@@ -3347,7 +3350,7 @@ EndFunction
 
 КонецФункции
 
-// returns one deal by ID
+// Returns one deal by ID.
 //
 // Parameters:
 //  URL -  - url
@@ -3366,7 +3369,7 @@ EndFunction
 
 КонецФункции
 
-// returns one page (up to 50) of deals, optionally filtered; the caller pages with the offset
+// Returns one page (up to 50) of deals, optionally filtered; the caller pages with the offset.
 //
 // Parameters:
 //  URL -  - url
@@ -3386,7 +3389,7 @@ EndFunction
 
 КонецФункции
 
-// changes fields of an existing deal
+// Changes fields of an existing deal.
 //
 // Parameters:
 //  URL -  - url
@@ -3406,7 +3409,7 @@ EndFunction
 
 КонецФункции
 
-// asks the portal for the description of the deal fields (a GET in OpenIntegrations)
+// Asks the portal for the description of the deal fields (a GET in OpenIntegrations).
 //
 // Parameters:
 //  URL -  - url
@@ -3424,7 +3427,7 @@ EndFunction
 
 КонецФункции
 
-// offline template of the GetDealsList filter, with hints or with empty values
+// Offline template of the GetDealsList filter, with hints or with empty values.
 //
 // Parameters:
 //  Clear - true gives empty values instead of hints (boolean) - empty
@@ -3445,7 +3448,7 @@ EndFunction
 
 #Region CalendarsManagement
 
-// lists the calendars that belong to one owner
+// Lists the calendars that belong to one owner.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3465,7 +3468,7 @@ EndFunction
 
 КонецФункции
 
-// makes a new calendar from a set of its fields
+// Makes a new calendar from a set of its fields.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3484,7 +3487,7 @@ EndFunction
 
 КонецФункции
 
-// changes the settings of an existing calendar
+// Changes the settings of an existing calendar.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3504,7 +3507,7 @@ EndFunction
 
 КонецФункции
 
-// removes a calendar
+// Removes a calendar.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3525,7 +3528,7 @@ EndFunction
 
 КонецФункции
 
-// lists the events that keep the given users busy within a period
+// Lists the events that keep the given users busy within a period.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3546,7 +3549,7 @@ EndFunction
 
 КонецФункции
 
-// reads the current user's own calendar settings
+// Reads the current user's own calendar settings.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3564,7 +3567,7 @@ EndFunction
 
 КонецФункции
 
-// saves new personal calendar settings for the current user
+// Saves new personal calendar settings for the current user.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3583,7 +3586,7 @@ EndFunction
 
 КонецФункции
 
-// reads the portal's default calendar settings (a request, despite the name)
+// Reads the portal's default calendar settings (a request, despite the name).
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3601,7 +3604,7 @@ EndFunction
 
 КонецФункции
 
-// offline: the shape of the personal calendar settings, with hints or empty
+// Offline: the shape of the personal calendar settings, with hints or empty.
 //
 // Parameters:
 //  Clear - true for a copy with every value emptied, false for the one with field hints (boolean) - empty
@@ -3618,7 +3621,7 @@ EndFunction
 
 КонецФункции
 
-// offline: the shape of a calendar's fields, with hints or empty
+// Offline: the shape of a calendar's fields, with hints or empty.
 //
 // Parameters:
 //  Clear - true for a copy with every value emptied, false for the one with field hints (boolean) - empty
@@ -3639,7 +3642,7 @@ EndFunction
 
 #Region CalendarEventsManagement
 
-// adds an event to a calendar
+// Adds an event to a calendar.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3658,7 +3661,7 @@ EndFunction
 
 КонецФункции
 
-// changes an existing calendar event
+// Changes an existing calendar event.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3678,7 +3681,7 @@ EndFunction
 
 КонецФункции
 
-// reads one calendar event by its ID
+// Reads one calendar event by its ID.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3697,7 +3700,7 @@ EndFunction
 
 КонецФункции
 
-// lists the events of an owner's calendars, optionally narrowed by period and calendars
+// Lists the events of an owner's calendars, optionally narrowed by period and calendars.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3718,7 +3721,7 @@ EndFunction
 
 КонецФункции
 
-// removes a calendar event
+// Removes a calendar event.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3737,7 +3740,7 @@ EndFunction
 
 КонецФункции
 
-// reads whether the current user takes part in an event
+// Reads whether the current user takes part in an event.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3756,7 +3759,7 @@ EndFunction
 
 КонецФункции
 
-// records the current user's answer to an event invitation
+// Records the current user's answer to an event invitation.
 //
 // Parameters:
 //  URL - webhook URL, or the portal's domain when a token is given - url
@@ -3776,7 +3779,7 @@ EndFunction
 
 КонецФункции
 
-// offline: the shape of a calendar event's fields, with hints or empty
+// Offline: the shape of a calendar event's fields, with hints or empty.
 //
 // Parameters:
 //  Clear - true for a copy with every value emptied, false for the one with field hints (boolean) - empty
@@ -3793,7 +3796,7 @@ EndFunction
 
 КонецФункции
 
-// offline: the shape of the GetCalendarEvents filter, with hints or empty
+// Offline: the shape of the GetCalendarEvents filter, with hints or empty.
 //
 // Parameters:
 //  Clear - true for a copy with every value emptied, false for the one with field hints (boolean) - empty

@@ -204,7 +204,7 @@ pub fn bsl_functions(table: &TableRows, skip: &[&str]) -> String {
                 true => "CalledForValue",
                 false => "Called",
             };
-            writeln!(out, "// {}", function.summary).unwrap();
+            writeln!(out, "// {}", sentence(&function.summary)).unwrap();
             writeln!(out, "//\n// Parameters:").unwrap();
             for param in &function.params {
                 writeln!(
@@ -351,14 +351,29 @@ pub fn common_module(onescript: &str) -> String {
     );
     let (open, close) = ONESCRIPT_ONLY;
     let mut rest = onescript;
-    let mut first = true;
     while let Some((before, span)) = rest.split_once(open) {
         out.push_str(before);
-        if std::mem::take(&mut first) {
+        rest = span.split_once(close).map_or("", |(_, after)| after);
+        // The attach goes where OneScript's last span was: among the
+        // private functions.
+        if !rest.contains(open) {
             out.push_str(COMMON_MODULE_ATTACH);
         }
-        rest = span.split_once(close).map_or("", |(_, after)| after);
     }
     out.push_str(rest);
+    out
+}
+
+/// `text` with its first letter in upper case and a full stop, as a
+/// comment's sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with('.') {
+        out.push('.');
+    }
     out
 }
