@@ -67,7 +67,7 @@ impl Plan {
             Json::List(items) => items
                 .into_iter()
                 .enumerate()
-                .map(|(index, item)| (index.to_string(), item))
+                .map(|(index, item)| (index.to_string().into(), item))
                 .collect(),
             other => {
                 return Err(Error::invalid_argument(format!(
@@ -178,7 +178,7 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
     let mut method = None;
     let mut params = None;
     for (name, value) in fields {
-        match name.as_str() {
+        match name.as_ref() {
             "method" => method = Some(value),
             "params" => params = Some(value),
             other => {
@@ -207,7 +207,7 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
         Some(Json::Object(pairs)) => {
             let params: Vec<(String, Param)> = pairs
                 .into_iter()
-                .map(|(name, value)| (name, Param::Raw(value)))
+                .map(|(name, value)| (name.into_owned(), Param::Raw(value)))
                 .collect();
             query::query(&params).map_err(invalid)?
         }

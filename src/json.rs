@@ -4,6 +4,7 @@
 //! 20-digit ID is not rounded through a float) and answers are copied, not
 //! rebuilt.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -17,7 +18,7 @@ pub(crate) enum Json<'a> {
     Number(&'a str),
     Text(String),
     List(Vec<&'a RawValue>),
-    Object(Vec<(String, &'a RawValue)>),
+    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
 }
 
 impl<'a> Json<'a> {
@@ -49,8 +50,9 @@ impl<'a> Json<'a> {
 }
 
 /// An object's members in their order, each value raw; an array's items
-/// keyed by index (PHP sends an object keyed 0, 1, … as an array).
-pub(crate) struct Pairs<'a>(pub(crate) Vec<(String, &'a RawValue)>);
+/// keyed by index (PHP sends an object keyed 0, 1, … as an array). A key
+/// without escapes is borrowed from the text.
+pub(crate) struct Pairs<'a>(pub(crate) Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'a> Pairs<'a> {
     /// The value of the member `key`, if there is one.
@@ -71,8 +73,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
                 let mut pairs = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    pairs.push(entry);
+                while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    pairs.push((key, value));
                 }
                 Ok(Pairs(pairs))
             }
@@ -80,12 +82,37 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pairs<'de>, A::Error> {
                 let mut pairs = Vec::new();
                 while let Some(item) = seq.next_element::<&'de RawValue>()? {
-                    pairs.push((pairs.len().to_string(), item));
+                    pairs.push((Cow::Owned(pairs.len().to_string()), item));
                 }
                 Ok(Pairs(pairs))
             }
         }
         deserializer.deserialize_any(PairsVisitor)
+    }
+}
+
+/// An object's key, borrowed from the text unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object's key")
+            }
+
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 
@@ -108,7 +135,7 @@ mod tests {
         let Json::Object(pairs) = Json::read(value).unwrap() else {
             panic!("an object")
         };
-        let members: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.get())).collect();
+        let members: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_ref(), v.get())).collect();
         assert_eq!(
             members,
             [

@@ -165,7 +165,7 @@ mod tests {
         let params: Vec<(String, Param)> = pairs
             .0
             .into_iter()
-            .map(|(k, v)| (k, Param::Raw(v)))
+            .map(|(k, v)| (k.into_owned(), Param::Raw(v)))
             .collect();
         query(&params).unwrap()
     }

@@ -24,7 +24,7 @@ pub(super) fn items_of(result: &RawValue) -> Result<(Option<String>, Vec<&RawVal
         Json::Object(pairs) => {
             for (name, value) in pairs {
                 if let Ok(Json::List(items)) = Json::read(value) {
-                    return Ok((Some(name), items));
+                    return Ok((Some(name.into_owned()), items));
                 }
             }
             Err(bad("an object without an array"))

@@ -196,7 +196,7 @@ fn export(
 fn checked_params<'a>(
     source: Source,
     params: &'a str,
-) -> Result<Vec<(String, &'a RawValue)>, Error> {
+) -> Result<Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>, Error> {
     // A token file is read with the first page.
     let token = token_file::stand_in(source.token);
     Request::call_json(source.url, source.method, params, token)?;

@@ -4,6 +4,8 @@
 //! chained in a request through `$result[…]`. Queries are built from the
 //! caller's parameters as values, never from text parsed back.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -79,7 +81,7 @@ enum Page {
 pub(super) struct Paging<'a, 'w> {
     source: Source<'a>,
     /// The caller's parameters, as written.
-    params: &'a [(String, &'a RawValue)],
+    params: &'a [(Cow<'a, str>, &'a RawValue)],
     mode: ListMode,
     writer: Writer<'w>,
     tally: Tally,
@@ -91,7 +93,7 @@ pub(super) struct Paging<'a, 'w> {
 impl<'a, 'w> Paging<'a, 'w> {
     pub(super) fn new(
         source: Source<'a>,
-        params: &'a [(String, &'a RawValue)],
+        params: &'a [(Cow<'a, str>, &'a RawValue)],
         mode: ListMode,
         writer: Writer<'w>,
         progress: &'w mut dyn FnMut(&ListProgress),
@@ -237,7 +239,7 @@ impl<'a, 'w> Paging<'a, 'w> {
                 fields
                     .into_iter()
                     .filter(|(name, _)| !name.eq_ignore_ascii_case(&key))
-                    .map(|(name, value)| (name, Param::Raw(value))),
+                    .map(|(name, value)| (name.into_owned(), Param::Raw(value))),
             );
         }
         if let Some(bound) = bound {
@@ -258,7 +260,7 @@ impl<'a, 'w> Paging<'a, 'w> {
             .params
             .iter()
             .filter(|(name, _)| !replaced.iter().any(|(r, _)| name.eq_ignore_ascii_case(r)))
-            .map(|(name, value)| (name.clone(), Param::Raw(value)))
+            .map(|(name, value)| (name.to_string(), Param::Raw(value)))
             .collect();
         params.extend(
             replaced
