@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Instructions per pooled call, counted by callgrind: the C test program
-(tests/c/opi_bitrix24_test.c, `repeat` mode) calls SetUserStatus N times
-over plain HTTP against a kept-alive stand-in portal on loopback, for N = 200
-and N = 400; the difference over 200 calls is the cost of one call, start-up
-and the first connection cancelled out. callgrind counts instructions, not
+(tests/c/opi_bitrix24_test.c, `repeat` and `repeat-invoke` modes) makes the
+same call N times over plain HTTP against a kept-alive stand-in portal on
+loopback, for N = 200 and N = 400; the difference over 200 calls is the cost
+of one call, start-up and the first connection cancelled out. The calls:
+SetUserStatus; CallMethod of crm.deal.get {"id": "1"}; and OpenIntegrations'
+GetDeal run by name, which builds that same request from its arguments. callgrind counts instructions, not
 seconds, so the figure repeats for the same binary whatever else the machine
 does (docs/performance.md).
 
@@ -14,6 +16,7 @@ valgrind.
 """
 
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -42,11 +45,12 @@ class Portal(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def instructions(program, library_dir, url, calls):
+def instructions(program, library_dir, way, calls):
     """The instructions callgrind counts for a whole run of `calls` calls."""
+    mode, *args = way
     run = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         program, "repeat", str(calls), url, "dnd"],
+         program, mode, str(calls), *args],
         env=dict(os.environ, LD_LIBRARY_PATH=library_dir),
         capture_output=True, text=True, check=False)
     if run.returncode != 0 or f"calls {calls} failures 0" not in run.stdout:
@@ -71,10 +75,20 @@ def main():
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Portal)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}/rest/1/s3cr3t/"
-        short, long = (instructions(program, library_dir, url, n) for n in (200, 400))
+        ways = [
+            ("SetUserStatus", ["repeat", url, "dnd"]),
+            ("CallMethod crm.deal.get", ["repeat-invoke", "call", url, "crm.deal.get", '{"id":"1"}', "(null)"]),
+            ("function GetDeal", ["repeat-invoke", "function", "GetDeal", json.dumps({"URL": url, "DealID": 1})]),
+        ]
+        per_call = {}
+        for name, way in ways:
+            short, long = (instructions(program, library_dir, way, n) for n in (200, 400))
+            per_call[name] = (long - short) / 200
+            print(f"{name}: {per_call[name]:,.0f} instructions per call "
+                  f"({short:,} for 200 calls, {long:,} for 400)")
         server.shutdown()
-    print(f"{library_dir}: {(long - short) / 200:,.0f} instructions per call "
-          f"({short:,} for 200 calls, {long:,} for 400)")
+    print(f"function GetDeal / CallMethod of the same request: "
+          f"{per_call['function GetDeal'] / per_call['CallMethod crm.deal.get']:.3f}")
 
 
 if __name__ == "__main__":

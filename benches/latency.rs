@@ -22,7 +22,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use opi_bitrix24::capi::{opi_bitrix24_call, opi_bitrix24_set_user_status, opi_string_free};
+use opi_bitrix24::capi::{
+    opi_bitrix24_call, opi_bitrix24_function, opi_bitrix24_set_user_status, opi_string_free,
+};
 use rustls::pki_types::ServerName;
 use support::*;
 
@@ -120,6 +122,28 @@ fn c_abi_server_time(url: &CStr, method: &CStr) {
     // SAFETY: live NUL-terminated strings, or NULL where allowed.
     let answer = unsafe { opi_bitrix24_call(url.as_ptr(), method.as_ptr(), null, null) };
     check_and_free(answer, b"{\"result\":\"");
+}
+
+/// `crm.deal.get` of deal 1 through CallMethod, its parameters as JSON.
+fn c_abi_deal_by_call(url: &CStr, method: &CStr, params: &CStr) {
+    // SAFETY: live NUL-terminated strings, or NULL where allowed.
+    let answer = unsafe {
+        opi_bitrix24_call(
+            url.as_ptr(),
+            method.as_ptr(),
+            params.as_ptr(),
+            std::ptr::null(),
+        )
+    };
+    check_and_free(answer, b"{\"result\":{");
+}
+
+/// The same request as OpenIntegrations' GetDeal, run by name: its
+/// arguments read and coerced by the table's row on every call.
+fn c_abi_deal_by_function(name: &CStr, arguments: &CStr) {
+    // SAFETY: live NUL-terminated strings.
+    let answer = unsafe { opi_bitrix24_function(name.as_ptr(), arguments.as_ptr()) };
+    check_and_free(answer, b"{\"result\":{");
 }
 
 /// One status call through the C ABI.
@@ -397,6 +421,12 @@ fn main() {
 
     let https_webhook = CString::new(https.webhook_url()).unwrap();
     let http_webhook = CString::new(http.webhook_url()).unwrap();
+    let deal_get = CString::new("crm.deal.get").unwrap();
+    let deal_params = CString::new(r#"{"id":"1"}"#).unwrap();
+    let get_deal = CString::new("GetDeal").unwrap();
+    let get_deal_arguments =
+        CString::new(serde_json::json!({"URL": https.webhook_url(), "DealID": 1}).to_string())
+            .unwrap();
     let fresh = fresh_connection_client();
     let https_method_url = format!("{}{path}", https.base_url());
     let mut bare = BareClient::connect(&https.domain(), &path);
@@ -446,6 +476,16 @@ fn main() {
             "floor: hand-written HTTP/1.1 over rustls, no runtime",
             LOOPBACK_CALLS,
             Box::new(|| bare.call()),
+        ),
+        (
+            "library, pooled, HTTPS, CallMethod crm.deal.get (C ABI)",
+            LOOPBACK_CALLS,
+            Box::new(|| c_abi_deal_by_call(&https_webhook, &deal_get, &deal_params)),
+        ),
+        (
+            "library, pooled, HTTPS, function GetDeal, the same request (C ABI)",
+            LOOPBACK_CALLS,
+            Box::new(|| c_abi_deal_by_function(&get_deal, &get_deal_arguments)),
         ),
     ]);
 
@@ -540,8 +580,9 @@ fn main() {
         loopback[4].median().as_secs_f64() / pooled.as_secs_f64(),
     ));
     table.push_str(&format!(
-        "\nThe generic call (CallMethod, server.time) is {:.2}× the status call (SetUserStatus) in the same run.\n",
+        "\nThe generic call (CallMethod, server.time) is {:.2}× the status call (SetUserStatus) in the same run. OpenIntegrations' GetDeal run by name is {:.2}× CallMethod of the same request (crm.deal.get).\n",
         any_method.as_secs_f64() / pooled.as_secs_f64(),
+        loopback[9].median().as_secs_f64() / loopback[8].median().as_secs_f64(),
     ));
     table.push_str(&format!(
         "\nBehind a relay adding a {} ms round trip (HTTPS, {RTT_CALLS} calls each):\n\n| way of calling | median ms | round trips |\n|---|---|---|\n",

@@ -153,6 +153,23 @@ impl Request {
         })
     }
 
+    /// As [`Request::call`], with a JSON object's text this library built
+    /// (a function's body), which needs no second reading.
+    pub fn with_body(
+        url: &str,
+        method: &str,
+        text: &str,
+        auth_key: Option<&str>,
+        token: &str,
+    ) -> Result<Request, Error> {
+        let object = Object {
+            text: text.to_owned(),
+            is_empty: text == "{}",
+            auth_key: auth_key.map(str::to_owned),
+        };
+        Request::with_object(url, method, object, token)
+    }
+
     /// As [`Request::call`], with the parameters as JSON text: an object, or
     /// empty for none.
     pub fn call_json(url: &str, method: &str, params: &str, token: &str) -> Result<Request, Error> {

@@ -117,6 +117,21 @@ impl Client {
         self.answer_with_token(token, &|token| Request::call(url, method, params, token))
     }
 
+    /// As [`Client::call`], with a JSON object's text this library built
+    /// (a function's body) and the credential key it holds, if any.
+    pub(crate) fn call_built(
+        &self,
+        url: &str,
+        method: &str,
+        object: &str,
+        credential_key: Option<&str>,
+        token: &str,
+    ) -> Answer {
+        self.answer_with_token(token, &|token| {
+            Request::with_body(url, method, object, credential_key, token)
+        })
+    }
+
     /// As [`Client::call`], with the parameters as JSON text: an object, or
     /// empty text for none.
     pub fn call_json(&self, url: &str, method: &str, params: &str, token: &str) -> Answer {

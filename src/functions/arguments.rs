@@ -1,81 +1,92 @@
 //! A function's arguments, read by name and checked against its table row,
-//! and the request body its row builds from them.
+//! and the request body its row builds from them. Values stay the JSON
+//! text the caller wrote until a kind needs more of them.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
+use serde_json::value::RawValue;
+
+use super::body::{Body, Node};
 use super::coerce;
 use super::{Function, Kind, Param};
 use crate::error::Error;
+use crate::json::{Json, Pairs};
 use crate::text;
 
-/// A function with its arguments: each parameter's value (given, or its
-/// default; `Null` for none), the address and the token.
-pub(crate) struct Arguments {
+/// A function with its arguments: each parameter's value as JSON text
+/// (given, or its default; None for neither), the address and the token,
+/// and whether the function was called by its Russian name.
+pub(super) struct Arguments<'a> {
     pub function: &'static Function,
-    pub values: Vec<Value>,
-    pub url: String,
-    pub token: String,
+    pub values: Vec<Option<&'a RawValue>>,
+    pub url: Cow<'a, str>,
+    pub token: Cow<'a, str>,
+    pub russian: bool,
 }
 
-/// The object `args` holds, or an error naming the function.
-pub(super) fn object(function: &str, args: &str) -> Result<Map<String, Value>, Error> {
-    if args.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    match serde_json::from_str(args) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(Error::invalid_argument(format!(
-            "{}: the arguments must be a JSON object of parameter → value",
-            text::shown(function, 60)
-        ))),
-        Err(error) => Err(Error::invalid_argument(format!(
-            "{}: the arguments are not JSON: {error}",
-            text::shown(function, 60)
-        ))),
-    }
-}
-
-impl Arguments {
-    /// Reads `args` by parameter name: an unknown name, a required
-    /// parameter left out or given as null is refused, naming both.
-    pub fn read(function: &'static Function, args: &Map<String, Value>) -> Result<Self, Error> {
-        let mut given: Vec<Option<&Value>> = vec![None; function.params.len()];
-        for (key, value) in args {
-            let Some((index, param)) = function.param(key) else {
+impl<'a> Arguments<'a> {
+    /// Reads `args`, a JSON object (or empty text), by parameter name: an
+    /// unknown name, a required parameter left out or null, is refused,
+    /// naming both.
+    pub fn read(function: &'static Function, russian: bool, args: &'a str) -> Result<Self, Error> {
+        let pairs = match args.trim_start().as_bytes().first() {
+            None => Pairs(Vec::new()),
+            Some(b'{') => serde_json::from_str(args).map_err(|e| {
+                Error::invalid_argument(format!(
+                    "{}: the arguments are not JSON: {e}",
+                    function.name
+                ))
+            })?,
+            Some(_) => {
+                return Err(Error::invalid_argument(format!(
+                    "{}: the arguments must be a JSON object of parameter → value",
+                    function.name
+                )));
+            }
+        };
+        let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
+        for (key, value) in pairs.0 {
+            let Some((index, param)) = function.param(&key) else {
                 return Err(Error::invalid_argument(format!(
                     "{} has no parameter '{}'; its parameters are {}",
                     function.name,
-                    text::shown(key, 40),
+                    text::shown(&key, 40),
                     names(function)
                 )));
             };
-            if given[index].replace(value).is_some() {
+            if values[index].is_some() {
                 return Err(Error::invalid_argument(format!(
                     "{}: {} is given twice",
                     function.name, param.name
                 )));
             }
+            values[index] = Some(value).filter(|v| v.get() != "null");
         }
-        let mut values = Vec::with_capacity(given.len());
-        for (param, value) in function.params.iter().zip(given) {
-            values.push(match (value, param.default) {
-                (Some(value), _) if !value.is_null() => value.clone(),
-                (_, Some(default)) => {
-                    serde_json::from_str(default).expect("build.rs wrote JSON defaults")
+        for (param, value) in function.params.iter().zip(values.iter_mut()) {
+            if value.is_none() {
+                match param.default {
+                    // An empty default that is not sent needs no value.
+                    Some("\"\"" | "0" | "false") if !param.always && param.kind != Kind::Yn => {}
+                    Some(default) => {
+                        *value = Some(
+                            serde_json::from_str(default).expect("build.rs wrote JSON defaults"),
+                        );
+                    }
+                    None => {
+                        return Err(Error::invalid_argument(format!(
+                            "{}: {} (--{}) is required",
+                            function.name, param.name, param.option
+                        )));
+                    }
                 }
-                (_, None) => {
-                    return Err(Error::invalid_argument(format!(
-                        "{}: {} (--{}) is required",
-                        function.name, param.name, param.option
-                    )));
-                }
-            });
+            }
         }
         let mut arguments = Arguments {
             function,
             values,
-            url: String::new(),
-            token: String::new(),
+            url: Cow::Borrowed(""),
+            token: Cow::Borrowed(""),
+            russian,
         };
         arguments.url = arguments.text_of(Kind::Url)?;
         arguments.token = arguments.text_of(Kind::Token)?;
@@ -83,27 +94,44 @@ impl Arguments {
     }
 
     /// The text of the parameter of `kind` (the URL or the token); "" when
-    /// the function has none.
-    fn text_of(&self, kind: Kind) -> Result<String, Error> {
+    /// the function has none. Borrowed from the arguments unless escaped.
+    fn text_of(&self, kind: Kind) -> Result<Cow<'a, str>, Error> {
         match self.find(|p| p.kind == kind) {
-            None => Ok(String::new()),
-            Some((_, Value::String(text))) => Ok(text.clone()),
-            Some((_, Value::Null)) => Ok(String::new()),
-            Some((param, _)) => Err(self.bad(param, "must be a string")),
+            None | Some((_, None)) => Ok(Cow::Borrowed("")),
+            Some((param, Some(value))) => {
+                if let Ok(text) = serde_json::from_str::<&'a str>(value.get()) {
+                    return Ok(Cow::Borrowed(text));
+                }
+                match Json::read(value) {
+                    Ok(Json::Text(text)) => Ok(Cow::Owned(text)),
+                    _ => Err(self.bad(param, "must be a string")),
+                }
+            }
         }
     }
 
-    fn find(&self, wanted: impl Fn(&Param) -> bool) -> Option<(&'static Param, &Value)> {
+    fn find(
+        &self,
+        wanted: impl Fn(&Param) -> bool,
+    ) -> Option<(&'static Param, Option<&'a RawValue>)> {
         self.function
             .params
             .iter()
             .zip(&self.values)
             .find(|(param, _)| wanted(param))
+            .map(|(param, value)| (param, *value))
     }
 
     /// The value of the parameter named `name` (its English name).
-    pub fn value(&self, name: &str) -> Option<&Value> {
-        self.find(|p| p.name == name).map(|(_, value)| value)
+    pub fn value(&self, name: &str) -> Option<&'a RawValue> {
+        self.find(|p| p.name == name).and_then(|(_, value)| value)
+    }
+
+    /// The parameter named `name`, which the handler's row has.
+    pub fn param(&self, name: &str) -> &'static Param {
+        self.find(|p| p.name == name)
+            .map(|(param, _)| param)
+            .expect("the handler's row has the parameter")
     }
 
     /// An error about `param`'s value.
@@ -114,52 +142,54 @@ impl Arguments {
         ))
     }
 
-    /// The JSON body the row builds: each value coerced and put at its
-    /// target, empty ones left out unless marked, then the constants. A
-    /// spread structure goes in first, whole (empty members too), so that a
-    /// parameter of its own wins over a member of the same name.
-    pub fn body(&self) -> Result<Map<String, Value>, Error> {
-        let mut body = Map::new();
-        let params = || self.function.params.iter().zip(&self.values);
-        for spread in [true, false] {
-            for (param, value) in params().filter(|(p, _)| (p.target == "*") == spread) {
-                if param.target == "-" {
+    /// The body the row builds: each value coerced and put at its target in
+    /// the parameters' order (a spread structure's members whole, empty ones
+    /// too), a target marked `>` after all of them, then the constants.
+    pub fn body(&self) -> Result<Body<'a>, Error> {
+        let mut body = Body::default();
+        for last in [false, true] {
+            for (param, value) in self.function.params.iter().zip(&self.values) {
+                let (Some(value), Some(target)) = (value, target(param, last)) else {
                     continue;
-                }
+                };
                 let coerced = coerce::coerce(param, value).map_err(|e| self.bad(param, e))?;
-                match (coerced, spread) {
+                match (coerced, target) {
                     (None, _) => {}
-                    (Some(Value::Object(members)), true) => body.extend(members),
-                    (Some(_), true) => {
-                        return Err(self.bad(param, "must be an object (a structure) of fields"));
-                    }
-                    (Some(value), false) => put(&mut body, param.target, value),
+                    (Some(value), "*") => self.spread(&mut body, param, value)?,
+                    (Some(value), path) => body.put(path, value),
                 }
             }
         }
         for (target, json) in self.function.constants {
-            let value = serde_json::from_str(json).expect("build.rs checked the constants");
-            put(&mut body, target, value);
+            body.put(target, Node::Json(Cow::Borrowed(json)));
         }
         Ok(body)
     }
+
+    /// A structure's members put at the top level as given.
+    fn spread(&self, body: &mut Body<'a>, param: &Param, value: Node<'a>) -> Result<(), Error> {
+        let Node::Json(json) = value else {
+            unreachable!("a collection is JSON text")
+        };
+        let object = || self.bad(param, "must be an object (a structure) of fields");
+        if !json.trim_start().starts_with('{') {
+            return Err(object());
+        }
+        let members: Pairs = serde_json::from_str(&json).map_err(|_| object())?;
+        for (key, member) in members.0 {
+            body.put_member(key.into_owned(), member.get().to_owned());
+        }
+        Ok(())
+    }
 }
 
-/// Puts `value` at `path` (keys joined by dots), making the objects on the way.
-pub(crate) fn put(body: &mut Map<String, Value>, path: &str, value: Value) {
-    match path.split_once('.') {
-        None => {
-            body.insert(path.to_owned(), value);
-        }
-        Some((key, rest)) => {
-            let inner = body.entry(key).or_insert_with(|| Value::Object(Map::new()));
-            if !inner.is_object() {
-                *inner = Value::Object(Map::new());
-            }
-            if let Value::Object(inner) = inner {
-                put(inner, rest, value);
-            }
-        }
+/// Where `param` goes in the pass `last` (the targets marked `>`), None
+/// when it is not sent in that pass.
+fn target(param: &Param, last: bool) -> Option<&'static str> {
+    match (param.target, last) {
+        ("-", _) => None,
+        (target, true) => target.strip_prefix('>'),
+        (target, false) => Some(target).filter(|t| !t.starts_with('>')),
     }
 }
 

@@ -1,124 +1,168 @@
 //! What each kind of parameter makes of a value (docs/functions-table.md):
 //! OpenIntegrations' `AddField` types and its file and Y/N helpers, with
-//! its rule that an empty value is left out.
+//! its rule that an empty value is left out. A value that needs no
+//! conversion is copied as the caller's JSON text.
+
+use std::borrow::Cow;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
+use super::body::Node;
 use super::{Kind, Param};
+use crate::json::{Json, Pairs, string_literal};
 
 /// The value to send for `param`, None when it is left out; the error says
 /// what is wrong with the value (the caller names the parameter).
-pub(super) fn coerce(param: &Param, value: &Value) -> Result<Option<Value>, String> {
-    if param.kind == Kind::Yn {
-        return Ok(Some(Value::from(if truth(value)? { "Y" } else { "N" })));
+pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<Node<'a>>, String> {
+    let raw = value.get();
+    if param.kind == Kind::String {
+        // Most values: text sent as the caller wrote it, escapes and all,
+        // and IDs given as numbers sent as their digits.
+        match raw.as_bytes()[0] {
+            b'"' => return Ok(Some(Node::Json(Cow::Borrowed(raw))).filter(|_| raw != "\"\"")),
+            b'1'..=b'9' => return Ok(Some(Node::Json(Cow::Owned(format!("\"{raw}\""))))),
+            _ => {}
+        }
     }
-    if !param.always && is_empty(value) {
+    let read = Json::read(value).map_err(|e| format!("is not JSON: {e}"))?;
+    if param.kind == Kind::Yn {
+        let yn = if truth(&read)? { "\"Y\"" } else { "\"N\"" };
+        return Ok(Some(Node::Json(Cow::Borrowed(yn))));
+    }
+    if !param.always && is_empty(&read) {
         return Ok(None);
     }
-    let coerced = match param.kind {
+    let json: Cow<'a, str> = match param.kind {
         Kind::Url | Kind::Token | Kind::Yn => unreachable!("not a field, or handled above"),
-        Kind::String => Value::String(text(value)),
-        Kind::Collection => collection(value)?,
-        Kind::Array => array(value)?,
-        Kind::Boolean => Value::Bool(truth(value)?),
-        Kind::Date => Value::String(date(value)?.to_owned()),
-        Kind::DateZ => Value::String(format!("{}Z", date(value)?)),
-        Kind::Day => Value::String(date(value)?[..10].to_owned()),
-        Kind::Files => files(value)?,
-        Kind::File => Value::String(STANDARD.encode(content(value)?)),
+        Kind::String => text_json(value, &read),
+        Kind::Collection => collection(value, &read)?,
+        Kind::Array => array(value, &read)?,
+        Kind::Boolean => Cow::Borrowed(if truth(&read)? { "true" } else { "false" }),
+        Kind::Date => Cow::Owned(string_literal(&date(&read)?)),
+        Kind::DateZ => Cow::Owned(string_literal(&format!("{}Z", date(&read)?))),
+        Kind::Day => Cow::Owned(string_literal(&date(&read)?[..10])),
+        Kind::Files => Cow::Owned(files(value, &read)?),
+        Kind::File => Cow::Owned(string_literal(&STANDARD.encode(content(&read)?))),
     };
-    // Marked `!`, the value is judged once converted (0 as text is "0");
-    // otherwise as given, so the text "false" is sent as false.
-    Ok(Some(coerced).filter(|coerced| !(param.always && is_empty(coerced))))
+    // Marked `!`, the value is judged once converted (0 as text is "0").
+    if param.always && json == "\"\"" {
+        return Ok(None);
+    }
+    Ok(Some(Node::Json(json)))
 }
 
 /// 1C's "empty": `""`, `0`, `False`, nothing, an empty collection.
-pub(super) fn is_empty(value: &Value) -> bool {
+pub(super) fn is_empty(value: &Json) -> bool {
     match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
+        Json::Null => true,
+        Json::Bool(b) => !b,
+        Json::Number(n) => n.parse::<f64>().is_ok_and(|n| n == 0.0),
+        Json::Text(s) => s.is_empty(),
+        Json::List(items) => items.is_empty(),
+        Json::Object(members) => members.is_empty(),
     }
 }
 
-/// A value as text: a number as written, a boolean as `true`/`false`, a
-/// collection as its JSON.
-pub(super) fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+/// A value as text, as `GetLine` makes it: a string as it is, a number as
+/// its digits; a boolean stays one; a collection becomes its JSON text.
+fn text_json<'a>(raw: &'a RawValue, read: &Json) -> Cow<'a, str> {
+    match read {
+        Json::Text(_) | Json::Bool(_) => Cow::Borrowed(raw.get()),
+        Json::Number(digits) => Cow::Owned(format!("\"{digits}\"")),
+        Json::Null => Cow::Borrowed("\"\""),
+        Json::List(_) | Json::Object(_) => Cow::Owned(string_literal(raw.get())),
     }
 }
 
-/// A boolean from `true`/`false`, their text, or a number (non-zero is true).
-pub(super) fn truth(value: &Value) -> Result<bool, String> {
+/// A value's text: a string as it is, anything else as its JSON.
+pub(super) fn text(raw: &RawValue) -> String {
+    match Json::read(raw) {
+        Ok(Json::Text(text)) => text,
+        Ok(Json::Null) => String::new(),
+        _ => raw.get().to_owned(),
+    }
+}
+
+/// A boolean from `true`/`false`, their text (in English or Russian), or
+/// a number (non-zero is true); other text is refused, as 1C's Boolean()
+/// refuses it.
+pub(super) fn truth(value: &Json) -> Result<bool, String> {
     match value {
-        Value::Bool(b) => Ok(*b),
-        Value::Null => Ok(false),
-        Value::Number(n) => Ok(n.as_f64() != Some(0.0)),
-        Value::String(s) => match s.trim().to_lowercase().as_str() {
-            "true" | "y" | "yes" | "1" | "истина" | "да" => Ok(true),
-            "false" | "n" | "no" | "0" | "" | "ложь" | "нет" => Ok(false),
+        Json::Bool(b) => Ok(*b),
+        Json::Null => Ok(false),
+        Json::Number(n) => Ok(n.parse::<f64>().is_ok_and(|n| n != 0.0)),
+        Json::Text(s) => match s.trim().to_lowercase().as_str() {
+            "true" | "1" | "истина" | "да" => Ok(true),
+            "false" | "0" | "ложь" | "нет" => Ok(false),
             _ => Err(format!("is not a boolean: '{}'", crate::text::shown(s, 40))),
         },
         _ => Err("must be true or false".to_owned()),
     }
 }
 
+/// The raw value's own boolean.
+pub(super) fn truth_of(raw: &RawValue) -> Result<bool, String> {
+    truth(&Json::read(raw).map_err(|e| format!("is not JSON: {e}"))?)
+}
+
 /// An object or array as given; JSON text, or a `.json` file's path, read;
 /// any other value as `[value]`.
-pub(super) fn collection(value: &Value) -> Result<Value, String> {
-    let Value::String(text) = value else {
-        return Ok(match value {
-            Value::Object(_) | Value::Array(_) => value.clone(),
-            single => Value::Array(vec![single.clone()]),
+pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, String> {
+    let Json::Text(text) = read else {
+        return Ok(match read {
+            Json::Object(_) | Json::List(_) => Cow::Borrowed(raw.get()),
+            _ => Cow::Owned(format!("[{}]", raw.get())),
         });
     };
     let trimmed = text.trim();
     if trimmed.starts_with(['{', '[']) {
-        return serde_json::from_str(trimmed).map_err(|e| format!("is not JSON: {e}"));
+        return checked_json(trimmed).map(Cow::Owned);
     }
     if trimmed.to_lowercase().ends_with(".json") {
         let read = std::fs::read_to_string(trimmed)
             .map_err(|e| format!("names a JSON file that cannot be read ({trimmed}): {e}"))?;
-        return serde_json::from_str(&read)
-            .map_err(|e| format!("names a file that is not JSON ({trimmed}): {e}"));
+        return checked_json(read.trim())
+            .map(Cow::Owned)
+            .map_err(|e| format!("names a file that {e} ({trimmed})"));
     }
-    Ok(Value::Array(vec![value.clone()]))
+    Ok(Cow::Owned(format!("[{}]", raw.get())))
+}
+
+/// `text` if it is one JSON value.
+fn checked_json(text: &str) -> Result<String, String> {
+    serde_json::from_str::<&RawValue>(text)
+        .map(|raw| raw.get().to_owned())
+        .map_err(|e| format!("is not JSON: {e}"))
 }
 
 /// An array as given or read from JSON text; one value (an object's JSON
 /// text too) as `[value]`.
-pub(super) fn array(value: &Value) -> Result<Value, String> {
-    let read = match value {
-        Value::String(text) if text.trim().starts_with(['[', '{']) => {
-            serde_json::from_str(text.trim()).map_err(|e| format!("is not JSON: {e}"))?
-        }
-        other => other.clone(),
+pub(super) fn array<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, String> {
+    let json = match read {
+        Json::List(_) => return Ok(Cow::Borrowed(raw.get())),
+        Json::Text(text) if text.trim().starts_with(['[', '{']) => checked_json(text.trim())?,
+        _ => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
     };
-    Ok(match read {
-        Value::Array(_) => read,
-        single => Value::Array(vec![single]),
+    Ok(match json.starts_with('[') {
+        true => Cow::Owned(json),
+        false => Cow::Owned(format!("[{json}]")),
     })
 }
 
 /// `yyyy-MM-ddTHH:mm:ss` of an ISO date or date-time (a bare date is
 /// midnight); what follows the seconds (a zone, fractions) is dropped, as
 /// OpenIntegrations takes the first 19 characters.
-pub(super) fn date(value: &Value) -> Result<String, String> {
-    let Value::String(text) = value else {
+pub(super) fn date(value: &Json) -> Result<String, String> {
+    let Json::Text(text) = value else {
         return Err("must be a date, as text yyyy-MM-ddTHH:mm:ss".to_owned());
     };
     let text = text.trim();
     let full = match text.len() {
         10 => format!("{text}T00:00:00"),
-        n if n >= 19 => text[..19].replace(' ', "T"),
+        n if n >= 19 && text.is_char_boundary(19) => text[..19].replace(' ', "T"),
         _ => String::new(),
     };
     let shape = "dddd-dd-ddTdd:dd:dd";
@@ -138,32 +182,43 @@ pub(super) fn date(value: &Value) -> Result<String, String> {
 
 /// File name → content as `[[name, base64], …]`; a string is read as a
 /// collection first (JSON text or a `.json` file).
-fn files(value: &Value) -> Result<Value, String> {
-    let object = match value {
-        Value::Object(object) => object.clone(),
-        Value::String(_) => match collection(value)? {
-            Value::Object(object) => object,
-            _ => return Err("must be an object of file name → path or content".to_owned()),
-        },
-        _ => return Err("must be an object of file name → path or content".to_owned()),
+fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
+    let not_files = || "must be an object of file name → path or content".to_owned();
+    let object = match read {
+        Json::Object(_) => Cow::Borrowed(raw.get()),
+        Json::Text(_) => collection(raw, read)?,
+        _ => return Err(not_files()),
     };
-    let mut list = Vec::with_capacity(object.len());
-    for (name, content_of) in &object {
-        let bytes = content(content_of).map_err(|e| format!("'{name}': {e}"))?;
+    if !object.trim_start().starts_with('{') {
+        return Err(not_files());
+    }
+    let members: Pairs = serde_json::from_str(&object).map_err(|_| not_files())?;
+    let mut list = Vec::with_capacity(members.0.len());
+    for (name, content_of) in members.0 {
+        let read = Json::read(content_of).map_err(|e| format!("'{name}': {e}"))?;
+        let bytes = content(&read).map_err(|e| format!("'{name}': {e}"))?;
         list.push(Value::Array(vec![
-            Value::String(name.clone()),
+            Value::String(name.into_owned()),
             Value::String(STANDARD.encode(bytes)),
         ]));
     }
-    Ok(Value::Array(list))
+    Ok(Value::Array(list).to_string())
 }
 
 /// A file's bytes: the file at a path, base64 text, or `{"base64": …}`
 /// (the OneScript and 1C modules' binary data).
-pub(super) fn content(value: &Value) -> Result<Vec<u8>, String> {
+pub(super) fn content(value: &Json) -> Result<Vec<u8>, String> {
     match value {
-        Value::Object(object) => base64_member(object),
-        Value::String(text) => {
+        Json::Object(members) => match members.as_slice() {
+            [(key, encoded)] if key == "base64" => match Json::read(encoded) {
+                Ok(Json::Text(encoded)) => STANDARD
+                    .decode(encoded.trim())
+                    .map_err(|e| format!("holds base64 that does not decode: {e}")),
+                _ => Err("must hold base64 text".to_owned()),
+            },
+            _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
+        },
+        Json::Text(text) => {
             let path = std::path::Path::new(text);
             if path.is_file() {
                 return std::fs::read(path).map_err(|e| format!("cannot read {text}: {e}"));
@@ -179,15 +234,6 @@ pub(super) fn content(value: &Value) -> Result<Vec<u8>, String> {
             }
         }
         _ => Err("must be a file's path or its bytes".to_owned()),
-    }
-}
-
-fn base64_member(object: &Map<String, Value>) -> Result<Vec<u8>, String> {
-    match object.get("base64") {
-        Some(Value::String(encoded)) if object.len() == 1 => STANDARD
-            .decode(encoded.trim())
-            .map_err(|e| format!("holds base64 that does not decode: {e}")),
-        _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
     }
 }
 

@@ -2,26 +2,29 @@
 //! their row builds; the few that do more have a handler here, named in
 //! their row (docs/functions-table.md).
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
+use super::body::{Body, Node};
 use super::coerce;
 use super::{Arguments, Handler};
 use crate::answer::Answer;
 use crate::client::Client;
 use crate::error::Error;
+use crate::json::{Json, string_literal};
 
 /// Runs a function whose arguments were read.
 pub(super) fn run(client: &Client, arguments: Arguments) -> Answer {
-    let function = arguments.function;
-    let sent = match function.handler {
+    let sent = match arguments.function.handler {
         Handler::None => arguments.body().map(|body| send(client, &arguments, &body)),
         Handler::Template => template(&arguments).map(offline),
-        Handler::AuthLink => auth_link(&arguments).map(offline),
+        Handler::AuthLink => auth_link(&arguments).map(|link| offline(&string_literal(&link))),
         Handler::Oauth => Ok(oauth(client, &arguments)),
-        Handler::PictureBlock => block(&arguments, "IMAGE").map(offline),
-        Handler::FileBlock => block(&arguments, "FILE").map(offline),
+        Handler::PictureBlock => block(&arguments, "IMAGE").map(|b| offline(&b)),
+        Handler::FileBlock => block(&arguments, "FILE").map(|b| offline(&b)),
         Handler::KanbanMove => kanban_move(&arguments).map(|body| send(client, &arguments, &body)),
         Handler::UserStatus => user_status(&arguments).map(|body| send(client, &arguments, &body)),
         Handler::CalendarFilter => {
@@ -37,54 +40,63 @@ pub(super) fn run(client: &Client, arguments: Arguments) -> Answer {
 }
 
 /// Sends `body` to the function's method, as CallMethod sends its parameters.
-fn send(client: &Client, arguments: &Arguments, body: &Map<String, Value>) -> Answer {
-    let method = arguments.function.method;
-    client.call(&arguments.url, method, body, &arguments.token)
+fn send(client: &Client, arguments: &Arguments, body: &Body) -> Answer {
+    let (method, object) = (arguments.function.method, body.to_json());
+    client.call_built(
+        &arguments.url,
+        method,
+        &object,
+        body.credential_key(),
+        &arguments.token,
+    )
 }
 
 /// An offline function's answer: `{"result": value}`, as a portal's is.
-fn offline(value: Value) -> Answer {
-    let mut answer = Map::new();
-    answer.insert("result".to_owned(), value);
-    Answer::composed(Value::Object(answer).to_string(), None)
+fn offline(value: &str) -> Answer {
+    Answer::composed(format!("{{\"result\":{value}}}"), None)
 }
 
 /// The boolean argument `name`, false when the function has none.
 fn flag(arguments: &Arguments, name: &str) -> Result<bool, Error> {
     match arguments.value(name) {
         None => Ok(false),
-        Some(value) => coerce::truth(value).map_err(|e| {
-            let (_, param) = arguments
-                .function
-                .param(name)
-                .expect("the value has a param");
-            arguments.bad(param, e)
-        }),
+        Some(value) => coerce::truth_of(value).map_err(|e| arguments.bad(arguments.param(name), e)),
     }
 }
 
 /// One of the function's templates: described (filled) or empty (Clear),
-/// as a structure or, with AsMap, as a map with operators in the keys.
-fn template(arguments: &Arguments) -> Result<Value, Error> {
+/// as a structure or, with AsMap, as a map with operators in the keys;
+/// described in Russian when the function was called by its Russian name.
+fn template<'t>(arguments: &Arguments) -> Result<&'t str, Error> {
     let variant = match (flag(arguments, "AsMap")?, flag(arguments, "Clear")?) {
         (false, false) => "filled",
         (false, true) => "clear",
         (true, false) => "map",
         (true, true) => "map-clear",
     };
-    let (_, json) = arguments
-        .function
-        .templates
-        .iter()
-        .find(|(known, _)| *known == variant)
-        .ok_or_else(|| Error::internal(format!("no {variant} template")))?;
-    Ok(serde_json::from_str(json).expect("build.rs checked the templates"))
+    let russian = format!("{variant}-ru");
+    let wanted = [
+        Some(russian.as_str()).filter(|_| arguments.russian),
+        Some(variant),
+    ];
+    wanted
+        .into_iter()
+        .flatten()
+        .find_map(|wanted| {
+            arguments
+                .function
+                .templates
+                .iter()
+                .find(|(known, _)| *known == wanted)
+        })
+        .map(|(_, json)| *json)
+        .ok_or_else(|| Error::internal(format!("no {variant} template")))
 }
 
 /// GetAppAuthLink: the page an application sends a user to, to authorise.
 /// Unlike OpenIntegrations, a domain given with its scheme keeps it
 /// (theirs left the address unset: docs/functions.md).
-fn auth_link(arguments: &Arguments) -> Result<Value, Error> {
+fn auth_link(arguments: &Arguments) -> Result<String, Error> {
     let text = |name| arguments.value(name).map(coerce::text).unwrap_or_default();
     let (domain, client_id) = (text("Domain"), text("ClientID"));
     let mut link = match domain.starts_with("http") {
@@ -96,7 +108,7 @@ fn auth_link(arguments: &Arguments) -> Result<Value, Error> {
     }
     link.push_str("oauth/authorize/?client_id=");
     link.push_str(&client_id);
-    Ok(Value::String(link))
+    Ok(link)
 }
 
 /// GetToken and RefreshToken: the OAuth server's grants.
@@ -111,17 +123,19 @@ fn oauth(client: &Client, arguments: &Arguments) -> Answer {
 
 /// GetPictureBlock and GetFileBlock: `{"IMAGE": {"NAME", "LINK"}}` or
 /// `{"FILE": …}`, the outer key there even when both are empty.
-fn block(arguments: &Arguments, key: &str) -> Result<Value, Error> {
+fn block(arguments: &Arguments, key: &'static str) -> Result<String, Error> {
     let mut body = arguments.body()?;
-    body.entry(key).or_insert_with(|| Value::Object(Map::new()));
-    Ok(Value::Object(body))
+    if !body.contains(key) {
+        body.put(key, Node::Object(Body::default()));
+    }
+    Ok(body.to_json())
 }
 
 /// MoveTaskToKanbanStage: in front of the task Prev when it is given,
 /// otherwise behind After.
-fn kanban_move(arguments: &Arguments) -> Result<Map<String, Value>, Error> {
+fn kanban_move<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     let mut body = arguments.body()?;
-    if body.contains_key("before") {
+    if body.contains("before") {
         body.remove("after");
     }
     Ok(body)
@@ -129,70 +143,74 @@ fn kanban_move(arguments: &Arguments) -> Result<Map<String, Value>, Error> {
 
 /// ChangeUserStatus: UpdateUser with `ACTIVE` "N" to deactivate (Fire,
 /// the default) or "Y" to bring the user back.
-fn user_status(arguments: &Arguments) -> Result<Map<String, Value>, Error> {
+fn user_status<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     let mut body = arguments.body()?;
-    let active = if flag(arguments, "Fire")? { "N" } else { "Y" };
-    body.insert("ACTIVE".to_owned(), Value::from(active));
+    let active = if flag(arguments, "Fire")? {
+        "\"N\""
+    } else {
+        "\"Y\""
+    };
+    body.put("ACTIVE", Node::Json(Cow::Borrowed(active)));
     Ok(body)
 }
 
 /// GetCalendarEvents: of the filter, `section` as an array and `from` and
 /// `to` as days; other keys are not sent (as OpenIntegrations drops them).
-fn calendar_filter(arguments: &Arguments) -> Result<Map<String, Value>, Error> {
+fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     let mut body = arguments.body()?;
-    let (Some(filter), Some((_, param))) = (
-        arguments.value("Filter"),
-        arguments.function.param("Filter"),
-    ) else {
+    let param = arguments.param("Filter");
+    let Some(filter) = arguments.value("Filter") else {
         return Ok(body);
     };
-    if coerce::is_empty(filter) {
+    let bad = |e| arguments.bad(param, e);
+    let read = Json::read(filter).map_err(|e| bad(e.to_string()))?;
+    if coerce::is_empty(&read) {
         return Ok(body);
     }
-    let Value::Object(filter) = coerce::collection(filter).map_err(|e| arguments.bad(param, e))?
-    else {
-        return Err(arguments.bad(param, "must be an object of section, from and to"));
-    };
-    for (key, value) in filter {
-        let sent = match key.as_str() {
-            "section" => coerce::array(&value),
-            "from" | "to" => coerce::date(&value).map(|date| Value::String(date[..10].to_owned())),
+    let object = coerce::collection(filter, &read).map_err(bad)?;
+    let members: crate::json::Pairs = Some(object.trim_start())
+        .filter(|o| o.starts_with('{'))
+        .and_then(|o| serde_json::from_str(o).ok())
+        .ok_or_else(|| bad("must be an object of section, from and to".to_owned()))?;
+    for (key, value) in members.0 {
+        let read = Json::read(value).map_err(|e| bad(e.to_string()))?;
+        let sent = match key.as_ref() {
+            "section" => coerce::array(value, &read).map(Cow::into_owned),
+            "from" | "to" => coerce::date(&read).map(|date| string_literal(&date[..10])),
             _ => continue,
         };
-        let sent = sent.map_err(|e| arguments.bad(param, format!("'{key}' {e}")))?;
-        body.insert(key, sent);
+        let sent = sent.map_err(|e| bad(format!("'{key}' {e}")))?;
+        body.put_member(key.into_owned(), sent);
     }
     Ok(body)
 }
 
 /// UploadFileToStorage: the storage's `id`, the name as `data.NAME` (sent
 /// even when empty), and the file inline as `fileContent: [name, base64]`.
-fn upload_to_storage(arguments: &Arguments) -> Result<Map<String, Value>, Error> {
+fn upload_to_storage<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     let mut body = arguments.body()?;
     let name = arguments
         .value("Name")
         .map(coerce::text)
         .unwrap_or_default();
     let content = file_bytes(arguments, "File")?;
-    super::arguments::put(&mut body, "data.NAME", Value::String(name.clone()));
-    body.insert(
-        "fileContent".to_owned(),
-        Value::Array(vec![
-            Value::String(name),
-            Value::String(STANDARD.encode(content)),
-        ]),
-    );
+    body.put("data.NAME", Node::Json(Cow::Owned(string_literal(&name))));
+    let file = Value::Array(vec![
+        Value::String(name),
+        Value::String(STANDARD.encode(content)),
+    ]);
+    body.put("fileContent", Node::Json(Cow::Owned(file.to_string())));
     Ok(body)
 }
 
 /// The bytes of the file argument `name`.
 fn file_bytes(arguments: &Arguments, name: &str) -> Result<Vec<u8>, Error> {
-    let (_, param) = arguments
-        .function
-        .param(name)
-        .expect("the row has the file parameter");
-    let value = arguments.value(name).unwrap_or(&Value::Null);
-    coerce::content(value).map_err(|e| arguments.bad(param, e))
+    let param = arguments.param(name);
+    let value = arguments.value(name).map(Json::read).transpose();
+    let value = value
+        .map_err(|e| arguments.bad(param, e))?
+        .unwrap_or(Json::Null);
+    coerce::content(&value).map_err(|e| arguments.bad(param, e))
 }
 
 /// GetFolderFilterStructure: of the portal's folder fields, those usable in
@@ -218,7 +236,7 @@ fn folder_filter(client: &Client, arguments: &Arguments) -> Result<Answer, Error
         };
         filter.insert(name, shown);
     }
-    Ok(offline(Value::Object(filter)))
+    Ok(offline(&Value::Object(filter).to_string()))
 }
 
 /// UploadFileToFolder: asks the folder for an upload address, then posts

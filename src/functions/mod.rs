@@ -5,6 +5,7 @@
 //! The few functions that do more have a handler each (`handlers.rs`).
 
 mod arguments;
+mod body;
 mod coerce;
 mod handlers;
 
@@ -14,7 +15,7 @@ use crate::answer::Answer;
 use crate::client::Client;
 use crate::error::Error;
 
-pub(crate) use arguments::Arguments;
+use arguments::Arguments;
 
 /// What the table says a parameter's value becomes (docs/functions-table.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,11 +143,26 @@ pub fn groups() -> &'static [Group] {
 
 /// The function with this English or Russian name, in any case.
 pub fn find(name: &str) -> Option<&'static Function> {
-    let name = name.trim().to_lowercase();
-    INDEX
-        .binary_search_by(|(known, _)| (*known).cmp(name.as_str()))
-        .ok()
-        .map(|at| &FUNCTIONS[INDEX[at].1 as usize])
+    find_named(name).map(|(function, _)| function)
+}
+
+/// The function called `name`, and whether that is its Russian name.
+fn find_named(name: &str) -> Option<(&'static Function, bool)> {
+    let name = name.trim();
+    let at = match name.is_ascii() {
+        // Compared as lower case on the fly: a call by name allocates nothing.
+        true => INDEX.binary_search_by(|(known, _)| {
+            known
+                .bytes()
+                .cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
+        }),
+        false => {
+            let name = name.to_lowercase();
+            INDEX.binary_search_by(|(known, _)| (*known).cmp(name.as_str()))
+        }
+    };
+    let function = &FUNCTIONS[INDEX[at.ok()?].1 as usize];
+    Some((function, !function.name.eq_ignore_ascii_case(name)))
 }
 
 impl Function {
@@ -164,10 +180,15 @@ impl Function {
     /// (with or without `--`), in any case.
     pub fn param(&self, key: &str) -> Option<(usize, &'static Param)> {
         let key = key.strip_prefix("--").unwrap_or(key);
+        let same = |a: &str, b: &str| {
+            a.chars()
+                .flat_map(char::to_lowercase)
+                .eq(b.chars().flat_map(char::to_lowercase))
+        };
         self.params.iter().enumerate().find(|(_, p)| {
             p.name.eq_ignore_ascii_case(key)
                 || p.option.eq_ignore_ascii_case(key)
-                || p.russian.to_lowercase() == key.to_lowercase()
+                || (!key.is_ascii() && same(p.russian, key))
         })
     }
 }
@@ -180,29 +201,23 @@ impl Client {
     /// arguments are refused before anything is sent, naming the function
     /// and the parameter.
     pub fn run_function(&self, name: &str, args: &Map<String, Value>) -> Answer {
-        match prepare(name, args) {
-            Ok(arguments) => handlers::run(self, arguments),
-            Err(error) => error.into(),
-        }
+        let args = serde_json::to_string(args).expect("a map of JSON values always serialises");
+        self.run_function_json(name, &args)
     }
 
     /// As [`Client::run_function`], the arguments as the text of a JSON
     /// object (empty text for none).
     pub fn run_function_json(&self, name: &str, args: &str) -> Answer {
-        match arguments::object(name, args) {
-            Ok(args) => self.run_function(name, &args),
+        let Some((function, russian)) = find_named(name) else {
+            return Error::invalid_argument(format!(
+                "there is no function '{}' (docs/functions.md lists them)",
+                crate::text::shown(name, 60)
+            ))
+            .into();
+        };
+        match Arguments::read(function, russian, args) {
+            Ok(arguments) => handlers::run(self, arguments),
             Err(error) => error.into(),
         }
     }
-}
-
-/// The function and its arguments, checked and coerced.
-fn prepare(name: &str, args: &Map<String, Value>) -> Result<Arguments, Error> {
-    let function = find(name).ok_or_else(|| {
-        Error::invalid_argument(format!(
-            "there is no function '{}' (docs/functions.md lists them)",
-            crate::text::shown(name, 60)
-        ))
-    })?;
-    Arguments::read(function, args)
 }

@@ -6,10 +6,13 @@
  *                                               the opi_bitrix24_ prefix (call, get_user_status,
  *                                               get_token, refresh_token, get_token_to_file,
  *                                               refresh_token_to_file, set_user_status, batch,
- *                                               get_list, get_list_to_file), with its arguments;
+ *                                               get_list, get_list_to_file, function), with its
+ *                                               arguments;
  *                                               "(null)" passes NULL, and a bool is "true" or "false"
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
  *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
+ *   opi_bitrix24_test repeat-invoke N FUNCTION ARG...
+ *                                               N calls as invoke makes them; prints failures
  *
  * On Linux it is linked with the library. On Windows it loads the DLL at run
  * time with LoadLibrary, as a program choosing between the x64 and x86 DLLs
@@ -253,6 +256,22 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "repeat") == 0) {
         return repeat(atol(argv[2]), argv[3], argv[4]);
     }
+    if (argc >= 4 && strcmp(argv[1], "repeat-invoke") == 0) {
+        long count = atol(argv[2]), failures = 0;
+        for (long i = 0; i < count; i++) {
+            char *answer = invoke(argv[3], argc - 4, argv + 4);
+            if (answer == NULL) {
+                fprintf(stderr, "unknown function %s with %d arguments\n", argv[3], argc - 4);
+                return 2;
+            }
+            if (strstr(answer, "\"error\"") != NULL) {
+                failures++;
+            }
+            opi_free(answer);
+        }
+        printf("calls %ld failures %ld resident_kib %ld\n", count, failures, resident_kib());
+        return failures == 0 ? 0 : 1;
+    }
     if (argc == 2 && strcmp(argv[1], "selftest") == 0) {
         return selftest();
     }
@@ -266,7 +285,7 @@ int main(int argc, char **argv) {
         opi_free(answer);
         return 0;
     }
-    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | invoke FUNCTION ARG... | selftest | repeat N URL STATUS\n",
+    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | invoke FUNCTION ARG... | selftest | repeat N URL STATUS | repeat-invoke N FUNCTION ARG...\n",
             argv[0]);
     return 2;
 }

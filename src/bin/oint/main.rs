@@ -585,13 +585,13 @@ fn write_text(indented: &str, out: Option<&std::path::Path>) -> Result<(), Strin
     };
     match out {
         Some(path) => std::fs::write(path, format!("{indented}\n")).map_err(|error| {
-            let _ = print(&indented);
+            let _ = print(indented);
             format!(
                 "cannot write {}: {error}; the answer went to standard output",
                 path.display()
             )
         }),
-        None => print(&indented).map_err(|error| format!("cannot write the answer: {error}")),
+        None => print(indented).map_err(|error| format!("cannot write the answer: {error}")),
     }
 }
 

@@ -1,0 +1,143 @@
+//! A request body as a function's row builds it: members in first-put
+//! order, each JSON text or an object of members, written out once. The
+//! arguments' values are copied as the caller wrote them where they need no
+//! conversion, so that running a function costs what CallMethod costs for
+//! the same request (benches/latency.rs).
+
+use std::borrow::Cow;
+
+/// A member's value: JSON text, or an object made on the way to a path
+/// such as `FIELDS.TITLE`.
+pub(super) enum Node<'a> {
+    Json(Cow<'a, str>),
+    Object(Body<'a>),
+}
+
+/// A JSON object's members in order.
+#[derive(Default)]
+pub(super) struct Body<'a> {
+    members: Vec<(Cow<'a, str>, Node<'a>)>,
+}
+
+impl<'a> Body<'a> {
+    /// Puts `value` at `path` (keys joined by dots), replacing what was
+    /// there and making the objects on the way.
+    pub(super) fn put(&mut self, path: &'a str, value: Node<'a>) {
+        let (key, rest) = match path.split_once('.') {
+            Some((key, rest)) => (key, Some(rest)),
+            None => (path, None),
+        };
+        let at = match self.members.iter().position(|(k, _)| k == key) {
+            Some(at) => at,
+            None => {
+                self.members
+                    .push((Cow::Borrowed(key), Node::Object(Body::default())));
+                self.members.len() - 1
+            }
+        };
+        let slot = &mut self.members[at].1;
+        match rest {
+            None => *slot = value,
+            Some(rest) => {
+                if !matches!(slot, Node::Object(_)) {
+                    *slot = Node::Object(Body::default());
+                }
+                if let Node::Object(inner) = slot {
+                    inner.put(rest, value);
+                }
+            }
+        }
+    }
+
+    /// Adds a member of a caller's object (a spread structure) at the top.
+    pub(super) fn put_member(&mut self, key: String, json: String) {
+        match self.members.iter().position(|(k, _)| *k == key) {
+            Some(at) => self.members[at].1 = Node::Json(Cow::Owned(json)),
+            None => self
+                .members
+                .push((Cow::Owned(key), Node::Json(Cow::Owned(json)))),
+        }
+    }
+
+    pub(super) fn contains(&self, key: &str) -> bool {
+        self.members.iter().any(|(k, _)| k == key)
+    }
+
+    pub(super) fn remove(&mut self, key: &str) {
+        self.members.retain(|(k, _)| k != key);
+    }
+
+    /// A top-level key that carries a credential (`auth`, `access_token`),
+    /// which a spread structure could bring.
+    pub(super) fn credential_key(&self) -> Option<&str> {
+        self.members
+            .iter()
+            .map(|(key, _)| key.as_ref())
+            .find(|key| {
+                ["auth", "access_token"]
+                    .iter()
+                    .any(|c| key.eq_ignore_ascii_case(c))
+            })
+    }
+
+    /// The object's JSON text.
+    pub(super) fn to_json(&self) -> String {
+        let mut out = String::with_capacity(64);
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push('{');
+        for (index, (key, value)) in self.members.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            write_key(key, out);
+            out.push(':');
+            match value {
+                Node::Json(json) => out.push_str(json),
+                Node::Object(inner) => inner.write(out),
+            }
+        }
+        out.push('}');
+    }
+}
+
+/// A key as a JSON string; the table's keys need no escapes, a caller's may.
+fn write_key(key: &str, out: &mut String) {
+    if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(key);
+        out.push('"');
+    } else {
+        out.push_str(&crate::json::string_literal(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Node<'_> {
+        Node::Json(Cow::Borrowed(text))
+    }
+
+    #[test]
+    fn paths_make_objects_in_first_use_order_and_a_later_put_replaces() {
+        let mut body = Body::default();
+        body.put("TASKID", json("\"5\""));
+        body.put("FIELDS.TITLE", json("\"a\""));
+        body.put("FIELDS.IS_COMPLETE", json("\"N\""));
+        body.put("TASKID", json("\"6\""));
+        body.put_member("we\"ird".to_owned(), "1".to_owned());
+        assert_eq!(
+            body.to_json(),
+            r#"{"TASKID":"6","FIELDS":{"TITLE":"a","IS_COMPLETE":"N"},"we\"ird":1}"#
+        );
+        assert!(body.contains("FIELDS") && body.credential_key().is_none());
+        body.remove("FIELDS");
+        body.put_member("AUTH".to_owned(), "\"x\"".to_owned());
+        assert_eq!(body.credential_key(), Some("AUTH"));
+    }
+}
