@@ -550,3 +550,45 @@ fn the_modules_export_every_function_with_openintegrations_signature() {
         "a common module has no module variables"
     );
 }
+
+/// Called by its Russian name, a template describes its fields in Russian,
+/// as OpenIntegrations' Russian module does; the keys are the same.
+#[test]
+fn templates_called_by_their_russian_names_describe_in_russian() {
+    let client = client();
+    let mut checked = 0;
+    for function in functions::functions().iter().filter(|f| f.is_offline()) {
+        let run = |name: &str| -> Value {
+            serde_json::from_str(client.run_function(name, &Map::new()).json()).unwrap()
+        };
+        let (english, russian) = (run(function.name), run(function.russian));
+        let Some(keys) = english["result"]
+            .as_object()
+            .map(|o| o.keys().collect::<Vec<_>>())
+        else {
+            continue;
+        };
+        assert_eq!(
+            russian["result"]
+                .as_object()
+                .map(|o| o.keys().collect::<Vec<_>>()),
+            Some(keys),
+            "{}",
+            function.name
+        );
+        let text = russian["result"].to_string();
+        assert!(
+            text.contains(['а', 'о', 'е']),
+            "{}: {text}",
+            function.russian
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 10, "the ten templates");
+    let russian = run_russian(&client, "ПолучитьСтруктуруФильтраЗадач");
+    assert_eq!(russian["result"]["ID"], "<идентификатор задачи>");
+}
+
+fn run_russian(client: &Client, name: &str) -> Value {
+    serde_json::from_str(client.run_function(name, &Map::new()).json()).unwrap()
+}

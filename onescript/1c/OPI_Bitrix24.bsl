@@ -3076,7 +3076,7 @@ EndFunction
 //
 // Parameters:
 //  URL -  - url
-//  UserID - user to change (number or string); wins over an ID key in the fields - userid
+//  UserID - user to change (number or string); put after the fields, so it wins over an ID key in them - userid
 //  FieldsStructure - fields to change, keys as in user.fields (object or JSON text); values are sent unchanged, empty ones included - fields
 //  Token -  - token
 Function UpdateUser(Val URL, Val UserID, Val FieldsStructure, Val Token = "") Export

@@ -69,8 +69,9 @@ pub const KINDS: [&str; 12] = [
     "file",
 ];
 
-/// Template variants.
-pub const VARIANTS: [&str; 4] = ["filled", "clear", "map", "map-clear"];
+/// Template variants: described or empty (Clear), as a structure or a map
+/// (AsMap), and described in Russian for a call by the Russian name.
+pub const VARIANTS: [&str; 6] = ["filled", "clear", "map", "map-clear", "filled-ru", "map-ru"];
 
 impl TableRows {
     /// Reads the text of the table's files, in order; `source` names each
