@@ -592,3 +592,58 @@ fn templates_called_by_their_russian_names_describe_in_russian() {
 fn run_russian(client: &Client, name: &str) -> Value {
     serde_json::from_str(client.run_function(name, &Map::new()).json()).unwrap()
 }
+
+/// `oint bitrix24 --help` lists every function by group, a function's
+/// `--help` its options with OpenIntegrations' spelling, and an offline
+/// function prints its value as OpenIntegrations' CLI does.
+#[test]
+fn oint_lists_the_functions_explains_each_and_prints_offline_values() {
+    let oint = |args: &[&str]| {
+        let output = std::process::Command::new(support::target_dir().join("oint"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let list = oint(&["bitrix24", "--help"]);
+    for group in functions::groups() {
+        assert!(
+            list.contains(&format!("{}:", group.title)),
+            "{}",
+            group.title
+        );
+    }
+    for function in functions::functions() {
+        assert!(
+            list.contains(&format!(" {}", function.name)),
+            "{}",
+            function.name
+        );
+    }
+    let help = oint(&["bitrix24", "makefoldercopy", "--help"]);
+    assert!(
+        help.contains("--tagetid <DestinationID>") && help.contains("disk.folder.copyto"),
+        "{help}"
+    );
+    let link = oint(&[
+        "bitrix24",
+        "GetAppAuthLink",
+        "--domain",
+        "b24.example",
+        "--clientid",
+        "app.1",
+    ]);
+    assert_eq!(
+        link,
+        "https://b24.example/oauth/authorize/?client_id=app.1\n"
+    );
+    let template: Value = serde_json::from_str(&oint(&[
+        "bitrix24",
+        "ПолучитьСтруктуруФильтраЛидов",
+        "--empty",
+        "true",
+    ]))
+    .unwrap();
+    assert_eq!(template["TITLE"], "", "{template}");
+}
