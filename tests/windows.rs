@@ -241,6 +241,54 @@ fn windows_and_linux_components_describe_themselves_alike(arch: Windows) {
 }
 per_architecture!(windows_and_linux_components_describe_themselves_alike);
 
+/// OpenIntegrations' functions by name under Wine: the C program's answer
+/// is the Linux library's, and oint.exe reads a file by its Windows path
+/// into the request.
+fn functions_run_by_name_under_wine_as_on_linux(arch: Windows) {
+    let portal = frozen_portal();
+    let args = serde_json::json!({"URL": portal.webhook_url(), "DealID": 1}).to_string();
+    let windows = successful_stdout(&run_c_test(arch, &["invoke", "function", "GetDeal", &args]));
+    let linux = test_client(opi_bitrix24::Config::default()).run_function_json("GetDeal", &args);
+    assert_eq!(parse(&windows), parse(linux.json()));
+    assert_eq!(parse(&windows)["result"]["ID"], "1", "{windows}");
+
+    let picture = std::env::temp_dir().join(format!("opi-picture-{}.png", std::process::id()));
+    std::fs::write(&picture, b"hello").unwrap();
+    let sent = wine(&arch.oint_exe())
+        .args([
+            "bitrix24",
+            "ChangeChatPicture",
+            "--url",
+            &portal.webhook_url(),
+            "--chat",
+            "5",
+        ])
+        .args(["--picture", &windows_path(&picture)])
+        .output()
+        .expect("run oint.exe under Wine");
+    let body = portal.requests().last().expect("a request").json_body();
+    assert_eq!(
+        body,
+        serde_json::json!({"CHAT_ID": "5", "AVATAR": "aGVsbG8="}),
+        "{sent:?}"
+    );
+    let refused = wine(&arch.oint_exe())
+        .args([
+            "bitrix24",
+            "ChangeChatPicture",
+            "--url",
+            &portal.webhook_url(),
+            "--chat",
+            "5",
+        ])
+        .args(["--picture", "C:\\no\\such.png"])
+        .output()
+        .expect("run oint.exe under Wine");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    std::fs::remove_file(picture).unwrap();
+}
+per_architecture!(functions_run_by_name_under_wine_as_on_linux);
+
 fn oint_exe_runs_the_seed_command_lines_as_oint_does_on_linux(arch: Windows) {
     let portal = frozen_portal();
     let (webhook, domain) = (portal.webhook_url(), portal.domain());
