@@ -162,6 +162,13 @@ impl Request {
         auth_key: Option<&str>,
         token: &str,
     ) -> Result<Request, Error> {
+        if text.len() > MAX_PARAMS_BYTES {
+            return Err(Error::invalid_argument(format!(
+                "the request would be {} MiB; at most {} MiB are sent",
+                text.len() >> 20,
+                MAX_PARAMS_BYTES >> 20
+            )));
+        }
         let object = Object {
             text: text.to_owned(),
             is_empty: text == "{}",
@@ -252,18 +259,32 @@ impl Request {
         field: &str,
         file_name: &str,
         content: &[u8],
+        portal: &str,
+        token: Option<&str>,
     ) -> Result<Request, Error> {
+        let auth = match token {
+            None => AuthKind::Webhook,
+            Some(_) => AuthKind::Token,
+        };
+        let portal = address::endpoint(portal, "upload", auth)?;
+        // The form goes where the portal said, never by plain http when
+        // the call to the portal was encrypted.
         let url = Url::parse(address)
             .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .filter(|url| match portal.url.scheme() {
+                "https" => url.scheme() == "https",
+                _ => matches!(url.scheme(), "http" | "https"),
+            })
             .ok_or_else(|| {
                 Error::new(
                     crate::error::ErrorCode::BadResponse,
-                    "the portal's upload address is not an http(s) address",
+                    "the portal's upload address is not an https address like the portal's",
                 )
             })?;
         let mut secrets = vec![url.query().unwrap_or_default().to_owned()];
         secrets.extend(url.query_pairs().map(|(_, value)| value.into_owned()));
+        secrets.extend(portal.webhook_secret);
+        secrets.extend(token.filter(|t| !t.is_empty()).map(str::to_owned));
         // Quotes and line ends would end the header's quoted names early.
         let quoted = |text: &str| text.replace('"', "%22").replace(['\r', '\n'], " ");
         let boundary = (0u32..)
@@ -715,6 +736,8 @@ mod tests {
             "file",
             "a.txt",
             b"--opi-bitrix24-boundary-0 inside",
+            "https://portal.example/rest/1/w3bh00k/",
+            None,
         )
         .unwrap();
         let form = request.form.as_ref().unwrap();
@@ -732,7 +755,27 @@ mod tests {
             !shown.contains("t0k3n") && !shown.contains("s3cr3t"),
             "{shown}"
         );
-        assert!(Request::upload("file:///etc/passwd", "file", "a", b"").is_err());
+        let shown = request
+            .secrets
+            .redact("https://portal.example/rest/1/w3bh00k/x");
+        assert!(
+            !shown.contains("w3bh00k"),
+            "the first call's secrets too: {shown}"
+        );
+        let portal = "https://portal.example/rest/1/w3bh00k/";
+        assert!(Request::upload("file:///etc/passwd", "file", "a", b"", portal, None).is_err());
+        assert!(
+            Request::upload(
+                "http://portal.example/up?t=1",
+                "file",
+                "a",
+                b"",
+                portal,
+                None
+            )
+            .is_err(),
+            "no plain http after https"
+        );
     }
 
     #[test]

@@ -53,6 +53,18 @@ pub(crate) fn shown(value: &str, max_chars: usize) -> String {
     }
 }
 
+/// `value` for an error text when it is a plain word — letters, digits and
+/// `-_.+ ` only, at most `max_chars` — else None: a caller's name or value
+/// in the wrong place may be a whole webhook or token, which must not be
+/// echoed.
+pub(crate) fn plain(value: &str, max_chars: usize) -> Option<&str> {
+    let plain = value.chars().count() <= max_chars
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.+ ".contains(c));
+    plain.then_some(value)
+}
+
 /// A Unix time shown as UTC in ISO 8601: `2026-12-02T07:40:01Z`, or with
 /// milliseconds, `2026-12-02T07:40:01.123Z`. The one civil-date conversion
 /// of the library (the request log's times, the budget's reset times).

@@ -530,8 +530,10 @@ fn the_modules_export_every_function_with_openintegrations_signature() {
             for declaration in [&english, &russian] {
                 assert!(module.contains(declaration.as_str()), "no {declaration}");
             }
-            // GetToken and RefreshToken are written by hand, with a token file.
-            if !["GetToken", "RefreshToken"].contains(&function.name) {
+            // Written by hand: the status pair, and the OAuth pair with a token file.
+            if !["SetUserStatus", "GetUserStatus", "GetToken", "RefreshToken"]
+                .contains(&function.name)
+            {
                 assert!(module.contains(&format!("{english}) Export")), "{english}");
                 assert!(module.contains(&format!("{russian}) Экспорт")), "{russian}");
                 assert!(
@@ -540,6 +542,22 @@ fn the_modules_export_every_function_with_openintegrations_signature() {
                             .contains(&format!("{packed}CalledForValue(\"{}\"", function.name)),
                     "{} packs {names:?}",
                     function.name
+                );
+            }
+        }
+    }
+    // A module that declares a function twice does not compile.
+    for module in &modules {
+        let mut declared = std::collections::HashSet::new();
+        for line in module.lines() {
+            let name = ["Function ", "Функция "]
+                .iter()
+                .find_map(|keyword| line.strip_prefix(keyword))
+                .and_then(|rest| rest.split('(').next());
+            if let Some(name) = name {
+                assert!(
+                    declared.insert(name.to_lowercase()),
+                    "{name} is declared twice"
                 );
             }
         }
@@ -646,4 +664,56 @@ fn oint_lists_the_functions_explains_each_and_prints_offline_values() {
     ]))
     .unwrap();
     assert_eq!(template["TITLE"], "", "{template}");
+}
+
+/// GetAppAuthLink keeps a scheme the domain has (where OpenIntegrations
+/// fails) and encodes the client ID; a name or value put in the wrong place
+/// is not echoed, as it may be a webhook.
+#[test]
+fn the_auth_link_is_built_right_and_misplaced_secrets_are_not_echoed() {
+    let client = client();
+    let link = |domain: &str, id: &str| -> Value {
+        let args = json!({"Domain": domain, "ClientID": id});
+        serde_json::from_str(
+            client
+                .run_function("GetAppAuthLink", args.as_object().unwrap())
+                .json(),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        link("httpportal.example", "a&b")["result"],
+        "https://httpportal.example/oauth/authorize/?client_id=a%26b"
+    );
+    assert_eq!(
+        link("http://portal.local/", "app")["result"],
+        "http://portal.local/oauth/authorize/?client_id=app"
+    );
+    let webhook = "https://b24.example/rest/1/s3cr3tw3bh00k/";
+    for (name, args) in [
+        (webhook, json!({})),
+        ("GetTask", json!({webhook: 1})),
+        (
+            "CreatePost",
+            json!({"URL": webhook, "Text": "a", "Important": webhook}),
+        ),
+        (
+            "GetUserBusy",
+            json!({"URL": webhook, "Users": 1, "StartDate": webhook, "EndDate": "2025-01-01"}),
+        ),
+    ] {
+        let answer = client.run_function(name, args.as_object().unwrap());
+        assert_eq!(
+            answer.error_code(),
+            Some("OPI_INVALID_ARGUMENT"),
+            "{}",
+            answer.json()
+        );
+        support::assert_no_secret(answer.json());
+        assert!(
+            !answer.json().contains("s3cr3tw3bh00k"),
+            "{}",
+            answer.json()
+        );
+    }
 }

@@ -2585,43 +2585,6 @@ EndFunction
 
 КонецФункции
 
-// Returns the current user's presence status.
-//
-// Parameters:
-//  URL -  - url
-//  Token -  - token
-Function GetUserStatus(Val URL, Val Token = "") Export
-
-    Arguments = New Structure("URL,Token", URL, Token);
-    Return Called("GetUserStatus", Arguments);
-
-EndFunction
-
-Функция ПолучитьСтатусПользователя(Знач URL, Знач Токен = "") Экспорт
-
-    Возврат GetUserStatus(URL, Токен);
-
-КонецФункции
-
-// Sets the current user's presence status.
-//
-// Parameters:
-//  URL -  - url
-//  Status - online, dnd or away (string) - status
-//  Token -  - token
-Function SetUserStatus(Val URL, Val Status, Val Token = "") Export
-
-    Arguments = New Structure("URL,Status,Token", URL, Status, Token);
-    Return Called("SetUserStatus", Arguments);
-
-EndFunction
-
-Функция УстановитьСтатусПользователя(Знач URL, Знач Статус, Знач Токен = "") Экспорт
-
-    Возврат SetUserStatus(URL, Статус, Токен);
-
-КонецФункции
-
 // Marks every message in every available chat as read.
 //
 // Parameters:
@@ -3859,22 +3822,25 @@ EndFunction
 Function CalledForValue(Val Name, Val Arguments)
 
     Answer = Called(Name, Arguments);
-    Value = Answer.Get("result");
-    If Value = Undefined Then
+    If Answer.Get("error") <> Undefined Then
         Return Answer;
     EndIf;
-    Return Value;
+    Return Answer.Get("result");
 
 EndFunction
 
 // A value as JSON can carry it to the add-in: binary data as {"base64": ...},
-// a date as its ISO text, collections member by member.
+// a date as its ISO text (an empty date as "", which is left out as
+// OpenIntegrations leaves it), collections member by member.
 Function Packed(Val Value)
 
     ValueType = TypeOf(Value);
     If ValueType = Type("BinaryData") Then
         Return New Structure("base64", Base64String(Value));
     ElsIf ValueType = Type("Date") Then
+        If Not ValueIsFilled(Value) Then
+            Return "";
+        EndIf;
         Return XMLString(Value);
     ElsIf ValueType = Type("Structure") Or ValueType = Type("Map") Then
         Result = New Map;

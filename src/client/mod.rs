@@ -184,9 +184,19 @@ impl Client {
     }
 
     /// Posts a file as a multipart form to an upload address a portal gave
-    /// (UploadFileToFolder's second step).
-    pub(crate) fn upload(&self, address: &str, field: &str, name: &str, content: &[u8]) -> Answer {
-        self.answer_for(Request::upload(address, field, name, content))
+    /// (UploadFileToFolder's second step) for the call to `url` by webhook
+    /// or with a token (None for a token file's, which the address holds),
+    /// whose secrets are masked in its errors too.
+    pub(crate) fn upload(
+        &self,
+        address: &str,
+        field: &str,
+        name: &str,
+        content: &[u8],
+        url: &str,
+        token: Option<&str>,
+    ) -> Answer {
+        self.answer_for(Request::upload(address, field, name, content, url, token))
     }
 
     /// Sends a built request; the one way out of every call, so that no

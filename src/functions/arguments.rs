@@ -47,10 +47,10 @@ impl<'a> Arguments<'a> {
         let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
         for (key, value) in pairs.0 {
             let Some((index, param)) = function.param(&key) else {
+                let named = text::plain(&key, 40).map_or(String::new(), |k| format!(" '{k}'"));
                 return Err(Error::invalid_argument(format!(
-                    "{} has no parameter '{}'; its parameters are {}",
+                    "{} has no parameter{named}; its parameters are {}",
                     function.name,
-                    text::shown(&key, 40),
                     names(function)
                 )));
             };

@@ -45,7 +45,9 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
         Kind::DateZ => Cow::Owned(string_literal(&format!("{}Z", date(&read)?))),
         Kind::Day => Cow::Owned(string_literal(&date(&read)?[..10])),
         Kind::Files => Cow::Owned(files(value, &read)?),
-        Kind::File => Cow::Owned(string_literal(&STANDARD.encode(content(&read)?))),
+        Kind::File => Cow::Owned(string_literal(
+            &STANDARD.encode(content(&read, MAX_INLINE_FILE)?),
+        )),
     };
     // Marked `!`, the value is judged once converted (0 as text is "0").
     if param.always && json == "\"\"" {
@@ -97,7 +99,10 @@ pub(super) fn truth(value: &Json) -> Result<bool, String> {
         Json::Text(s) => match s.trim().to_lowercase().as_str() {
             "true" | "1" | "истина" | "да" => Ok(true),
             "false" | "0" | "ложь" | "нет" => Ok(false),
-            _ => Err(format!("is not a boolean: '{}'", crate::text::shown(s, 40))),
+            _ => Err(match crate::text::plain(s, 40) {
+                Some(s) => format!("is not a boolean: '{s}'"),
+                None => "is not a boolean".to_owned(),
+            }),
         },
         _ => Err("must be true or false".to_owned()),
     }
@@ -171,12 +176,12 @@ pub(super) fn date(value: &Json) -> Result<String, String> {
             b'd' => c.is_ascii_digit(),
             other => c == other,
         });
-    match fits {
-        true => Ok(full),
-        false => Err(format!(
-            "is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss): '{}'",
-            crate::text::shown(text, 40)
+    match (fits, crate::text::plain(text, 40)) {
+        (true, _) => Ok(full),
+        (false, Some(text)) => Err(format!(
+            "is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss): '{text}'"
         )),
+        (false, None) => Err("is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss)".to_owned()),
     }
 }
 
@@ -196,7 +201,7 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     let mut list = Vec::with_capacity(members.0.len());
     for (name, content_of) in members.0 {
         let read = Json::read(content_of).map_err(|e| format!("'{name}': {e}"))?;
-        let bytes = content(&read).map_err(|e| format!("'{name}': {e}"))?;
+        let bytes = content(&read, MAX_INLINE_FILE).map_err(|e| format!("'{name}': {e}"))?;
         list.push(Value::Array(vec![
             Value::String(name.into_owned()),
             Value::String(STANDARD.encode(bytes)),
@@ -205,40 +210,61 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     Ok(Value::Array(list).to_string())
 }
 
-/// A file's bytes: the file at a path, base64 text, or `{"base64": …}`
-/// (the OneScript and 1C modules' binary data).
-pub(super) fn content(value: &Json) -> Result<Vec<u8>, String> {
+/// A file's bytes: the file at a path, base64 text (line breaks allowed, as
+/// 1C writes it), or `{"base64": …}` (the OneScript and 1C modules' binary
+/// data). A file over `limit` bytes is refused before it is read.
+pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
+    let too_large = |size: u64| {
+        format!(
+            "is {} MiB; at most {} MiB go in a request",
+            size >> 20,
+            limit >> 20
+        )
+    };
+    let decoded = |encoded: &str| {
+        let compact: String = encoded
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        match compact.len() as u64 / 4 * 3 > limit {
+            true => Err(too_large(compact.len() as u64 / 4 * 3)),
+            false => STANDARD.decode(compact).map_err(|e| e.to_string()),
+        }
+    };
     match value {
         Json::Object(members) => match members.as_slice() {
             [(key, encoded)] if key == "base64" => match Json::read(encoded) {
-                Ok(Json::Text(encoded)) => STANDARD
-                    .decode(encoded.trim())
-                    .map_err(|e| format!("holds base64 that does not decode: {e}")),
+                Ok(Json::Text(encoded)) => {
+                    decoded(&encoded).map_err(|e| format!("holds base64 that does not decode: {e}"))
+                }
                 _ => Err("must hold base64 text".to_owned()),
             },
             _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
         },
         Json::Text(text) => {
             let path = std::path::Path::new(text);
-            if path.is_file() {
+            if let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+                if metadata.len() > limit {
+                    return Err(too_large(metadata.len()));
+                }
                 return std::fs::read(path).map_err(|e| format!("cannot read {text}: {e}"));
             }
             if text.starts_with("http://") || text.starts_with("https://") {
                 return Err("is an address; files are taken from a path or as bytes".to_owned());
             }
-            match looks_like_path(text) {
-                true => Err(format!("names no file: {text}")),
-                false => STANDARD
-                    .decode(text.trim())
-                    .map_err(|_| format!("is neither an existing file nor base64: {text}")),
+            // Base64 has no dots, backslashes or colons; a path that names
+            // nothing usually has one of them.
+            let named = crate::text::shown(text, 80);
+            match text.contains(['.', '\\', ':']) || text.is_empty() {
+                true => Err(format!("names no file: {named}")),
+                false => decoded(text)
+                    .map_err(|_| format!("is neither an existing file nor base64: {named}")),
             }
         }
         _ => Err("must be a file's path or its bytes".to_owned()),
     }
 }
 
-/// Whether text that names no file was meant as a path rather than base64,
-/// which has no dots, backslashes or leading slash.
-fn looks_like_path(text: &str) -> bool {
-    text.contains(['.', '\\', ':']) || text.starts_with('/') || text.is_empty()
-}
+/// The most a file put into a JSON body may hold: its base64 fits the
+/// 16 MiB a request body may be.
+pub(super) const MAX_INLINE_FILE: u64 = 12 << 20;

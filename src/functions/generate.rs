@@ -305,9 +305,10 @@ pub fn markdown(table: &TableRows) -> String {
 const BEGIN: &str =
     "// Generated from src/functions/table by build.rs: edit the table, not the lines below.\n";
 const END: &str = "// End of the generated functions.\n";
-/// Functions the module keeps by hand: they take more than OpenIntegrations'
-/// (a token file to write the pair to).
-const HAND_WRITTEN: [&str; 2] = ["GetToken", "RefreshToken"];
+/// Functions the module has by hand, before the generated part: the status
+/// pair, and the OAuth pair, which take more than OpenIntegrations' (a
+/// token file to write the pair to).
+const HAND_WRITTEN: [&str; 4] = ["SetUserStatus", "GetUserStatus", "GetToken", "RefreshToken"];
 
 /// The OneScript module with its generated part made anew from the table.
 pub fn with_functions(module: &str, table: &TableRows) -> Result<String, String> {

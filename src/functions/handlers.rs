@@ -15,6 +15,7 @@ use crate::answer::Answer;
 use crate::client::Client;
 use crate::error::Error;
 use crate::json::{Json, string_literal};
+use crate::token_file::path_of;
 
 /// Runs a function whose arguments were read.
 pub(super) fn run(client: &Client, arguments: Arguments) -> Answer {
@@ -99,7 +100,7 @@ fn template<'t>(arguments: &Arguments) -> Result<&'t str, Error> {
 fn auth_link(arguments: &Arguments) -> Result<String, Error> {
     let text = |name| arguments.value(name).map(coerce::text).unwrap_or_default();
     let (domain, client_id) = (text("Domain"), text("ClientID"));
-    let mut link = match domain.starts_with("http") {
+    let mut link = match domain.starts_with("http://") || domain.starts_with("https://") {
         true => domain,
         false => format!("https://{domain}"),
     };
@@ -107,7 +108,7 @@ fn auth_link(arguments: &Arguments) -> Result<String, Error> {
         link.push('/');
     }
     link.push_str("oauth/authorize/?client_id=");
-    link.push_str(&client_id);
+    link.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
     Ok(link)
 }
 
@@ -193,7 +194,7 @@ fn upload_to_storage<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
         .value("Name")
         .map(coerce::text)
         .unwrap_or_default();
-    let content = file_bytes(arguments, "File")?;
+    let content = file_bytes(arguments, "File", coerce::MAX_INLINE_FILE)?;
     body.put("data.NAME", Node::Json(Cow::Owned(string_literal(&name))));
     let file = Value::Array(vec![
         Value::String(name),
@@ -203,14 +204,18 @@ fn upload_to_storage<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     Ok(body)
 }
 
-/// The bytes of the file argument `name`.
-fn file_bytes(arguments: &Arguments, name: &str) -> Result<Vec<u8>, Error> {
+/// The most UploadFileToFolder sends: the file is read whole, and its form
+/// made in memory.
+const MAX_UPLOAD_FILE: u64 = 256 << 20;
+
+/// The bytes of the file argument `name`, at most `limit` of them.
+fn file_bytes(arguments: &Arguments, name: &str, limit: u64) -> Result<Vec<u8>, Error> {
     let param = arguments.param(name);
     let value = arguments.value(name).map(Json::read).transpose();
     let value = value
         .map_err(|e| arguments.bad(param, e))?
         .unwrap_or(Json::Null);
-    coerce::content(&value).map_err(|e| arguments.bad(param, e))
+    coerce::content(&value, limit).map_err(|e| arguments.bad(param, e))
 }
 
 /// GetFolderFilterStructure: of the portal's folder fields, those usable in
@@ -243,7 +248,7 @@ fn folder_filter(client: &Client, arguments: &Arguments) -> Result<Answer, Error
 /// the file there as a multipart form. The first answer is returned when it
 /// holds no address (an error, say).
 fn upload_to_folder(client: &Client, arguments: &Arguments) -> Result<Answer, Error> {
-    let content = file_bytes(arguments, "File")?;
+    let content = file_bytes(arguments, "File", MAX_UPLOAD_FILE)?;
     let name = arguments
         .value("Name")
         .map(coerce::text)
@@ -262,5 +267,12 @@ fn upload_to_folder(client: &Client, arguments: &Arguments) -> Result<Answer, Er
     if field.is_empty() || address.is_empty() {
         return Ok(asked);
     }
-    Ok(client.upload(address, field, &name, &content))
+    // A token file's name is no secret; the token it held is in the upload
+    // address's query, masked with it.
+    let token = match (arguments.token.as_ref(), path_of(&arguments.token)) {
+        ("", _) => None,
+        (_, Some(_)) => Some(""),
+        (token, None) => Some(token),
+    };
+    Ok(client.upload(address, field, &name, &content, &arguments.url, token))
 }

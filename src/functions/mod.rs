@@ -171,6 +171,14 @@ impl Function {
         self.method.is_empty()
     }
 
+    /// Whether OpenIntegrations returns a value rather than the portal's
+    /// answer: the offline functions, and GetFolderFilterStructure's fields.
+    /// The fronts that mirror it (the modules, oint) give the answer's
+    /// `result`.
+    pub fn returns_value(&self) -> bool {
+        self.is_offline() || self.handler == Handler::FolderFilter
+    }
+
     /// Its group.
     pub fn group(&self) -> &'static Group {
         &GROUPS[self.group]
@@ -209,9 +217,9 @@ impl Client {
     /// object (empty text for none).
     pub fn run_function_json(&self, name: &str, args: &str) -> Answer {
         let Some((function, russian)) = find_named(name) else {
+            let named = crate::text::plain(name, 60).map_or(String::new(), |n| format!(" '{n}'"));
             return Error::invalid_argument(format!(
-                "there is no function '{}' (docs/functions.md lists them)",
-                crate::text::shown(name, 60)
+                "there is no function{named} (docs/functions.md lists them)"
             ))
             .into();
         };

@@ -474,13 +474,13 @@ impl Portal {
         code
     }
 
-    /// Refresh grants the OAuth server made, and how many of them replaced
-    /// an access token that had not expired yet.
     /// The files posted to upload addresses, in order.
     pub fn uploads(&self) -> Vec<Upload> {
         self.lock().uploads.clone()
     }
 
+    /// Refresh grants the OAuth server made, and how many of them replaced
+    /// an access token that had not expired yet.
     pub fn refreshes(&self) -> (usize, usize) {
         let state = self.lock();
         (state.oauth.refreshes, state.oauth.premature)

@@ -15,7 +15,8 @@ pub enum Outcome {
     Answer {
         answer: opi_bitrix24::Answer,
         out: Option<PathBuf>,
-        /// An offline function prints its value, as OpenIntegrations' CLI does.
+        /// A function that returns a value (a template, a link, filter
+        /// fields) prints it, as OpenIntegrations' CLI does.
         value_only: bool,
     },
     Help(String),
@@ -37,7 +38,9 @@ pub fn run(args: &[OsString]) -> Outcome {
             };
         }
         Err(error) => {
-            let error = opi_bitrix24::Error::invalid_argument(format!("{name}: {error}"));
+            // The name is shown only when it is a function's: it may be anything.
+            let function = functions::find(&name).map_or("oint bitrix24", |f| f.name);
+            let error = opi_bitrix24::Error::invalid_argument(format!("{function}: {error}"));
             return Outcome::Answer {
                 answer: error.into(),
                 out,
@@ -45,7 +48,7 @@ pub fn run(args: &[OsString]) -> Outcome {
             };
         }
     };
-    let value_only = functions::find(&name).is_some_and(Function::is_offline);
+    let value_only = functions::find(&name).is_some_and(Function::returns_value);
     Outcome::Answer {
         answer: opi_bitrix24::run_function_with(&name, &options),
         out,
@@ -69,9 +72,9 @@ fn options(
             return Ok(None);
         }
         let Some(option) = arg.strip_prefix("--") else {
-            return Err(format!(
-                "'{arg}' is not an option; options are --name value"
-            ));
+            // Not echoed: a stray word may be a webhook or token put in
+            // the wrong place.
+            return Err("a value without its option; options are --name value".to_owned());
         };
         let (option, value) = match option.split_once('=') {
             Some((option, value)) => (option, value.to_owned()),
