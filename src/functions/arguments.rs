@@ -99,8 +99,12 @@ impl<'a> Arguments<'a> {
         match self.find(|p| p.kind == kind) {
             None | Some((_, None)) => Ok(Cow::Borrowed("")),
             Some((param, Some(value))) => {
-                if let Ok(text) = serde_json::from_str::<&'a str>(value.get()) {
-                    return Ok(Cow::Borrowed(text));
+                // Text without escapes is the JSON between its quotes.
+                let raw = value.get();
+                if let Some(text) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                    if !text.contains('\\') {
+                        return Ok(Cow::Borrowed(text));
+                    }
                 }
                 match Json::read(value) {
                     Ok(Json::Text(text)) => Ok(Cow::Owned(text)),

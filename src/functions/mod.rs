@@ -149,14 +149,17 @@ pub fn find(name: &str) -> Option<&'static Function> {
 /// The function called `name`, and whether that is its Russian name.
 fn find_named(name: &str) -> Option<(&'static Function, bool)> {
     let name = name.trim();
-    let at = match name.is_ascii() {
-        // Compared as lower case on the fly: a call by name allocates nothing.
-        true => INDEX.binary_search_by(|(known, _)| {
-            known
-                .bytes()
-                .cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
-        }),
-        false => {
+    // An English name is lower-cased on the stack: a call by name allocates
+    // nothing, and the search compares plain bytes.
+    let mut buffer = [0u8; 64];
+    let at = match (name.is_ascii(), buffer.get_mut(..name.len())) {
+        (true, Some(lower)) => {
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            let lower: &[u8] = lower;
+            INDEX.binary_search_by(|(known, _)| known.as_bytes().cmp(lower))
+        }
+        _ => {
             let name = name.to_lowercase();
             INDEX.binary_search_by(|(known, _)| (*known).cmp(name.as_str()))
         }
