@@ -164,8 +164,8 @@ impl Request {
     ) -> Result<Request, Error> {
         if text.len() > MAX_PARAMS_BYTES {
             return Err(Error::invalid_argument(format!(
-                "the request would be {} MiB; at most {} MiB are sent",
-                text.len() >> 20,
+                "the request would be {:.1} MiB, more than the {} MiB a request may carry",
+                text.len() as f64 / f64::from(1 << 20),
                 MAX_PARAMS_BYTES >> 20
             )));
         }
@@ -269,18 +269,19 @@ impl Request {
         let portal = address::endpoint(portal, "upload", auth)?;
         // The form goes where the portal said, never by plain http when
         // the call to the portal was encrypted.
+        let refused = |why: &str| {
+            Error::new(
+                crate::error::ErrorCode::BadResponse,
+                format!("the portal's upload address {why}"),
+            )
+        };
         let url = Url::parse(address)
             .ok()
-            .filter(|url| match portal.url.scheme() {
-                "https" => url.scheme() == "https",
-                _ => matches!(url.scheme(), "http" | "https"),
-            })
-            .ok_or_else(|| {
-                Error::new(
-                    crate::error::ErrorCode::BadResponse,
-                    "the portal's upload address is not an https address like the portal's",
-                )
-            })?;
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| refused("is not an http(s) address"))?;
+        if portal.url.scheme() == "https" && url.scheme() != "https" {
+            return Err(refused("is plain http, where the portal is https"));
+        }
         let mut secrets = vec![url.query().unwrap_or_default().to_owned()];
         secrets.extend(url.query_pairs().map(|(_, value)| value.into_owned()));
         secrets.extend(portal.webhook_secret);

@@ -53,15 +53,15 @@ pub(crate) fn shown(value: &str, max_chars: usize) -> String {
     }
 }
 
-/// `value` for an error text when it is a plain word — letters, digits and
-/// `-_.+ ` only, at most `max_chars` — else None: a caller's name or value
-/// in the wrong place may be a whole webhook or token, which must not be
-/// echoed.
+/// `value` for an error text when it is a plain word — letters and `-_. `
+/// only, at most `max_chars` — else None: a caller's name or value in the
+/// wrong place may be a webhook, its secret or a token (which have digits),
+/// and must not be echoed. No function, parameter or option name has one.
 pub(crate) fn plain(value: &str, max_chars: usize) -> Option<&str> {
     let plain = value.chars().count() <= max_chars
         && value
             .chars()
-            .all(|c| c.is_alphanumeric() || "-_.+ ".contains(c));
+            .all(|c| c.is_alphabetic() || "-_. ".contains(c));
     plain.then_some(value)
 }
 

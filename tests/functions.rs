@@ -664,6 +664,38 @@ fn oint_lists_the_functions_explains_each_and_prints_offline_values() {
     ]))
     .unwrap();
     assert_eq!(template["TITLE"], "", "{template}");
+    // GetFolderFilterStructure prints its fields, not the answer.
+    let portal = portal();
+    let fields = std::process::Command::new(support::target_dir().join("oint"))
+        .args([
+            "bitrix24",
+            "GetFolderFilterStructure",
+            "--url",
+            &portal.webhook_url(),
+        ])
+        .envs(support::fronts::environment().iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    let fields: Value = serde_json::from_slice(&fields.stdout).unwrap();
+    assert_eq!(
+        fields,
+        json!({"ID": "int", "NAME": "string", "CREATE_TIME": "datetime"})
+    );
+    // A stray value is refused without being shown: it may be a webhook.
+    let stray = std::process::Command::new(support::target_dir().join("oint"))
+        .args([
+            "bitrix24",
+            "GetTask",
+            "https://b24.example/rest/1/s3cr3tw3bh00k/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stray.status.code(), Some(2));
+    let stray = String::from_utf8_lossy(&stray.stdout);
+    assert!(
+        stray.contains("a value without its option") && !stray.contains("s3cr3t"),
+        "{stray}"
+    );
 }
 
 /// GetAppAuthLink keeps a scheme the domain has (where OpenIntegrations
@@ -688,6 +720,15 @@ fn the_auth_link_is_built_right_and_misplaced_secrets_are_not_echoed() {
     assert_eq!(
         link("http://portal.local/", "app")["result"],
         "http://portal.local/oauth/authorize/?client_id=app"
+    );
+    // A plain misspelling is named; what may be a secret is not.
+    let misspelt = client.run_function("GetTsk", &Map::new());
+    assert!(misspelt.json().contains("'GetTsk'"), "{}", misspelt.json());
+    let bare_secret = client.run_function("4swokunb3tk7h7dt", &Map::new());
+    assert!(
+        !bare_secret.json().contains("4swokunb3tk7h7dt"),
+        "{}",
+        bare_secret.json()
     );
     let webhook = "https://b24.example/rest/1/s3cr3tw3bh00k/";
     for (name, args) in [
@@ -716,4 +757,37 @@ fn the_auth_link_is_built_right_and_misplaced_secrets_are_not_echoed() {
             answer.json()
         );
     }
+}
+
+/// A body over 16 MiB, or files over what a body may carry, are refused
+/// before anything is sent or (for a file) read.
+#[test]
+fn bodies_and_files_past_the_request_size_are_refused_before_sending() {
+    let (portal, client) = (portal(), client());
+    let title = "x".repeat(17 << 20);
+    let big = std::env::temp_dir().join(format!("opi-big-{}.bin", std::process::id()));
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(13 << 20)
+        .unwrap();
+    for (name, args) in [
+        (
+            "CreateTask",
+            json!({"URL": portal.webhook_url(), "FieldsStructure": {"TITLE": title}}),
+        ),
+        (
+            "ChangeChatPicture",
+            json!({"URL": portal.webhook_url(), "ChatID": 1, "Image": big}),
+        ),
+        (
+            "CreatePost",
+            json!({"URL": portal.webhook_url(), "Text": "a", "Files": {"a": big, "b": big}}),
+        ),
+    ] {
+        let answer = client.run_function(name, args.as_object().unwrap());
+        assert_eq!(answer.error_code(), Some("OPI_INVALID_ARGUMENT"), "{name}");
+        assert!(answer.json().contains("MiB"), "{}", answer.json());
+    }
+    assert!(portal.requests().is_empty(), "nothing sent");
+    std::fs::remove_file(big).unwrap();
 }

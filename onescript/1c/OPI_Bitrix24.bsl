@@ -3811,7 +3811,7 @@ EndFunction
 // the answer as a Map, as OpenIntegrations returns it.
 Function Called(Val Name, Val Arguments)
 
-    ArgumentsJSON = AsJSON(Packed(Arguments));
+    ArgumentsJSON = AsJSON(Packed(Arguments, 0));
     Answer = Component().RunFunction(Name, ArgumentsJSON);
     Return ParseAnswer(Answer);
 
@@ -3830,28 +3830,29 @@ Function CalledForValue(Val Name, Val Arguments)
 EndFunction
 
 // A value as JSON can carry it to the add-in: binary data as {"base64": ...},
-// a date as its ISO text (an empty date as "", which is left out as
-// OpenIntegrations leaves it), collections member by member.
-Function Packed(Val Value)
+// a date as its ISO text, collections member by member. An empty date given
+// as an argument (Depth 1) becomes "", which is left out as OpenIntegrations
+// leaves it; inside a collection it is written as OpenIntegrations writes it.
+Function Packed(Val Value, Val Depth)
 
     ValueType = TypeOf(Value);
     If ValueType = Type("BinaryData") Then
         Return New Structure("base64", Base64String(Value));
     ElsIf ValueType = Type("Date") Then
-        If Not ValueIsFilled(Value) Then
+        If Depth = 1 And Not ValueIsFilled(Value) Then
             Return "";
         EndIf;
         Return XMLString(Value);
     ElsIf ValueType = Type("Structure") Or ValueType = Type("Map") Then
         Result = New Map;
         For Each Item In Value Do
-            Result.Insert(String(Item.Key), Packed(Item.Value));
+            Result.Insert(String(Item.Key), Packed(Item.Value, Depth + 1));
         EndDo;
         Return Result;
     ElsIf ValueType = Type("Array") Then
         Result = New Array;
         For Each Item In Value Do
-            Result.Add(Packed(Item));
+            Result.Add(Packed(Item, Depth + 1));
         EndDo;
         Return Result;
     EndIf;

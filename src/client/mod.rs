@@ -185,8 +185,9 @@ impl Client {
 
     /// Posts a file as a multipart form to an upload address a portal gave
     /// (UploadFileToFolder's second step) for the call to `url` by webhook
-    /// or with a token (None for a token file's, which the address holds),
-    /// whose secrets are masked in its errors too.
+    /// (`token` None) or with a token (`Some("")` for a token file's, which
+    /// the address's query holds), whose secrets are masked in its errors
+    /// too.
     pub(crate) fn upload(
         &self,
         address: &str,

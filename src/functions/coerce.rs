@@ -35,6 +35,12 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
     if !param.always && is_empty(&read) {
         return Ok(None);
     }
+    // 1C's empty date, as a date parameter given from JSON: left out, as
+    // OpenIntegrations leaves out an empty date.
+    let is_date = matches!(param.kind, Kind::Date | Kind::DateZ | Kind::Day);
+    if is_date && matches!(&read, Json::Text(text) if text.starts_with("0001-01-01")) {
+        return Ok(None);
+    }
     let json: Cow<'a, str> = match param.kind {
         Kind::Url | Kind::Token | Kind::Yn => unreachable!("not a field, or handled above"),
         Kind::String => text_json(value, &read),
@@ -127,6 +133,13 @@ pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, s
         return checked_json(trimmed).map(Cow::Owned);
     }
     if trimmed.to_lowercase().ends_with(".json") {
+        let size = std::fs::metadata(trimmed).map_or(0, |m| m.len());
+        if size > crate::request::MAX_PARAMS_BYTES as u64 {
+            return Err(format!(
+                "names a JSON file of {} ({trimmed})",
+                too_large(size, crate::request::MAX_PARAMS_BYTES as u64)
+            ));
+        }
         let read = std::fs::read_to_string(trimmed)
             .map_err(|e| format!("names a JSON file that cannot be read ({trimmed}): {e}"))?;
         return checked_json(read.trim())
@@ -186,7 +199,8 @@ pub(super) fn date(value: &Json) -> Result<String, String> {
 }
 
 /// File name → content as `[[name, base64], …]`; a string is read as a
-/// collection first (JSON text or a `.json` file).
+/// collection first (JSON text or a `.json` file). Together the files may
+/// hold what one may.
 fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     let not_files = || "must be an object of file name → path or content".to_owned();
     let object = match read {
@@ -199,9 +213,11 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     }
     let members: Pairs = serde_json::from_str(&object).map_err(|_| not_files())?;
     let mut list = Vec::with_capacity(members.0.len());
+    let mut room = MAX_INLINE_FILE;
     for (name, content_of) in members.0 {
         let read = Json::read(content_of).map_err(|e| format!("'{name}': {e}"))?;
-        let bytes = content(&read, MAX_INLINE_FILE).map_err(|e| format!("'{name}': {e}"))?;
+        let bytes = content(&read, room).map_err(|e| format!("'{name}': {e}"))?;
+        room -= bytes.len() as u64;
         list.push(Value::Array(vec![
             Value::String(name.into_owned()),
             Value::String(STANDARD.encode(bytes)),
@@ -210,33 +226,37 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     Ok(Value::Array(list).to_string())
 }
 
+/// That `size` bytes are more than `limit`, in MiB to a tenth.
+fn too_large(size: u64, limit: u64) -> String {
+    let mib = |bytes: u64| bytes as f64 / f64::from(1 << 20);
+    format!(
+        "{:.1} MiB, more than the {:.1} MiB a request may carry",
+        mib(size),
+        mib(limit)
+    )
+}
+
 /// A file's bytes: the file at a path, base64 text (line breaks allowed, as
 /// 1C writes it), or `{"base64": …}` (the OneScript and 1C modules' binary
-/// data). A file over `limit` bytes is refused before it is read.
+/// data). A file over `limit` bytes is refused before it is read or decoded.
 pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
-    let too_large = |size: u64| {
-        format!(
-            "is {} MiB; at most {} MiB go in a request",
-            size >> 20,
-            limit >> 20
-        )
-    };
-    let decoded = |encoded: &str| {
+    // Decoded, or why not: too large (Err(Some)) or not base64 (Err(None)).
+    let decoded = |encoded: &str| -> Result<Vec<u8>, Option<String>> {
         let compact: String = encoded
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
-        match compact.len() as u64 / 4 * 3 > limit {
-            true => Err(too_large(compact.len() as u64 / 4 * 3)),
-            false => STANDARD.decode(compact).map_err(|e| e.to_string()),
+        let size = compact.len() as u64 / 4 * 3;
+        match size > limit {
+            true => Err(Some(format!("is {}", too_large(size, limit)))),
+            false => STANDARD.decode(compact).map_err(|_| None),
         }
     };
     match value {
         Json::Object(members) => match members.as_slice() {
             [(key, encoded)] if key == "base64" => match Json::read(encoded) {
-                Ok(Json::Text(encoded)) => {
-                    decoded(&encoded).map_err(|e| format!("holds base64 that does not decode: {e}"))
-                }
+                Ok(Json::Text(encoded)) => decoded(&encoded)
+                    .map_err(|e| e.unwrap_or_else(|| "holds text that is not base64".to_owned())),
                 _ => Err("must hold base64 text".to_owned()),
             },
             _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
@@ -245,7 +265,7 @@ pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
             let path = std::path::Path::new(text);
             if let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
                 if metadata.len() > limit {
-                    return Err(too_large(metadata.len()));
+                    return Err(format!("is a file of {}", too_large(metadata.len(), limit)));
                 }
                 return std::fs::read(path).map_err(|e| format!("cannot read {text}: {e}"));
             }
@@ -257,14 +277,15 @@ pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
             let named = crate::text::shown(text, 80);
             match text.contains(['.', '\\', ':']) || text.is_empty() {
                 true => Err(format!("names no file: {named}")),
-                false => decoded(text)
-                    .map_err(|_| format!("is neither an existing file nor base64: {named}")),
+                false => decoded(text).map_err(|e| {
+                    e.unwrap_or_else(|| format!("is neither an existing file nor base64: {named}"))
+                }),
             }
         }
         _ => Err("must be a file's path or its bytes".to_owned()),
     }
 }
 
-/// The most a file put into a JSON body may hold: its base64 fits the
-/// 16 MiB a request body may be.
-pub(super) const MAX_INLINE_FILE: u64 = 12 << 20;
+/// The most the files put into one JSON body may hold: their base64 and the
+/// rest of the body fit the 16 MiB a request may carry.
+pub(super) const MAX_INLINE_FILE: u64 = (12 << 20) - (64 << 10);

@@ -100,7 +100,12 @@ fn template<'t>(arguments: &Arguments) -> Result<&'t str, Error> {
 fn auth_link(arguments: &Arguments) -> Result<String, Error> {
     let text = |name| arguments.value(name).map(coerce::text).unwrap_or_default();
     let (domain, client_id) = (text("Domain"), text("ClientID"));
-    let mut link = match domain.starts_with("http://") || domain.starts_with("https://") {
+    let has_scheme = ["http://", "https://"].iter().any(|scheme| {
+        domain
+            .get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    });
+    let mut link = match has_scheme {
         true => domain,
         false => format!("https://{domain}"),
     };
