@@ -254,36 +254,28 @@ fn functions_run_by_name_under_wine_as_on_linux(arch: Windows) {
 
     let picture = std::env::temp_dir().join(format!("opi-picture-{}.png", std::process::id()));
     std::fs::write(&picture, b"hello").unwrap();
-    let sent = wine(&arch.oint_exe())
-        .args([
-            "bitrix24",
-            "ChangeChatPicture",
-            "--url",
-            &portal.webhook_url(),
-            "--chat",
-            "5",
-        ])
-        .args(["--picture", &windows_path(&picture)])
-        .output()
-        .expect("run oint.exe under Wine");
+    let change_picture = |picture: &str| {
+        wine(&arch.oint_exe())
+            .args([
+                "bitrix24",
+                "ChangeChatPicture",
+                "--chat",
+                "5",
+                "--picture",
+                picture,
+            ])
+            .args(["--url", &portal.webhook_url()])
+            .output()
+            .expect("run oint.exe under Wine")
+    };
+    let sent = change_picture(&windows_path(&picture));
     let body = portal.requests().last().expect("a request").json_body();
     assert_eq!(
         body,
         serde_json::json!({"CHAT_ID": "5", "AVATAR": "aGVsbG8="}),
         "{sent:?}"
     );
-    let refused = wine(&arch.oint_exe())
-        .args([
-            "bitrix24",
-            "ChangeChatPicture",
-            "--url",
-            &portal.webhook_url(),
-            "--chat",
-            "5",
-        ])
-        .args(["--picture", "C:\\no\\such.png"])
-        .output()
-        .expect("run oint.exe under Wine");
+    let refused = change_picture("C:\\no\\such.png");
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     std::fs::remove_file(picture).unwrap();
 }
