@@ -441,7 +441,7 @@ impl<'de> Deserialize<'de> for KeysOutline {
 
 /// Whether a parameter names a credential, as the portal reads names (in
 /// any case).
-fn is_credential(name: &str) -> bool {
+pub(crate) fn is_credential(name: &str) -> bool {
     ["auth", "access_token"]
         .iter()
         .any(|key| name.eq_ignore_ascii_case(key))

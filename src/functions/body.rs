@@ -27,15 +27,7 @@ impl<'a> Body<'a> {
             Some((key, rest)) => (key, Some(rest)),
             None => (path, None),
         };
-        let at = match self.members.iter().position(|(k, _)| k == key) {
-            Some(at) => at,
-            None => {
-                self.members
-                    .push((Cow::Borrowed(key), Node::Object(Body::default())));
-                self.members.len() - 1
-            }
-        };
-        let slot = &mut self.members[at].1;
+        let slot = self.slot(Cow::Borrowed(key));
         match rest {
             None => *slot = value,
             Some(rest) => {
@@ -51,12 +43,19 @@ impl<'a> Body<'a> {
 
     /// Adds a member of a caller's object (a spread structure) at the top.
     pub(super) fn put_member(&mut self, key: String, json: String) {
-        match self.members.iter().position(|(k, _)| *k == key) {
-            Some(at) => self.members[at].1 = Node::Json(Cow::Owned(json)),
-            None => self
-                .members
-                .push((Cow::Owned(key), Node::Json(Cow::Owned(json)))),
-        }
+        *self.slot(Cow::Owned(key)) = Node::Json(Cow::Owned(json));
+    }
+
+    /// The member `key`'s value, made (an empty object) if there is none.
+    fn slot(&mut self, key: Cow<'a, str>) -> &mut Node<'a> {
+        let at = match self.members.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                self.members.push((key, Node::Object(Body::default())));
+                self.members.len() - 1
+            }
+        };
+        &mut self.members[at].1
     }
 
     pub(super) fn contains(&self, key: &str) -> bool {
@@ -73,11 +72,7 @@ impl<'a> Body<'a> {
         self.members
             .iter()
             .map(|(key, _)| key.as_ref())
-            .find(|key| {
-                ["auth", "access_token"]
-                    .iter()
-                    .any(|c| key.eq_ignore_ascii_case(c))
-            })
+            .find(|key| crate::request::is_credential(key))
     }
 
     /// The object's JSON text.

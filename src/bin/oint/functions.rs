@@ -28,19 +28,20 @@ pub fn run(args: &[OsString]) -> Outcome {
         .first()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
+    let function = functions::find(&name);
     let mut out = None;
     let options = match options(&args[1.min(args.len())..], &mut out) {
         Ok(Some(options)) => options,
         Ok(None) => {
-            return match functions::find(&name) {
+            return match function {
                 Some(function) => Outcome::Help(help(function)),
                 None => Outcome::Help(list()),
             };
         }
         Err(error) => {
             // The name is shown only when it is a function's: it may be anything.
-            let function = functions::find(&name).map_or("oint bitrix24", |f| f.name);
-            let error = opi_bitrix24::Error::invalid_argument(format!("{function}: {error}"));
+            let label = function.map_or("oint bitrix24", |f| f.name);
+            let error = opi_bitrix24::Error::invalid_argument(format!("{label}: {error}"));
             return Outcome::Answer {
                 answer: error.into(),
                 out,
@@ -48,7 +49,7 @@ pub fn run(args: &[OsString]) -> Outcome {
             };
         }
     };
-    let value_only = functions::find(&name).is_some_and(Function::returns_value);
+    let value_only = function.is_some_and(Function::returns_value);
     Outcome::Answer {
         answer: opi_bitrix24::run_function_with(&name, &options),
         out,
