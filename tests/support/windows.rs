@@ -140,6 +140,19 @@ fn wine_prefix() -> PathBuf {
     built(windows_dir().join(prefix))
 }
 
+/// Held by a test while it changes the certificate store of the tests'
+/// prefix (the current user's): Wine's registry store writes back the whole
+/// store it read, so two tests changing it at once undid each other's change.
+pub fn lock_the_certificate_store() -> std::fs::File {
+    let lock = std::fs::File::create(wine_prefix().join(".certificate-store.lock"))
+        .expect("the store's lock file");
+    // std's File::lock is newer than the Rust this project builds with.
+    // SAFETY: the descriptor is open, owned by `lock`, which outlives the call.
+    let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
+    assert_eq!(locked, 0, "lock the certificate store");
+    lock
+}
+
 /// A prefix of its own for a test that changes the current user's registry:
 /// a copy of the tests' registry with `user_entries` (user.reg text)
 /// appended, and the tests' drive C.
