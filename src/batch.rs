@@ -53,9 +53,8 @@ impl Plan {
     pub fn new(commands: &str) -> Result<Plan, Error> {
         if commands.len() > MAX_PARAMS_BYTES {
             return Err(Error::invalid_argument(format!(
-                "Commands are {} bytes of JSON; at most {} MiB are accepted",
-                commands.len(),
-                MAX_PARAMS_BYTES >> 20
+                "Commands are {} of JSON",
+                request::too_large(commands.len() as u64, MAX_PARAMS_BYTES as u64)
             )));
         }
         let invalid = |error: serde_json::Error| {

@@ -28,6 +28,18 @@ pub(crate) const MAX_METHOD_BYTES: usize = 100;
 /// Larger parameters are refused: the portal's answers are capped alike.
 pub(crate) const MAX_PARAMS_BYTES: usize = 16 << 20;
 
+/// Why `size` bytes are refused where at most `limit` fit: both in MiB to a
+/// tenth, the size rounded up and the limit down, so that the size never
+/// reads as no more than the limit.
+pub(crate) fn too_large(size: u64, limit: u64) -> String {
+    let tenths = |bytes: u64| bytes as f64 / f64::from(1 << 20) * 10.0;
+    format!(
+        "{:.1} MiB, more than the {:.1} MiB a request may carry",
+        tenths(size).ceil() / 10.0,
+        tenths(limit).floor() / 10.0
+    )
+}
+
 /// How a request travels: REST methods are POSTed, token grants are GETs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
@@ -164,9 +176,8 @@ impl Request {
     ) -> Result<Request, Error> {
         if text.len() > MAX_PARAMS_BYTES {
             return Err(Error::invalid_argument(format!(
-                "the request would be {:.1} MiB, more than the {} MiB a request may carry",
-                text.len() as f64 / f64::from(1 << 20),
-                MAX_PARAMS_BYTES >> 20
+                "the request would be {}",
+                too_large(text.len() as u64, MAX_PARAMS_BYTES as u64)
             )));
         }
         let object = Object {
@@ -365,9 +376,8 @@ struct Object {
 fn checked_object(params: &str) -> Result<Object, Error> {
     if params.len() > MAX_PARAMS_BYTES {
         return Err(Error::invalid_argument(format!(
-            "Parameters are {} bytes of JSON; at most {} MiB are accepted",
-            params.len(),
-            MAX_PARAMS_BYTES >> 20
+            "Parameters are {} of JSON",
+            too_large(params.len() as u64, MAX_PARAMS_BYTES as u64)
         )));
     }
     let text = params.trim();
@@ -683,7 +693,12 @@ mod tests {
         }
         let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_PARAMS_BYTES));
         let error = checked_object(&huge).err().unwrap();
-        assert!(error.description().contains("at most 16 MiB"), "{error}");
+        assert!(
+            error
+                .description()
+                .contains("16.1 MiB, more than the 16.0 MiB a request may carry"),
+            "{error}"
+        );
         assert!(error.description().len() < 200);
     }
 

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use super::body::Node;
 use super::{Kind, Param};
 use crate::json::{Json, Pairs, string_literal};
+use crate::request::{MAX_PARAMS_BYTES, too_large};
 
 /// The value to send for `param`, None when it is left out; the error says
 /// what is wrong with the value (the caller names the parameter).
@@ -134,10 +135,10 @@ pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, s
     }
     if trimmed.to_lowercase().ends_with(".json") {
         let size = std::fs::metadata(trimmed).map_or(0, |m| m.len());
-        if size > crate::request::MAX_PARAMS_BYTES as u64 {
+        if size > MAX_PARAMS_BYTES as u64 {
             return Err(format!(
                 "names a JSON file of {} ({trimmed})",
-                too_large(size, crate::request::MAX_PARAMS_BYTES as u64)
+                too_large(size, MAX_PARAMS_BYTES as u64)
             ));
         }
         let read = std::fs::read_to_string(trimmed)
@@ -224,16 +225,6 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
         ]));
     }
     Ok(Value::Array(list).to_string())
-}
-
-/// That `size` bytes are more than `limit`, in MiB to a tenth.
-fn too_large(size: u64, limit: u64) -> String {
-    let mib = |bytes: u64| bytes as f64 / f64::from(1 << 20);
-    format!(
-        "{:.1} MiB, more than the {:.1} MiB a request may carry",
-        mib(size),
-        mib(limit)
-    )
 }
 
 /// A file's bytes: the file at a path, base64 text (line breaks allowed, as
