@@ -39,7 +39,7 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
     // 1C's empty date, as a date parameter given from JSON: left out, as
     // OpenIntegrations leaves out an empty date.
     let is_date = matches!(param.kind, Kind::Date | Kind::DateZ | Kind::Day);
-    if is_date && matches!(&read, Json::Text(text) if text.starts_with("0001-01-01")) {
+    if is_date && matches!(&read, Json::Text(text) if is_empty_date(text)) {
         return Ok(None);
     }
     let json: Cow<'a, str> = match param.kind {
@@ -56,11 +56,17 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
             &STANDARD.encode(content(&read, MAX_INLINE_FILE)?),
         )),
     };
-    // Marked `!`, the value is judged once converted (0 as text is "0").
-    if param.always && json == "\"\"" {
+    // Marked `!`, the value is judged once made text (0 as text is "0");
+    // GetLine leaves a boolean as it is, and false is still empty.
+    if param.always && matches!(json.as_ref(), "\"\"" | "false") {
         return Ok(None);
     }
     Ok(Some(Node::Json(json)))
+}
+
+/// 1C's empty date (0001-01-01), as the modules write it.
+pub(super) fn is_empty_date(text: &str) -> bool {
+    text.starts_with("0001-01-01")
 }
 
 /// 1C's "empty": `""`, `0`, `False`, nothing, an empty collection.

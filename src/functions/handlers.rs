@@ -161,7 +161,8 @@ fn user_status<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
 }
 
 /// GetCalendarEvents: of the filter, `section` as an array and `from` and
-/// `to` as days; other keys are not sent (as OpenIntegrations drops them).
+/// `to` as days (1C's empty date as `""`, which OpenIntegrations formats it
+/// to and sends); other keys are not sent (as OpenIntegrations drops them).
 fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     let mut body = arguments.body()?;
     let param = arguments.param("Filter");
@@ -182,7 +183,11 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
         let read = Json::read(value).map_err(|e| bad(e.to_string()))?;
         let sent = match key.as_ref() {
             "section" => coerce::array(value, &read).map(Cow::into_owned),
-            "from" | "to" => coerce::date(&read).map(|date| string_literal(&date[..10])),
+            // 1C's empty date formats as "", which is sent all the same.
+            "from" | "to" => coerce::date(&read).map(|date| match coerce::is_empty_date(&date) {
+                true => string_literal(""),
+                false => string_literal(&date[..10]),
+            }),
             _ => continue,
         };
         let sent = sent.map_err(|e| bad(format!("'{key}' {e}")))?;
