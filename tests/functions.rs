@@ -77,9 +77,21 @@ fn hello_file() -> &'static Path {
     })
 }
 
+/// The file `"$json-file"` stands for: a `.txt` file holding a JSON object,
+/// as OpenIntegrations reads a structure from a file of any name.
+fn json_file() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("opi-fields-{}.txt", std::process::id()));
+        std::fs::write(&path, "\n{\"TITLE\": \"From a file\", \"ID\": 12}\n").unwrap();
+        path
+    })
+}
+
 fn with_file(value: &Value) -> Value {
     match value {
         Value::String(s) if s == "$file" => Value::String(hello_file().display().to_string()),
+        Value::String(s) if s == "$json-file" => Value::String(json_file().display().to_string()),
         Value::Array(items) => Value::Array(items.iter().map(with_file).collect()),
         Value::Object(members) => Value::Object(
             members
@@ -470,6 +482,46 @@ fn bad_arguments_are_refused_on_every_front_naming_function_and_parameter() {
             );
         }
     }
+}
+
+/// A structure or array is read from JSON text or from a file of any name
+/// holding JSON (the fixtures' `$json-file`), as OpenIntegrations reads
+/// them; an address is not downloaded, and a file that holds no JSON, or a
+/// `.json` name that names no file, is refused, where OpenIntegrations would
+/// send the text itself.
+#[test]
+fn structures_are_read_from_files_not_from_addresses() {
+    let (portal, client) = (portal(), client());
+    let hello = hello_file().display().to_string();
+    for (name, args, why) in [
+        (
+            "CreateTask",
+            json!({"FieldsStructure": "https://example.com/fields.json"}),
+            "FieldsStructure (--fields) is an address",
+        ),
+        (
+            "GetUsers",
+            json!({"UserIDs": " HTTP://example.com/users"}),
+            "UserIDs (--users) is an address",
+        ),
+        (
+            "CreateTask",
+            json!({"FieldsStructure": hello}),
+            "FieldsStructure (--fields) names a file that holds no JSON object or array",
+        ),
+        (
+            "CreateTask",
+            json!({"FieldsStructure": "/nonexistent/fields.json"}),
+            "FieldsStructure (--fields) names no file: /nonexistent/fields.json",
+        ),
+    ] {
+        let mut args = args.as_object().unwrap().clone();
+        args.insert("URL".into(), json!(portal.webhook_url()));
+        let answer = client.run_function(name, &args);
+        assert_eq!(answer.error_code(), Some("OPI_INVALID_ARGUMENT"), "{name}");
+        assert!(answer.json().contains(why), "{}", answer.json());
+    }
+    assert!(portal.requests().is_empty(), "nothing sent");
 }
 
 /// A default as BSL writes it, from the table's JSON.

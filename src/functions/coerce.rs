@@ -126,8 +126,8 @@ pub(super) fn truth_of(raw: &RawValue) -> Result<bool, String> {
     truth(&Json::read(raw).map_err(|e| format!("is not JSON: {e}"))?)
 }
 
-/// An object or array as given; JSON text, or a `.json` file's path, read;
-/// any other value as `[value]`.
+/// An object or array as given; JSON text, or the path of a file holding
+/// it, read; any other value as `[value]`.
 pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, String> {
     let Json::Text(text) = read else {
         return Ok(match read {
@@ -135,25 +135,50 @@ pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, s
             _ => Cow::Owned(format!("[{}]", raw.get())),
         });
     };
+    match collection_text(text)? {
+        Some(json) => Ok(Cow::Owned(json)),
+        // A name that says it is JSON is surely meant as a file.
+        None if text.trim().to_lowercase().ends_with(".json") => Err(format!(
+            "names no file: {}",
+            crate::text::shown(text.trim(), 80)
+        )),
+        None => Ok(Cow::Owned(format!("[{}]", raw.get()))),
+    }
+}
+
+/// The object or array that text stands for, as OpenIntegrations'
+/// GetCollection reads it: JSON text, or the path of an existing file (of
+/// any name) holding JSON; None for other text, which is sent as `[text]`.
+/// An address is refused where GetCollection would download it.
+fn collection_text(text: &str) -> Result<Option<String>, String> {
     let trimmed = text.trim();
     if trimmed.starts_with(['{', '[']) {
-        return checked_json(trimmed).map(Cow::Owned);
+        return checked_json(trimmed).map(Some);
     }
-    if trimmed.to_lowercase().ends_with(".json") {
-        let size = std::fs::metadata(trimmed).map_or(0, |m| m.len());
-        if size > MAX_PARAMS_BYTES as u64 {
-            return Err(format!(
-                "names a JSON file of {} ({trimmed})",
-                too_large(size, MAX_PARAMS_BYTES as u64)
-            ));
-        }
-        let read = std::fs::read_to_string(trimmed)
-            .map_err(|e| format!("names a JSON file that cannot be read ({trimmed}): {e}"))?;
-        return checked_json(read.trim())
-            .map(Cow::Owned)
-            .map_err(|e| format!("names a file that {e} ({trimmed})"));
+    if is_address(text) {
+        return Err("is an address; structures are taken as JSON or from a file's path".to_owned());
     }
-    Ok(Cow::Owned(format!("[{}]", raw.get())))
+    let Some(metadata) = std::fs::metadata(text).ok().filter(|m| m.is_file()) else {
+        return Ok(None);
+    };
+    let named = crate::text::shown(text, 80);
+    if metadata.len() > MAX_PARAMS_BYTES as u64 {
+        return Err(format!(
+            "names a file of {} ({named})",
+            too_large(metadata.len(), MAX_PARAMS_BYTES as u64)
+        ));
+    }
+    let read = std::fs::read_to_string(text)
+        .map_err(|e| format!("names a file that cannot be read as text ({named}): {e}"))?;
+    let read = read.trim();
+    match read.starts_with(['{', '[']) {
+        true => checked_json(read)
+            .map(Some)
+            .map_err(|e| format!("names a file that {e} ({named})")),
+        false => Err(format!(
+            "names a file that holds no JSON object or array ({named})"
+        )),
+    }
 }
 
 /// `text` if it is one JSON value.
@@ -163,18 +188,32 @@ fn checked_json(text: &str) -> Result<String, String> {
         .map_err(|e| format!("is not JSON: {e}"))
 }
 
-/// An array as given or read from JSON text; one value (an object's JSON
-/// text too) as `[value]`.
+/// An array as given, or read as [`collection`] reads text; one value (an
+/// object too) as `[value]`.
 pub(super) fn array<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, String> {
     let json = match read {
         Json::List(_) => return Ok(Cow::Borrowed(raw.get())),
-        Json::Text(text) if text.trim().starts_with(['[', '{']) => checked_json(text.trim())?,
+        Json::Text(text) => match collection_text(text)? {
+            Some(json) => json,
+            None => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
+        },
         _ => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
     };
     Ok(match json.starts_with('[') {
         true => Cow::Owned(json),
         false => Cow::Owned(format!("[{json}]")),
     })
+}
+
+/// Whether text is an `http(s)://` address, which no argument is fetched
+/// from: the caller downloads.
+fn is_address(text: &str) -> bool {
+    let start = text
+        .trim_start()
+        .get(..8)
+        .unwrap_or_default()
+        .to_lowercase();
+    start.starts_with("http://") || start == "https://"
 }
 
 /// `yyyy-MM-ddTHH:mm:ss` of an ISO date or date-time (a bare date is
@@ -266,7 +305,7 @@ pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
                 }
                 return std::fs::read(path).map_err(|e| format!("cannot read {text}: {e}"));
             }
-            if text.starts_with("http://") || text.starts_with("https://") {
+            if is_address(text) {
                 return Err("is an address; files are taken from a path or as bytes".to_owned());
             }
             // Base64 has no dots, backslashes or colons; a path that names
