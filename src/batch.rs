@@ -53,8 +53,12 @@ impl Plan {
     pub fn new(commands: &str) -> Result<Plan, Error> {
         if commands.len() > MAX_PARAMS_BYTES {
             return Err(Error::invalid_argument(format!(
-                "Commands are {} of JSON",
-                request::too_large(commands.len() as u64, MAX_PARAMS_BYTES as u64)
+                "Commands (JSON) are {}",
+                request::too_large(
+                    commands.len() as u64,
+                    MAX_PARAMS_BYTES as u64,
+                    request::A_REQUEST
+                )
             )));
         }
         let invalid = |error: serde_json::Error| {

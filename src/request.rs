@@ -28,15 +28,24 @@ pub(crate) const MAX_METHOD_BYTES: usize = 100;
 /// Larger parameters are refused: the portal's answers are capped alike.
 pub(crate) const MAX_PARAMS_BYTES: usize = 16 << 20;
 
-/// Why `size` bytes are refused where at most `limit` fit: both in MiB to a
-/// tenth, the size rounded up and the limit down, so that the size never
-/// reads as no more than the limit.
-pub(crate) fn too_large(size: u64, limit: u64) -> String {
-    let tenths = |bytes: u64| bytes as f64 / f64::from(1 << 20) * 10.0;
+/// What [`MAX_PARAMS_BYTES`] bounds, for [`too_large`].
+pub(crate) const A_REQUEST: &str = "a request may carry";
+
+/// Why `size` bytes are refused where at most `limit` fit (`bounded` says
+/// what the limit is of): both in MiB to a tenth, the size rounded up and
+/// the limit down, so that the size never reads as no more than the limit.
+/// In integers, as in budget.rs: rounding a float would import the C
+/// library's floor, which .ci/win7-imports does not list.
+pub(crate) fn too_large(size: u64, limit: u64, bounded: &str) -> String {
+    // Tenths of a MiB; u128, as ten times a u64 may not fit one.
+    let up = (u128::from(size) * 10).div_ceil(1 << 20);
+    let down = u128::from(limit) * 10 / (1 << 20);
     format!(
-        "{:.1} MiB, more than the {:.1} MiB a request may carry",
-        tenths(size).ceil() / 10.0,
-        tenths(limit).floor() / 10.0
+        "{}.{} MiB, more than the {}.{} MiB {bounded}",
+        up / 10,
+        up % 10,
+        down / 10,
+        down % 10
     )
 }
 
@@ -177,7 +186,7 @@ impl Request {
         if text.len() > MAX_PARAMS_BYTES {
             return Err(Error::invalid_argument(format!(
                 "the request would be {}",
-                too_large(text.len() as u64, MAX_PARAMS_BYTES as u64)
+                too_large(text.len() as u64, MAX_PARAMS_BYTES as u64, A_REQUEST)
             )));
         }
         let object = Object {
@@ -376,8 +385,8 @@ struct Object {
 fn checked_object(params: &str) -> Result<Object, Error> {
     if params.len() > MAX_PARAMS_BYTES {
         return Err(Error::invalid_argument(format!(
-            "Parameters are {} of JSON",
-            too_large(params.len() as u64, MAX_PARAMS_BYTES as u64)
+            "Parameters (JSON) are {}",
+            too_large(params.len() as u64, MAX_PARAMS_BYTES as u64, A_REQUEST)
         )));
     }
     let text = params.trim();
@@ -554,6 +563,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn too_large_never_reads_as_within_the_limit() {
+        let request = 16 << 20;
+        assert_eq!(
+            too_large(request + 8, request, "x"),
+            "16.1 MiB, more than the 16.0 MiB x"
+        );
+        assert_eq!(
+            too_large(13 << 20, (12 << 20) - (64 << 10), "y"),
+            "13.0 MiB, more than the 11.9 MiB y"
+        );
+        assert_eq!(
+            too_large(u64::MAX, 0, "z"),
+            "17592186044416.0 MiB, more than the 0.0 MiB z"
+        );
+    }
+
+    #[test]
     fn status_is_trimmed_and_lower_cased() {
         for (given, expected) in [
             ("online", "online"),
@@ -693,11 +719,9 @@ mod tests {
         }
         let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_PARAMS_BYTES));
         let error = checked_object(&huge).err().unwrap();
-        assert!(
-            error
-                .description()
-                .contains("16.1 MiB, more than the 16.0 MiB a request may carry"),
-            "{error}"
+        assert_eq!(
+            error.description(),
+            "Parameters (JSON) are 16.1 MiB, more than the 16.0 MiB a request may carry"
         );
         assert!(error.description().len() < 200);
     }

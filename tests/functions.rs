@@ -78,12 +78,14 @@ fn hello_file() -> &'static Path {
 }
 
 /// The file `"$json-file"` stands for: a `.txt` file holding a JSON object,
-/// as OpenIntegrations reads a structure from a file of any name.
+/// as OpenIntegrations reads a structure from a file of any name, after a
+/// byte order mark, as Windows tools and 1C's TextWriter write one.
 fn json_file() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
         let path = std::env::temp_dir().join(format!("opi-fields-{}.txt", std::process::id()));
-        std::fs::write(&path, "\n{\"TITLE\": \"From a file\", \"ID\": 12}\n").unwrap();
+        let json = "\u{feff}{\"TITLE\": \"From a file\", \"ID\": 12}\r\n";
+        std::fs::write(&path, json).unwrap();
         path
     })
 }
@@ -505,6 +507,16 @@ fn structures_are_read_from_files_not_from_addresses() {
             "UserIDs (--users) is an address",
         ),
         (
+            "CreatePost",
+            json!({"Text": "a", "Visibility": "http://пример.рф/rest/1/s3cr3t/x.json"}),
+            "Visibility (--vision) is an address",
+        ),
+        (
+            "CreatePost",
+            json!({"Text": "a", "Files": {"a.txt": "http://пример.рф/rest/1/s3cr3t/a.txt"}}),
+            "Files (--files) 'a.txt': is an address",
+        ),
+        (
             "CreateTask",
             json!({"FieldsStructure": hello}),
             "FieldsStructure (--fields) names a file that holds no JSON object or array",
@@ -514,12 +526,20 @@ fn structures_are_read_from_files_not_from_addresses() {
             json!({"FieldsStructure": "/nonexistent/fields.json"}),
             "FieldsStructure (--fields) names no file: /nonexistent/fields.json",
         ),
+        (
+            "GetUsers",
+            json!({"UserIDs": "/nonexistent/users.JSON"}),
+            "UserIDs (--users) names no file: /nonexistent/users.JSON",
+        ),
     ] {
         let mut args = args.as_object().unwrap().clone();
         args.insert("URL".into(), json!(portal.webhook_url()));
         let answer = client.run_function(name, &args);
         assert_eq!(answer.error_code(), Some("OPI_INVALID_ARGUMENT"), "{name}");
         assert!(answer.json().contains(why), "{}", answer.json());
+        for address in ["example.com", "пример", "s3cr3t"] {
+            assert!(!answer.json().contains(address), "{}", answer.json());
+        }
     }
     assert!(portal.requests().is_empty(), "nothing sent");
 }
@@ -822,7 +842,8 @@ fn bodies_and_files_past_the_request_size_are_refused_before_sending() {
         .unwrap()
         .set_len(13 << 20)
         .unwrap();
-    let over_a_body = "is a file of 13.0 MiB, more than the 11.9 MiB a request may carry";
+    let picture = "is a file of 13.0 MiB, more than the 11.9 MiB the files of one request may hold";
+    let files = "is a file of 13.0 MiB, more than the 11.9 MiB left for the files of this request";
     for (name, args, why) in [
         (
             "CreateTask",
@@ -832,12 +853,12 @@ fn bodies_and_files_past_the_request_size_are_refused_before_sending() {
         (
             "ChangeChatPicture",
             json!({"URL": portal.webhook_url(), "ChatID": 1, "Image": big}),
-            over_a_body,
+            picture,
         ),
         (
             "CreatePost",
             json!({"URL": portal.webhook_url(), "Text": "a", "Files": {"a": big, "b": big}}),
-            over_a_body,
+            files,
         ),
     ] {
         let answer = client.run_function(name, args.as_object().unwrap());

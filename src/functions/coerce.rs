@@ -4,6 +4,7 @@
 //! conversion is copied as the caller's JSON text.
 
 use std::borrow::Cow;
+use std::io::Read;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -13,7 +14,7 @@ use serde_json::value::RawValue;
 use super::body::Node;
 use super::{Kind, Param};
 use crate::json::{Json, Pairs, string_literal};
-use crate::request::{MAX_PARAMS_BYTES, too_large};
+use crate::request::{A_REQUEST, MAX_PARAMS_BYTES, too_large};
 
 /// The value to send for `param`, None when it is left out; the error says
 /// what is wrong with the value (the caller names the parameter).
@@ -36,24 +37,28 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
     if !param.always && is_empty(&read) {
         return Ok(None);
     }
-    // 1C's empty date, as a date parameter given from JSON: left out, as
-    // OpenIntegrations leaves out an empty date.
-    let is_date = matches!(param.kind, Kind::Date | Kind::DateZ | Kind::Day);
-    if is_date && matches!(&read, Json::Text(text) if is_empty_date(text)) {
-        return Ok(None);
-    }
     let json: Cow<'a, str> = match param.kind {
         Kind::Url | Kind::Token | Kind::Yn => unreachable!("not a field, or handled above"),
         Kind::String => text_json(value, &read),
         Kind::Collection => collection(value, &read)?,
         Kind::Array => array(value, &read)?,
         Kind::Boolean => Cow::Borrowed(if truth(&read)? { "true" } else { "false" }),
-        Kind::Date => Cow::Owned(string_literal(&date(&read)?)),
-        Kind::DateZ => Cow::Owned(string_literal(&format!("{}Z", date(&read)?))),
-        Kind::Day => Cow::Owned(string_literal(&date(&read)?[..10])),
+        Kind::Date | Kind::DateZ | Kind::Day => {
+            let date = date(&read)?;
+            // 1C's empty date (given from JSON too): left out, as
+            // OpenIntegrations leaves out an empty date.
+            if is_empty_date(&date) {
+                return Ok(None);
+            }
+            Cow::Owned(string_literal(&match param.kind {
+                Kind::DateZ => format!("{date}Z"),
+                Kind::Day => date[..10].to_owned(),
+                _ => date,
+            }))
+        }
         Kind::Files => Cow::Owned(files(value, &read)?),
         Kind::File => Cow::Owned(string_literal(
-            &STANDARD.encode(content(&read, MAX_INLINE_FILE)?),
+            &STANDARD.encode(content(&read, INLINE_FILES)?),
         )),
     };
     // Marked `!`, the value is judged once made text (0 as text is "0");
@@ -64,9 +69,9 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
     Ok(Some(Node::Json(json)))
 }
 
-/// 1C's empty date (0001-01-01), as the modules write it.
-pub(super) fn is_empty_date(text: &str) -> bool {
-    text.starts_with("0001-01-01")
+/// Whether a date as [`date`] writes it is 1C's empty date.
+pub(super) fn is_empty_date(date: &str) -> bool {
+    date == "0001-01-01T00:00:00"
 }
 
 /// 1C's "empty": `""`, `0`, `False`, nothing, an empty collection.
@@ -137,11 +142,6 @@ pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, s
     };
     match collection_text(text)? {
         Some(json) => Ok(Cow::Owned(json)),
-        // A name that says it is JSON is surely meant as a file.
-        None if text.trim().to_lowercase().ends_with(".json") => Err(format!(
-            "names no file: {}",
-            crate::text::shown(text.trim(), 80)
-        )),
         None => Ok(Cow::Owned(format!("[{}]", raw.get()))),
     }
 }
@@ -149,28 +149,27 @@ pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, s
 /// The object or array that text stands for, as OpenIntegrations'
 /// GetCollection reads it: JSON text, or the path of an existing file (of
 /// any name) holding JSON; None for other text, which is sent as `[text]`.
-/// An address is refused where GetCollection would download it.
+/// An address is refused where GetCollection would download it, and so is
+/// a name ending in `.json` that names no file, surely meant as one.
 fn collection_text(text: &str) -> Result<Option<String>, String> {
     let trimmed = text.trim();
     if trimmed.starts_with(['{', '[']) {
         return checked_json(trimmed).map(Some);
     }
-    if is_address(text) {
+    if is_address(trimmed) {
         return Err("is an address; structures are taken as JSON or from a file's path".to_owned());
     }
-    let Some(metadata) = std::fs::metadata(text).ok().filter(|m| m.is_file()) else {
-        return Ok(None);
+    let named = crate::text::shown(trimmed, 80);
+    let Some(bytes) = read_file(trimmed, MAX_PARAMS_BYTES as u64, A_REQUEST)? else {
+        return match trimmed.to_lowercase().ends_with(".json") {
+            true => Err(format!("names no file: {named}")),
+            false => Ok(None),
+        };
     };
-    let named = crate::text::shown(text, 80);
-    if metadata.len() > MAX_PARAMS_BYTES as u64 {
-        return Err(format!(
-            "names a file of {} ({named})",
-            too_large(metadata.len(), MAX_PARAMS_BYTES as u64)
-        ));
-    }
-    let read = std::fs::read_to_string(text)
-        .map_err(|e| format!("names a file that cannot be read as text ({named}): {e}"))?;
-    let read = read.trim();
+    let read = String::from_utf8(bytes)
+        .map_err(|_| format!("names a file that is not UTF-8 text ({named})"))?;
+    // A byte order mark, as Windows tools and 1C's TextWriter write it.
+    let read = read.trim_start_matches('\u{feff}').trim();
     match read.starts_with(['{', '[']) {
         true => checked_json(read)
             .map(Some)
@@ -178,6 +177,28 @@ fn collection_text(text: &str) -> Result<Option<String>, String> {
         false => Err(format!(
             "names a file that holds no JSON object or array ({named})"
         )),
+    }
+}
+
+/// The bytes of the file at `path`, None if it names no file; more than
+/// `limit` bytes (`bounded` says what the limit is of) are refused before
+/// they are read, and while they are, should the file grow.
+fn read_file(path: &str, limit: u64, bounded: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
+        return Ok(None);
+    };
+    let named = crate::text::shown(path, 80);
+    let over = |size: u64| format!("is a file of {} ({named})", too_large(size, limit, bounded));
+    if metadata.len() > limit {
+        return Err(over(metadata.len()));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("names a file that cannot be read ({named}): {e}"))?;
+    match bytes.len() as u64 > limit {
+        true => Err(over(bytes.len() as u64)),
+        false => Ok(Some(bytes)),
     }
 }
 
@@ -205,15 +226,14 @@ pub(super) fn array<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, 
     })
 }
 
-/// Whether text is an `http(s)://` address, which no argument is fetched
-/// from: the caller downloads.
+/// Whether text is an `http(s)://` address (in any case), which no
+/// argument is fetched from: the caller downloads.
 fn is_address(text: &str) -> bool {
-    let start = text
-        .trim_start()
-        .get(..8)
-        .unwrap_or_default()
-        .to_lowercase();
-    start.starts_with("http://") || start == "https://"
+    let text = text.trim_start().as_bytes();
+    [&b"http://"[..], b"https://"].iter().any(|scheme| {
+        text.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    })
 }
 
 /// `yyyy-MM-ddTHH:mm:ss` of an ISO date or date-time (a bare date is
@@ -245,7 +265,7 @@ pub(super) fn date(value: &Json) -> Result<String, String> {
 }
 
 /// File name → content as `[[name, base64], …]`; a string is read as a
-/// collection first (JSON text or a `.json` file). Together the files may
+/// collection first (JSON text or a file holding it). Together the files may
 /// hold what one may.
 fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     let not_files = || "must be an object of file name → path or content".to_owned();
@@ -259,10 +279,14 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     }
     let members: Pairs = serde_json::from_str(&object).map_err(|_| not_files())?;
     let mut list = Vec::with_capacity(members.0.len());
-    let mut room = MAX_INLINE_FILE;
+    let mut room = INLINE_FILES.bytes;
     for (name, content_of) in members.0 {
         let read = Json::read(content_of).map_err(|e| format!("'{name}': {e}"))?;
-        let bytes = content(&read, room).map_err(|e| format!("'{name}': {e}"))?;
+        let left = FileLimit {
+            bytes: room,
+            of: "left for the files of this request",
+        };
+        let bytes = content(&read, left).map_err(|e| format!("'{name}': {e}"))?;
         room -= bytes.len() as u64;
         list.push(Value::Array(vec![
             Value::String(name.into_owned()),
@@ -274,8 +298,8 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
 
 /// A file's bytes: the file at a path, base64 text (line breaks allowed, as
 /// 1C writes it), or `{"base64": …}` (the OneScript and 1C modules' binary
-/// data). A file over `limit` bytes is refused before it is read or decoded.
-pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
+/// data). A file over the limit is refused before it is read or decoded.
+pub(super) fn content(value: &Json, limit: FileLimit) -> Result<Vec<u8>, String> {
     // Decoded, or why not: too large (Err(Some)) or not base64 (Err(None)).
     let decoded = |encoded: &str| -> Result<Vec<u8>, Option<String>> {
         let compact: String = encoded
@@ -283,8 +307,11 @@ pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
         let size = compact.len() as u64 / 4 * 3;
-        match size > limit {
-            true => Err(Some(format!("is {}", too_large(size, limit)))),
+        match size > limit.bytes {
+            true => Err(Some(format!(
+                "is {}",
+                too_large(size, limit.bytes, limit.of)
+            ))),
             false => STANDARD.decode(compact).map_err(|_| None),
         }
     };
@@ -298,12 +325,8 @@ pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
             _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
         },
         Json::Text(text) => {
-            let path = std::path::Path::new(text);
-            if let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
-                if metadata.len() > limit {
-                    return Err(format!("is a file of {}", too_large(metadata.len(), limit)));
-                }
-                return std::fs::read(path).map_err(|e| format!("cannot read {text}: {e}"));
+            if let Some(bytes) = read_file(text, limit.bytes, limit.of)? {
+                return Ok(bytes);
             }
             if is_address(text) {
                 return Err("is an address; files are taken from a path or as bytes".to_owned());
@@ -322,6 +345,16 @@ pub(super) fn content(value: &Json, limit: u64) -> Result<Vec<u8>, String> {
     }
 }
 
+/// A bound on a file's bytes, and what it is the bound of, for the error.
+#[derive(Clone, Copy)]
+pub(super) struct FileLimit {
+    pub(super) bytes: u64,
+    pub(super) of: &'static str,
+}
+
 /// The most the files put into one JSON body may hold: their base64 and the
 /// rest of the body fit the 16 MiB a request may carry.
-pub(super) const MAX_INLINE_FILE: u64 = (12 << 20) - (64 << 10);
+pub(super) const INLINE_FILES: FileLimit = FileLimit {
+    bytes: (12 << 20) - (64 << 10),
+    of: "the files of one request may hold",
+};

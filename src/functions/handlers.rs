@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use super::body::{Body, Node};
-use super::coerce;
+use super::coerce::{self, FileLimit};
 use super::{Arguments, Handler};
 use crate::answer::Answer;
 use crate::client::Client;
@@ -204,7 +204,7 @@ fn upload_to_storage<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
         .value("Name")
         .map(coerce::text)
         .unwrap_or_default();
-    let content = file_bytes(arguments, "File", coerce::MAX_INLINE_FILE)?;
+    let content = file_bytes(arguments, "File", coerce::INLINE_FILES)?;
     body.put("data.NAME", Node::Json(Cow::Owned(string_literal(&name))));
     let file = Value::Array(vec![
         Value::String(name),
@@ -216,10 +216,13 @@ fn upload_to_storage<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
 
 /// The most UploadFileToFolder sends: the file is read whole, and its form
 /// made in memory.
-const MAX_UPLOAD_FILE: u64 = 256 << 20;
+const UPLOAD_FILE: FileLimit = FileLimit {
+    bytes: 256 << 20,
+    of: "an upload may carry",
+};
 
 /// The bytes of the file argument `name`, at most `limit` of them.
-fn file_bytes(arguments: &Arguments, name: &str, limit: u64) -> Result<Vec<u8>, Error> {
+fn file_bytes(arguments: &Arguments, name: &str, limit: FileLimit) -> Result<Vec<u8>, Error> {
     let param = arguments.param(name);
     let value = arguments.value(name).map(Json::read).transpose();
     let value = value
@@ -258,7 +261,7 @@ fn folder_filter(client: &Client, arguments: &Arguments) -> Result<Answer, Error
 /// the file there as a multipart form. The first answer is returned when it
 /// holds no address (an error, say).
 fn upload_to_folder(client: &Client, arguments: &Arguments) -> Result<Answer, Error> {
-    let content = file_bytes(arguments, "File", MAX_UPLOAD_FILE)?;
+    let content = file_bytes(arguments, "File", UPLOAD_FILE)?;
     let name = arguments
         .value("Name")
         .map(coerce::text)

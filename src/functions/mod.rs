@@ -26,7 +26,7 @@ pub enum Kind {
     Token,
     /// Text: numbers as their digits.
     String,
-    /// An object or array; JSON text or a `.json` file's path read.
+    /// An object or array; JSON text, or the path of a file holding it, read.
     Collection,
     /// An array; one value becomes `[value]`.
     Array,

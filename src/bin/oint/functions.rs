@@ -1,7 +1,7 @@
 //! `oint bitrix24 <Function> --option value …`: any of OpenIntegrations'
 //! functions (docs/functions.md), with its options as OpenIntegrations
 //! spells them. Each value goes to the library as text; the library reads
-//! JSON, `.json` paths, file paths and `true`/`false` from it as the
+//! JSON, paths of JSON files, file paths and `true`/`false` from it as the
 //! function's table row says.
 
 use std::ffi::OsString;
@@ -138,8 +138,9 @@ pub fn help(function: &Function) -> String {
     }
     text.push_str(&format!(
         "  {:<width$}  write the answer to FILE instead of standard output\n\n\
-         Structures and arrays are JSON text or the path of a .json file; files are paths;\n\
-         booleans are true or false. Function names are case-insensitive.",
+         Structures and arrays are JSON text or the path of a file holding JSON;\n\
+         files are paths; booleans are true or false. Function names are\n\
+         case-insensitive.",
         "--out <FILE>"
     ));
     text
