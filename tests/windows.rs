@@ -489,19 +489,18 @@ per_architecture!(certificates_the_os_verifier_refuses_are_refused_under_wine);
 fn a_portal_that_omits_its_intermediate_is_trusted_on_windows_through_the_aia_address(
     arch: Windows,
 ) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
     use support::http::{HttpRequest, HttpResponse, Server};
     use support::tls::SERVER_NAMES;
-    let fetched = Arc::new(AtomicUsize::new(0));
+    let fetched = Arc::new(Mutex::new(Vec::<String>::new()));
     let published = Arc::new(std::sync::OnceLock::<(Vec<u8>, Vec<u8>)>::new());
-    let (count, served) = (Arc::clone(&fetched), Arc::clone(&published));
+    let (asked, served) = (Arc::clone(&fetched), Arc::clone(&published));
     // The portal's host publishes the intermediate and its revocation list
     // over plain http, as CAs do.
     let aia = Server::start(
         None,
         Arc::new(move |request: &HttpRequest| {
-            count.fetch_add(1, Ordering::SeqCst);
+            asked.lock().unwrap().push(request.path().to_owned());
             match (request.path().rsplit('/').next(), served.get()) {
                 (Some("intermediate.cer"), Some((der, _))) => {
                     HttpResponse::new(200, "application/pkix-cert", der.clone())
@@ -545,18 +544,38 @@ fn a_portal_that_omits_its_intermediate_is_trusted_on_windows_through_the_aia_ad
             .expect("run trust_ca under Wine");
         successful_stdout(&output);
     };
+    let call = || {
+        let output = run_c_test_without_extra_ca(arch, &["call", &webhook, "dnd"]);
+        parse(&successful_stdout(&output))
+    };
     let _store = lock_the_certificate_store();
     trust("add");
-    let output = run_c_test_without_extra_ca(arch, &["call", &webhook, "dnd"]);
+    // Wine's chain engine refused this chain once in CI with the root in
+    // the store and both the intermediate and its revocation list fetched,
+    // and never in 23 runs here: a second call, the root still trusted,
+    // tells a passing failure of Wine's from a library that leaves Windows
+    // no way to complete the chain, which fails both. Wine is not Windows
+    // here in the other direction too: 32-bit Wine, and 64-bit Wine set to
+    // Windows 7, accept this chain with its root not trusted at all, once
+    // they have fetched the revocation list (not when it is missing), so
+    // only the fetch of the intermediate below is checked everywhere.
+    let mut answers = vec![call()];
+    if answers[0]["result"] != serde_json::json!(true) {
+        answers.push(call());
+    }
     trust("remove");
-    let answer = parse(&successful_stdout(&output));
-    let requests = fetched.load(Ordering::SeqCst);
+    let fetched = fetched.lock().unwrap();
     assert_eq!(
-        answer["result"],
+        answers.last().unwrap()["result"],
         serde_json::json!(true),
-        "{answer} ({requests} requests to {base})"
+        "{answers:?}; asked for {fetched:?}"
     );
-    assert!(requests >= 1, "the intermediate was fetched from {base}");
+    assert!(
+        fetched
+            .iter()
+            .any(|path| path.ends_with("/intermediate.cer")),
+        "the intermediate was fetched from {base}: {fetched:?}"
+    );
 }
 per_architecture!(
     a_portal_that_omits_its_intermediate_is_trusted_on_windows_through_the_aia_address
