@@ -159,13 +159,15 @@ fn collection_text(text: &str) -> Result<Option<String>, String> {
     if is_address(trimmed) {
         return Err("is an address; structures are taken as JSON or from a file's path".to_owned());
     }
-    let named = crate::text::shown(trimmed, 80);
-    let Some(bytes) = read_file(trimmed, MAX_PARAMS_BYTES as u64, A_REQUEST)? else {
+    // Only for an error: most text given for a structure names no file.
+    let named = || crate::text::shown(trimmed, 80);
+    let Some(bytes) = read_file(trimmed, JSON_FILE)? else {
         return match trimmed.to_lowercase().ends_with(".json") {
-            true => Err(format!("names no file: {named}")),
+            true => Err(format!("names no file: {}", named())),
             false => Ok(None),
         };
     };
+    let named = named();
     let read = String::from_utf8(bytes)
         .map_err(|_| format!("names a file that is not UTF-8 text ({named})"))?;
     // A byte order mark, as Windows tools and 1C's TextWriter write it.
@@ -180,23 +182,28 @@ fn collection_text(text: &str) -> Result<Option<String>, String> {
     }
 }
 
-/// The bytes of the file at `path`, None if it names no file; more than
-/// `limit` bytes (`bounded` says what the limit is of) are refused before
-/// they are read, and while they are, should the file grow.
-fn read_file(path: &str, limit: u64, bounded: &str) -> Result<Option<Vec<u8>>, String> {
+/// The bytes of the file at `path`, None if it names no file; more than the
+/// limit are refused before they are read, and while they are, should the
+/// file grow.
+fn read_file(path: &str, limit: FileLimit) -> Result<Option<Vec<u8>>, String> {
     let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
         return Ok(None);
     };
     let named = crate::text::shown(path, 80);
-    let over = |size: u64| format!("is a file of {} ({named})", too_large(size, limit, bounded));
-    if metadata.len() > limit {
+    let over = |size: u64| {
+        format!(
+            "is a file of {} ({named})",
+            too_large(size, limit.bytes, limit.of)
+        )
+    };
+    if metadata.len() > limit.bytes {
         return Err(over(metadata.len()));
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     std::fs::File::open(path)
-        .and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
+        .and_then(|file| file.take(limit.bytes + 1).read_to_end(&mut bytes))
         .map_err(|e| format!("names a file that cannot be read ({named}): {e}"))?;
-    match bytes.len() as u64 > limit {
+    match bytes.len() as u64 > limit.bytes {
         true => Err(over(bytes.len() as u64)),
         false => Ok(Some(bytes)),
     }
@@ -325,7 +332,7 @@ pub(super) fn content(value: &Json, limit: FileLimit) -> Result<Vec<u8>, String>
             _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
         },
         Json::Text(text) => {
-            if let Some(bytes) = read_file(text, limit.bytes, limit.of)? {
+            if let Some(bytes) = read_file(text, limit)? {
                 return Ok(bytes);
             }
             if is_address(text) {
@@ -351,6 +358,12 @@ pub(super) struct FileLimit {
     pub(super) bytes: u64,
     pub(super) of: &'static str,
 }
+
+/// The most a file holding a structure may hold: what a request may carry.
+const JSON_FILE: FileLimit = FileLimit {
+    bytes: MAX_PARAMS_BYTES as u64,
+    of: A_REQUEST,
+};
 
 /// The most the files put into one JSON body may hold: their base64 and the
 /// rest of the body fit the 16 MiB a request may carry.
