@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 use serde_json::value::RawValue;
 
 use crate::answer::Answer;
-use crate::client::Client;
+use crate::budget::TimeReport;
+use crate::credentials;
+use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Json, Pairs};
 use crate::query::{self, Param};
@@ -431,12 +433,24 @@ impl Merged {
     }
 }
 
-/// Each command's key and its method (the text before its query).
-pub(crate) fn command_methods(commands: &[Command]) -> impl Iterator<Item = (&str, &str)> {
-    commands.iter().map(|command| {
+/// Hands the engine what a batch answer's `result_time` section (read with
+/// the rest of the answer) reports of each command's method: the portal
+/// charges each command to its own method's operating-time budget.
+pub(crate) fn note_command_times(
+    engine: &Engine,
+    request: &Request,
+    commands: &[Command],
+    times: &Pairs,
+) {
+    for command in commands {
         let method = command.text.split('?').next().unwrap_or_default();
-        (command.key.as_str(), method)
-    })
+        let report = times
+            .get(&command.key)
+            .and_then(|time| serde_json::from_str::<TimeReport>(time.get()).ok());
+        if let Some(report) = report {
+            engine.note_time(request, method, report);
+        }
+    }
 }
 
 /// The key as the caller gave it: the portal answers an array for keys 0,
@@ -455,51 +469,40 @@ fn original_key<'a>(commands: &'a [Command], key: &'a str) -> &'a str {
         .unwrap_or(key)
 }
 
-impl Client {
-    /// Runs `commands` through `batch` requests of at most 50 commands
-    /// each, in order, and merges their answers into one document
-    /// (docs/batch.md). `commands` is a JSON object of key →
-    /// `{"method": …, "params": {…}}`, or an array of those. With `halt`,
-    /// the portal stops at the first failed command, and no later request
-    /// is sent.
-    ///
-    /// A request is repeated only when the portal did not run it (503
-    /// `QUERY_LIMIT_EXCEEDED`, or nothing was sent); after any other
-    /// failure the answer's `batch` field lists the commands that ran, may
-    /// have run, were skipped under `halt`, and were not sent.
-    pub fn batch(&self, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
-        let plan = match Plan::new(commands) {
-            Ok(plan) => plan,
-            Err(error) => return Answer::from(error),
+/// Runs the caller's commands in requests of at most [`MAX_COMMANDS`], in
+/// order, and merges their answers (`Client::batch`, docs/batch.md).
+pub(crate) fn run(engine: &Engine, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
+    let plan = match Plan::new(commands) {
+        Ok(plan) => plan,
+        Err(error) => return Answer::from(error),
+    };
+    let mut merged = Merged::new(&plan);
+    let mut requests = plan.requests().enumerate();
+    for (number, commands) in requests.by_ref() {
+        let body = body(commands, halt);
+        let sent = credentials::send(engine, token, &|token| {
+            Request::call_json(url, "batch", &body, token)
+        });
+        let (outcome, ran, request) = match sent {
+            Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
+            // The address or token is refused before anything is sent.
+            Err(error) if number == 0 => return Answer::from(error),
+            // A token file become unreadable since the first request.
+            Err(error) => (Err(error), Ran::No, None),
         };
-        let mut merged = Merged::new(&plan);
-        let mut requests = plan.requests().enumerate();
-        for (number, commands) in requests.by_ref() {
-            let body = body(commands, halt);
-            let sent = self.send_with_token(token, &|token| {
-                Request::call_json(url, "batch", &body, token)
-            });
-            let (outcome, ran, request) = match sent {
-                Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
-                // The address or token is refused before anything is sent.
-                Err(error) if number == 0 => return Answer::from(error),
-                // A token file become unreadable since the first request.
-                Err(error) => (Err(error), Ran::No, None),
-            };
-            let on_times = |times: &Pairs| {
-                if let Some(request) = &request {
-                    self.note_command_times(request, command_methods(commands), times);
-                }
-            };
-            if !merged.add(number, commands, outcome, ran, halt, on_times) {
-                break;
+        let on_times = |times: &Pairs| {
+            if let Some(request) = &request {
+                note_command_times(engine, request, commands, times);
             }
+        };
+        if !merged.add(number, commands, outcome, ran, halt, on_times) {
+            break;
         }
-        for (_, commands) in requests {
-            merged.not_sent(commands);
-        }
-        merged.finish()
     }
+    for (_, commands) in requests {
+        merged.not_sent(commands);
+    }
+    merged.finish()
 }
 
 #[cfg(test)]

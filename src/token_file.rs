@@ -13,7 +13,8 @@
 //! written atomically (a temporary file in the same folder, then a rename),
 //! readable by its owner only on Unix, its other fields kept.
 //!
-//! Nothing here touches the network: the caller lends the way to send.
+//! Nothing here touches the network: the credentials layer above
+//! (`src/credentials.rs`) lends the way to send.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -27,7 +28,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::answer::Answer;
-use crate::client::Client;
+use crate::engine::Outcome;
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Pairs};
 use crate::request::{Grant, Request};
@@ -42,12 +43,8 @@ const EXPIRED: &str = "expired_token";
 const MAX_FILE_BYTES: u64 = 64 << 10;
 
 /// One HTTP exchange of a built request, its secrets masked in any error
-/// (the client's `send_masked`).
-pub(crate) type SendMasked<'a> = &'a dyn Fn(&Request) -> (Result<Answer, Error>, Ran);
-
-/// How a call ended: the answer or the error it is given, and, for a
-/// failure, whether the portal may have run it.
-pub(crate) type Outcome = (Result<Answer, Error>, Ran);
+/// (the engine's `send`).
+pub(crate) type SendMasked<'a> = &'a dyn Fn(&Request) -> Outcome;
 
 /// The path a token names, when it names a token file.
 pub(crate) fn path_of(token: &str) -> Option<&str> {
@@ -63,22 +60,17 @@ pub(crate) fn stand_in(token: &str) -> &str {
     }
 }
 
-/// Sends the request `build` makes with the access token `token` gives:
-/// `token` itself, or a token file's, renewed and the call repeated once
-/// when expired. Gives how the call ended and the last request built. Err
-/// when nothing was sent: `build` refused its arguments, or the token file
-/// cannot be read.
-pub(crate) fn send(
-    token: &str,
+/// Sends the request `build` makes with the access token of the token file
+/// at `path`, renewed and the call repeated once when expired. Gives how
+/// the call ended and the last request built. Err when nothing was sent:
+/// `build` refused its arguments, or the file cannot be read.
+pub(crate) fn send_with_file(
+    path: &str,
     oauth_url: &Url,
     build: &dyn Fn(&str) -> Result<Request, Error>,
     send: SendMasked,
     log: &RequestLog,
 ) -> Result<(Outcome, Request), Error> {
-    let Some(path) = path_of(token) else {
-        let request = build(token)?;
-        return Ok((send(&request), request));
-    };
     let file = TokenFile::new(path)?;
     let mut pair = file.read()?;
     if pair.has_expired() {
@@ -138,88 +130,6 @@ pub(crate) fn grant_to_file(
         Ok(without_refresh_token(answer))
     });
     written.unwrap_or_else(Answer::from)
-}
-
-impl Client {
-    /// The seam every call with a token goes through: sends the request
-    /// `build` makes with the access token `token` gives (itself, or a
-    /// token file's); how the call ended, and the last request built. Err
-    /// when nothing was sent.
-    pub(crate) fn send_with_token(
-        &self,
-        token: &str,
-        build: &dyn Fn(&str) -> Result<Request, Error>,
-    ) -> Result<(Outcome, Request), Error> {
-        let oauth_url = &self.config().oauth_url;
-        let masked = |request: &Request| self.send_masked(request);
-        send(token, oauth_url, build, &masked, &self.log)
-    }
-
-    /// As [`Client::send_with_token`], into the caller's one document.
-    pub(crate) fn answer_with_token(
-        &self,
-        token: &str,
-        build: &dyn Fn(&str) -> Result<Request, Error>,
-    ) -> Answer {
-        match self.send_with_token(token, build) {
-            Ok(((result, _), _)) => result.unwrap_or_else(Answer::from),
-            Err(error) => error.into(),
-        }
-    }
-
-    /// As [`Client::get_token`], the pair written to the token file at
-    /// `path` (created or replaced, owner-only on Unix) with the client's id
-    /// and secret, ready for a `Token` of `file:<path>`. The answer is the
-    /// OAuth server's without its `refresh_token`; on a refusal, the
-    /// server's error, and the file is left as it was.
-    pub fn get_token_to_file(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-        code: &str,
-        path: &Path,
-    ) -> Answer {
-        self.grant_to_file(
-            Grant::AuthorizationCode,
-            client_id,
-            client_secret,
-            code,
-            path,
-        )
-    }
-
-    /// As [`Client::refresh_token`], the new pair written to the token file
-    /// at `path` as by [`Client::get_token_to_file`].
-    pub fn refresh_token_to_file(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-        refresh: &str,
-        path: &Path,
-    ) -> Answer {
-        self.grant_to_file(Grant::RefreshToken, client_id, client_secret, refresh, path)
-    }
-
-    fn grant_to_file(
-        &self,
-        grant: Grant,
-        client_id: &str,
-        client_secret: &str,
-        credential: &str,
-        path: &Path,
-    ) -> Answer {
-        let oauth_url = &self.config().oauth_url;
-        match Request::oauth(oauth_url, grant, client_id, client_secret, credential) {
-            Ok(request) => grant_to_file(
-                &request,
-                client_id.trim(),
-                client_secret.trim(),
-                path,
-                &|request| self.send_masked(request),
-            ),
-            Err(error) => error.into(),
-        }
-    }
 }
 
 /// A token file, by the path the caller gave.

@@ -1,66 +1,35 @@
-//! The HTTP side of a call: one pooled client per process, retries decided
-//! by whether the portal may have run the request, a moved portal followed
-//! with the POST repeated, and every answer turned into one JSON document.
-//! Every call leaves through [`Client::send_masked`], which masks the call's
-//! secrets in whatever error it ends with.
-//!
-//! A call goes down four layers, each with one job:
-//! - `answer_for`: a built request (or the error that refused it) into the
-//!   caller's one JSON document;
-//! - `send_masked`: the call's secrets masked in any error it ends with;
-//! - `send_with_retries`: the retry loop (by whether the portal may have run
-//!   the request) and redirects, within the call's time budget;
-//! - `exchange_paced`: the pacing slot, then `exchange_once`, one HTTP
-//!   exchange classified as done, retryable or moved.
-//!
-//! The first two are here; the others are in `exchange.rs`, and what an
-//! exchange's outcome reads as (errors, redirects, answers) in `outcome.rs`.
+//! The library's client: what a Rust program holds and every front runs
+//! on. Each method is one operation (docs/architecture.md): a single call
+//! through the credentials layer (`src/credentials.rs`), a batch
+//! (`src/batch.rs`), a whole list (`src/list/`) or one of OpenIntegrations'
+//! functions (`src/functions/`), all over one engine (`src/engine/`) that
+//! sends each request to its end.
 
-mod exchange;
-mod outcome;
-
+use std::io::Write;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
 use crate::answer::Answer;
-use crate::budget::Budgets;
 use crate::config::Config;
+use crate::credentials;
+use crate::engine::Engine;
 use crate::error::Error;
-use crate::limiter::Limiter;
+use crate::list::{ListMode, ListProgress};
 use crate::request::{Grant, Request};
-use crate::request_log::RequestLog;
-use crate::retry::Ran;
-use crate::tls;
-use crate::transport::Transport;
-
-/// Larger answers are refused.
-pub(crate) const MAX_ANSWER_BYTES: u64 = 16 << 20;
-/// Redirects followed in one call at the most.
-pub(crate) const MAX_REDIRECTS: u32 = 5;
-/// Sent with every request.
-pub const USER_AGENT: &str = concat!("opi-bitrix24/", env!("CARGO_PKG_VERSION"));
+use crate::{batch, functions, list};
 
 /// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
 /// Cheap to share: all calls and threads may use one.
 pub struct Client {
-    transport: Transport,
-    /// Drives every exchange on the calling thread: a current-thread runtime
-    /// lets whichever caller is inside `block_on` run the I/O and the pooled
-    /// connections' tasks, so a call costs no hand-over to another thread.
-    runtime: tokio::runtime::Runtime,
-    config: Config,
-    limiter: Option<Limiter>,
-    /// The request log: `OPI_BITRIX24_LOG`'s sink and the `log` crate.
-    pub(crate) log: RequestLog,
-    /// Each method's operating-time budget, as the portals report it.
-    budgets: Budgets,
+    engine: Engine,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.config)
+            .field("config", self.config())
             .finish_non_exhaustive()
     }
 }
@@ -68,24 +37,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client with these settings.
     pub fn new(config: Config) -> Result<Client, Error> {
-        let tls = tls::client_config(config.ca_file.as_deref())?;
-        let transport =
-            Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);
-        let limiter = Limiter::new(config.pacing);
-        let log = RequestLog::open(config.log.as_ref(), config.log_level)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))?;
-        let budgets = Budgets::new(config.operating_limit);
-        Ok(Client {
-            transport,
-            runtime,
-            config,
-            limiter,
-            log,
-            budgets,
-        })
+        Engine::new(config).map(|engine| Client { engine })
     }
 
     /// The process-wide client, made on first use from [`Config::from_env`].
@@ -100,7 +52,7 @@ impl Client {
 
     /// The settings in force.
     pub fn config(&self) -> &Config {
-        &self.config
+        self.engine.config()
     }
 
     /// Calls any REST `method` with `params` as its JSON body: by webhook
@@ -114,28 +66,15 @@ impl Client {
         params: &Map<String, Value>,
         token: &str,
     ) -> Answer {
-        self.answer_with_token(token, &|token| Request::call(url, method, params, token))
-    }
-
-    /// As [`Client::call`], with a JSON object's text this library built
-    /// (a function's body) and the credential key it holds, if any.
-    pub(crate) fn call_built(
-        &self,
-        url: &str,
-        method: &str,
-        object: &str,
-        credential_key: Option<&str>,
-        token: &str,
-    ) -> Answer {
-        self.answer_with_token(token, &|token| {
-            Request::with_body(url, method, object, credential_key, token)
+        credentials::answer(&self.engine, token, &|token| {
+            Request::call(url, method, params, token)
         })
     }
 
     /// As [`Client::call`], with the parameters as JSON text: an object, or
     /// empty text for none.
     pub fn call_json(&self, url: &str, method: &str, params: &str, token: &str) -> Answer {
-        self.answer_with_token(token, &|token| {
+        credentials::answer(&self.engine, token, &|token| {
             Request::call_json(url, method, params, token)
         })
     }
@@ -144,77 +83,156 @@ impl Client {
     /// (`im.user.status.set`): by webhook when `token` is empty, else by
     /// application token at the portal `url`.
     pub fn set_user_status(&self, url: &str, status: &str, token: &str) -> Answer {
-        self.answer_with_token(token, &|token| Request::set_user_status(url, status, token))
+        credentials::answer(&self.engine, token, &|token| {
+            Request::set_user_status(url, status, token)
+        })
     }
 
     /// The status of the user the credentials belong to
     /// (`im.user.status.get`): `"result": "dnd"`, or `false` when none is set.
     pub fn get_user_status(&self, url: &str, token: &str) -> Answer {
-        self.answer_with_token(token, &|token| Request::get_user_status(url, token))
+        credentials::answer(&self.engine, token, &|token| {
+            Request::get_user_status(url, token)
+        })
     }
 
     /// Exchanges an authorisation `code` for tokens at the OAuth server
     /// ([`Config::oauth_url`]). The answer holds `access_token` and
     /// `refresh_token`, which the caller must keep.
     pub fn get_token(&self, client_id: &str, client_secret: &str, code: &str) -> Answer {
-        self.grant(Grant::AuthorizationCode, client_id, client_secret, code)
+        credentials::grant(
+            &self.engine,
+            Grant::AuthorizationCode,
+            client_id,
+            client_secret,
+            code,
+        )
     }
 
     /// Exchanges a refresh token for new tokens. The old refresh token is
     /// spent: store the answer's `refresh_token` for the next time.
     pub fn refresh_token(&self, client_id: &str, client_secret: &str, refresh: &str) -> Answer {
-        self.grant(Grant::RefreshToken, client_id, client_secret, refresh)
-    }
-
-    fn grant(
-        &self,
-        grant: Grant,
-        client_id: &str,
-        client_secret: &str,
-        credential: &str,
-    ) -> Answer {
-        let server = &self.config.oauth_url;
-        self.answer_for(Request::oauth(
-            server,
-            grant,
+        credentials::grant(
+            &self.engine,
+            Grant::RefreshToken,
             client_id,
             client_secret,
-            credential,
-        ))
-    }
-
-    /// Posts a file as a multipart form to an upload address a portal gave
-    /// (UploadFileToFolder's second step) for the call to `url` by webhook
-    /// (`token` None) or with a token (`Some("")` for a token file's, which
-    /// the address's query holds), whose secrets are masked in its errors
-    /// too.
-    pub(crate) fn upload(
-        &self,
-        address: &str,
-        field: &str,
-        name: &str,
-        content: &[u8],
-        url: &str,
-        token: Option<&str>,
-    ) -> Answer {
-        self.answer_for(Request::upload(address, field, name, content, url, token))
-    }
-
-    /// Sends a built request; the one way out of every call, so that no
-    /// error text leaves with a secret of the call in it.
-    fn answer_for(&self, request: Result<Request, Error>) -> Answer {
-        let result = request.and_then(|request| self.send_masked(&request).0);
-        result.unwrap_or_else(Answer::from)
-    }
-
-    /// Sends a built request, masking its secrets in any error; for a
-    /// failure, also whether the portal may have run it.
-    pub(crate) fn send_masked(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
-        let (result, ran) = self.send_with_retries(request);
-        (
-            result.map_err(|error| request.secrets.redact_error(error)),
-            ran,
+            refresh,
         )
+    }
+
+    /// As [`Client::get_token`], the pair written to the token file at
+    /// `path` (created or replaced, owner-only on Unix) with the client's id
+    /// and secret, ready for a `Token` of `file:<path>`. The answer is the
+    /// OAuth server's without its `refresh_token`; on a refusal, the
+    /// server's error, and the file is left as it was.
+    pub fn get_token_to_file(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        code: &str,
+        path: &Path,
+    ) -> Answer {
+        let grant = Grant::AuthorizationCode;
+        credentials::grant_to_file(&self.engine, grant, client_id, client_secret, code, path)
+    }
+
+    /// As [`Client::refresh_token`], the new pair written to the token file
+    /// at `path` as by [`Client::get_token_to_file`].
+    pub fn refresh_token_to_file(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        refresh: &str,
+        path: &Path,
+    ) -> Answer {
+        let grant = Grant::RefreshToken;
+        credentials::grant_to_file(&self.engine, grant, client_id, client_secret, refresh, path)
+    }
+
+    /// Runs `commands` through `batch` requests of at most 50 commands
+    /// each, in order, and merges their answers into one document
+    /// (docs/batch.md). `commands` is a JSON object of key →
+    /// `{"method": …, "params": {…}}`, or an array of those. With `halt`,
+    /// the portal stops at the first failed command, and no later request
+    /// is sent.
+    ///
+    /// A request is repeated only when the portal did not run it (503
+    /// `QUERY_LIMIT_EXCEEDED`, or nothing was sent); after any other
+    /// failure the answer's `batch` field lists the commands that ran, may
+    /// have run, were skipped under `halt`, and were not sent.
+    pub fn batch(&self, url: &str, commands: &str, halt: bool, token: &str) -> Answer {
+        batch::run(&self.engine, url, commands, halt, token)
+    }
+
+    /// Every item of the list `method`, in one document:
+    /// `{"result": [...], "total": n}`, with `"warnings"` when the list
+    /// changed during the export. Over 16 MiB of items is refused with an
+    /// error that names GetList's file form ([`Client::get_list_to`]),
+    /// which streams.
+    pub fn get_list(
+        &self,
+        url: &str,
+        method: &str,
+        params: &str,
+        token: &str,
+        mode: ListMode,
+    ) -> Answer {
+        list::get_list(&self.engine, url, method, params, token, mode)
+    }
+
+    /// As [`Client::get_list`], the document written to `out` as pages
+    /// arrive (memory stays flat however long the list); `progress` is told
+    /// after each request. Answers a summary: `{"result": {"items": n},
+    /// "total": n}`, with the warnings, or the error the export ended with;
+    /// `OPI_IO_ERROR` when `out` could not be written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn get_list_to(
+        &self,
+        url: &str,
+        method: &str,
+        params: &str,
+        token: &str,
+        mode: ListMode,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(&ListProgress),
+    ) -> Answer {
+        let source = list::Source::new(&self.engine, url, method, token);
+        list::get_list_to(source, params, mode, out, progress)
+    }
+
+    /// As [`Client::get_list_to`], into the file at `path` (created, or
+    /// replaced).
+    #[allow(clippy::too_many_arguments)]
+    pub fn get_list_to_file(
+        &self,
+        url: &str,
+        method: &str,
+        params: &str,
+        token: &str,
+        mode: ListMode,
+        path: &Path,
+        progress: &mut dyn FnMut(&ListProgress),
+    ) -> Answer {
+        let source = list::Source::new(&self.engine, url, method, token);
+        list::get_list_to_file(source, params, mode, path, progress)
+    }
+
+    /// Runs OpenIntegrations' function `name` (English or Russian, any
+    /// case) with `args`, an object of its parameters by name or CLI option:
+    /// the request its table row builds goes out as [`Client::call`]'s does;
+    /// an offline function answers `{"result": …}` without a request. Bad
+    /// arguments are refused before anything is sent, naming the function
+    /// and the parameter.
+    pub fn run_function(&self, name: &str, args: &Map<String, Value>) -> Answer {
+        let args = serde_json::to_string(args).expect("a map of JSON values always serialises");
+        self.run_function_json(name, &args)
+    }
+
+    /// As [`Client::run_function`], the arguments as the text of a JSON
+    /// object (empty text for none).
+    pub fn run_function_json(&self, name: &str, args: &str) -> Answer {
+        functions::run(&self.engine, name, args)
     }
 }
 
@@ -223,9 +241,9 @@ mod tests {
     use super::*;
     use crate::limiter::Pacing;
 
-    /// Every call leaves through `send_masked`, which masks the request's secrets:
-    /// an error raised anywhere below it, naming the address, comes out
-    /// masked whatever built it.
+    /// Every call leaves through the engine's `send`, which masks the
+    /// request's secrets: an error raised anywhere below it, naming the
+    /// address, comes out masked whatever built it.
     #[test]
     fn every_error_leaving_a_call_is_masked_where_it_leaves() {
         let closed = std::net::TcpListener::bind("127.0.0.1:0")

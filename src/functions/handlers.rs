@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use base64::Engine;
+use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
@@ -12,44 +12,48 @@ use super::body::{Body, Node};
 use super::coerce::{self, FileLimit};
 use super::{Arguments, Handler};
 use crate::answer::Answer;
-use crate::client::Client;
+use crate::credentials;
+use crate::engine::Engine;
 use crate::error::Error;
 use crate::json::{Json, string_literal};
+use crate::request::{Grant, Request};
 use crate::token_file::path_of;
 
 /// Runs a function whose arguments were read.
-pub(super) fn run(client: &Client, arguments: Arguments) -> Answer {
+pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
     let sent = match arguments.function.handler {
-        Handler::None => arguments.body().map(|body| send(client, &arguments, &body)),
+        Handler::None => arguments.body().map(|body| send(engine, &arguments, &body)),
         Handler::Template => template(&arguments).map(offline),
         Handler::AuthLink => auth_link(&arguments).map(|link| offline(&string_literal(&link))),
-        Handler::Oauth => Ok(oauth(client, &arguments)),
+        Handler::Oauth => Ok(oauth(engine, &arguments)),
         Handler::PictureBlock => block(&arguments, "IMAGE").map(|b| offline(&b)),
         Handler::FileBlock => block(&arguments, "FILE").map(|b| offline(&b)),
-        Handler::KanbanMove => kanban_move(&arguments).map(|body| send(client, &arguments, &body)),
-        Handler::UserStatus => user_status(&arguments).map(|body| send(client, &arguments, &body)),
+        Handler::KanbanMove => kanban_move(&arguments).map(|body| send(engine, &arguments, &body)),
+        Handler::UserStatus => user_status(&arguments).map(|body| send(engine, &arguments, &body)),
         Handler::CalendarFilter => {
-            calendar_filter(&arguments).map(|body| send(client, &arguments, &body))
+            calendar_filter(&arguments).map(|body| send(engine, &arguments, &body))
         }
         Handler::UploadToStorage => {
-            upload_to_storage(&arguments).map(|body| send(client, &arguments, &body))
+            upload_to_storage(&arguments).map(|body| send(engine, &arguments, &body))
         }
-        Handler::FolderFilter => folder_filter(client, &arguments),
-        Handler::UploadToFolder => upload_to_folder(client, &arguments),
+        Handler::FolderFilter => folder_filter(engine, &arguments),
+        Handler::UploadToFolder => upload_to_folder(engine, &arguments),
     };
     sent.unwrap_or_else(Answer::from)
 }
 
 /// Sends `body` to the function's method, as CallMethod sends its parameters.
-fn send(client: &Client, arguments: &Arguments, body: &Body) -> Answer {
+fn send(engine: &Engine, arguments: &Arguments, body: &Body) -> Answer {
     let (method, object) = (arguments.function.method, body.to_json());
-    client.call_built(
-        &arguments.url,
-        method,
-        &object,
-        body.credential_key(),
-        &arguments.token,
-    )
+    credentials::answer(engine, &arguments.token, &|token| {
+        Request::with_body(
+            &arguments.url,
+            method,
+            &object,
+            body.credential_key(),
+            token,
+        )
+    })
 }
 
 /// An offline function's answer: `{"result": value}`, as a portal's is.
@@ -118,13 +122,14 @@ fn auth_link(arguments: &Arguments) -> Result<String, Error> {
 }
 
 /// GetToken and RefreshToken: the OAuth server's grants.
-fn oauth(client: &Client, arguments: &Arguments) -> Answer {
+fn oauth(engine: &Engine, arguments: &Arguments) -> Answer {
     let text = |name| arguments.value(name).map(coerce::text).unwrap_or_default();
     let (id, secret) = (text("ClientID"), text("ClientSecret"));
-    match arguments.function.name {
-        "GetToken" => client.get_token(&id, &secret, &text("Code")),
-        _ => client.refresh_token(&id, &secret, &text("Refresh")),
-    }
+    let (grant, credential) = match arguments.function.name {
+        "GetToken" => (Grant::AuthorizationCode, text("Code")),
+        _ => (Grant::RefreshToken, text("Refresh")),
+    };
+    credentials::grant(engine, grant, &id, &secret, &credential)
 }
 
 /// GetPictureBlock and GetFileBlock: `{"IMAGE": {"NAME", "LINK"}}` or
@@ -234,9 +239,9 @@ fn file_bytes(arguments: &Arguments, name: &str, limit: FileLimit) -> Result<Vec
 /// GetFolderFilterStructure: of the portal's folder fields, those usable in
 /// a filter, each with its type, or "" with Clear. An error answer is
 /// returned as it came.
-fn folder_filter(client: &Client, arguments: &Arguments) -> Result<Answer, Error> {
+fn folder_filter(engine: &Engine, arguments: &Arguments) -> Result<Answer, Error> {
     let clear = flag(arguments, "Clear")?;
-    let answer = send(client, arguments, &arguments.body()?);
+    let answer = send(engine, arguments, &arguments.body()?);
     let Ok(Value::Object(mut document)) = serde_json::from_str::<Value>(answer.json()) else {
         return Ok(answer);
     };
@@ -260,13 +265,13 @@ fn folder_filter(client: &Client, arguments: &Arguments) -> Result<Answer, Error
 /// UploadFileToFolder: asks the folder for an upload address, then posts
 /// the file there as a multipart form. The first answer is returned when it
 /// holds no address (an error, say).
-fn upload_to_folder(client: &Client, arguments: &Arguments) -> Result<Answer, Error> {
+fn upload_to_folder(engine: &Engine, arguments: &Arguments) -> Result<Answer, Error> {
     let content = file_bytes(arguments, "File", UPLOAD_FILE)?;
     let name = arguments
         .value("Name")
         .map(coerce::text)
         .unwrap_or_default();
-    let asked = send(client, arguments, &arguments.body()?);
+    let asked = send(engine, arguments, &arguments.body()?);
     let Ok(document) = serde_json::from_str::<Value>(asked.json()) else {
         return Ok(asked);
     };
@@ -287,5 +292,6 @@ fn upload_to_folder(client: &Client, arguments: &Arguments) -> Result<Answer, Er
         (_, Some(_)) => Some(""),
         (token, None) => Some(token),
     };
-    Ok(client.upload(address, field, &name, &content, &arguments.url, token))
+    let upload = Request::upload(address, field, &name, &content, &arguments.url, token);
+    Ok(engine.answer(upload))
 }

@@ -1,7 +1,8 @@
 //! OpenIntegrations' `OPI_Bitrix24` functions by name: the table
 //! (`table/*.txt`, docs/functions-table.md) says for each function which
-//! parameters it takes and where each goes in the request; [`Client::run_function`]
-//! builds the request from it and sends it as [`Client::call`] does.
+//! parameters it takes and where each goes in the request;
+//! [`crate::Client::run_function`] builds the request from it and sends it
+//! as [`crate::Client::call`] does.
 //! The few functions that do more have a handler each (`handlers.rs`).
 
 mod arguments;
@@ -9,10 +10,8 @@ mod body;
 mod coerce;
 mod handlers;
 
-use serde_json::{Map, Value};
-
 use crate::answer::Answer;
-use crate::client::Client;
+use crate::engine::Engine;
 use crate::error::Error;
 
 use arguments::Arguments;
@@ -204,31 +203,18 @@ impl Function {
     }
 }
 
-impl Client {
-    /// Runs OpenIntegrations' function `name` (English or Russian, any
-    /// case) with `args`, an object of its parameters by name or CLI option:
-    /// the request its table row builds goes out as [`Client::call`]'s does;
-    /// an offline function answers `{"result": …}` without a request. Bad
-    /// arguments are refused before anything is sent, naming the function
-    /// and the parameter.
-    pub fn run_function(&self, name: &str, args: &Map<String, Value>) -> Answer {
-        let args = serde_json::to_string(args).expect("a map of JSON values always serialises");
-        self.run_function_json(name, &args)
-    }
-
-    /// As [`Client::run_function`], the arguments as the text of a JSON
-    /// object (empty text for none).
-    pub fn run_function_json(&self, name: &str, args: &str) -> Answer {
-        let Some((function, russian)) = find_named(name) else {
-            let named = crate::text::plain(name, 60).map_or(String::new(), |n| format!(" '{n}'"));
-            return Error::invalid_argument(format!(
-                "there is no function{named} (docs/functions.md lists them)"
-            ))
-            .into();
-        };
-        match Arguments::read(function, russian, args) {
-            Ok(arguments) => handlers::run(self, arguments),
-            Err(error) => error.into(),
-        }
+/// Runs OpenIntegrations' function `name` with the arguments `args`, the
+/// text of a JSON object (`Client::run_function_json`).
+pub(crate) fn run(engine: &Engine, name: &str, args: &str) -> Answer {
+    let Some((function, russian)) = find_named(name) else {
+        let named = crate::text::plain(name, 60).map_or(String::new(), |n| format!(" '{n}'"));
+        return Error::invalid_argument(format!(
+            "there is no function{named} (docs/functions.md lists them)"
+        ))
+        .into();
+    };
+    match Arguments::read(function, russian, args) {
+        Ok(arguments) => handlers::run(engine, arguments),
+        Err(error) => error.into(),
     }
 }

@@ -18,13 +18,14 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use crate::answer::Answer;
-use crate::client::{Client, MAX_ANSWER_BYTES};
+use crate::engine::{Engine, MAX_ANSWER_BYTES};
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Json};
 use crate::request::Request;
 use crate::token_file;
 
-use paging::{Paging, Source};
+use paging::Paging;
+pub(crate) use paging::Source;
 use writer::{Capped, Writer};
 
 /// Items a list method gives per page.
@@ -70,99 +71,80 @@ struct Outcome {
     failure: Option<ErrorDocument>,
 }
 
-impl Client {
-    /// Every item of the list `method`, in one document:
-    /// `{"result": [...], "total": n}`, with `"warnings"` when the list
-    /// changed during the export. Over 16 MiB of items is refused with an
-    /// error that names GetList's file form ([`Client::get_list_to`]),
-    /// which streams.
-    pub fn get_list(
-        &self,
-        url: &str,
-        method: &str,
-        params: &str,
-        token: &str,
-        mode: ListMode,
-    ) -> Answer {
-        let mut out = Capped {
-            bytes: Vec::new(),
-            cap: MAX_ANSWER_BYTES as usize,
-        };
-        let source = Source::new(self, url, method, token);
-        match export(source, params, mode, &mut out, &mut |_| {}) {
-            Ok(outcome) => {
-                let json = String::from_utf8(out.bytes).unwrap_or_default();
-                Answer::composed(json, outcome.failure.map(|failure| failure.code))
-            }
-            Err(_) if out.is_over() => Answer::from(Error::new(
-                ErrorCode::BadResponse,
-                format!(
-                    "the list {method} is over {} MiB as JSON; get it with GetList's file form, which writes the items to a file as pages arrive",
-                    MAX_ANSWER_BYTES >> 20
-                ),
-            )),
-            Err(error) => Answer::from(Error::internal(format!(
-                "cannot hold the list in memory: {error}"
-            ))),
+/// Every item of the list, in one document (`Client::get_list`): over
+/// 16 MiB of items is refused with an error that names the file form.
+pub(crate) fn get_list(
+    engine: &Engine,
+    url: &str,
+    method: &str,
+    params: &str,
+    token: &str,
+    mode: ListMode,
+) -> Answer {
+    let mut out = Capped {
+        bytes: Vec::new(),
+        cap: MAX_ANSWER_BYTES as usize,
+    };
+    let source = Source::new(engine, url, method, token);
+    match export(source, params, mode, &mut out, &mut |_| {}) {
+        Ok(outcome) => {
+            let json = String::from_utf8(out.bytes).unwrap_or_default();
+            Answer::composed(json, outcome.failure.map(|failure| failure.code))
         }
+        Err(_) if out.is_over() => Answer::from(Error::new(
+            ErrorCode::BadResponse,
+            format!(
+                "the list {method} is over {} MiB as JSON; get it with GetList's file form, which writes the items to a file as pages arrive",
+                MAX_ANSWER_BYTES >> 20
+            ),
+        )),
+        Err(error) => Answer::from(Error::internal(format!(
+            "cannot hold the list in memory: {error}"
+        ))),
     }
+}
 
-    /// As [`Client::get_list`], the document written to `out` as pages
-    /// arrive (memory stays flat however long the list); `progress` is told
-    /// after each request. Answers a summary: `{"result": {"items": n},
-    /// "total": n}`, with the warnings, or the error the export ended with;
-    /// `OPI_IO_ERROR` when `out` could not be written.
-    #[allow(clippy::too_many_arguments)]
-    pub fn get_list_to(
-        &self,
-        url: &str,
-        method: &str,
-        params: &str,
-        token: &str,
-        mode: ListMode,
-        out: &mut dyn Write,
-        progress: &mut dyn FnMut(&ListProgress),
-    ) -> Answer {
-        let source = Source::new(self, url, method, token);
-        match export(source, params, mode, out, progress) {
-            Ok(outcome) => summary(&outcome),
-            Err(error) => Answer::from(Error::new(
+/// The list from `source` written to `out` as pages arrive
+/// (`Client::get_list_to`); the answer is the summary.
+pub(crate) fn get_list_to(
+    source: Source,
+    params: &str,
+    mode: ListMode,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(&ListProgress),
+) -> Answer {
+    match export(source, params, mode, out, progress) {
+        Ok(outcome) => summary(&outcome),
+        Err(error) => Answer::from(Error::new(
+            ErrorCode::IoError,
+            format!("cannot write the list: {error}"),
+        )),
+    }
+}
+
+/// As [`get_list_to`], into the file at `path` (created, or replaced).
+pub(crate) fn get_list_to_file(
+    source: Source,
+    params: &str,
+    mode: ListMode,
+    path: &Path,
+    progress: &mut dyn FnMut(&ListProgress),
+) -> Answer {
+    if path.as_os_str().is_empty() {
+        return Error::invalid_argument("Path is empty; give the file to write the list to").into();
+    }
+    let file = match std::fs::File::create(path) {
+        Ok(file) => file,
+        Err(error) => {
+            return Error::new(
                 ErrorCode::IoError,
-                format!("cannot write the list: {error}"),
-            )),
+                format!("cannot create {}: {error}", path.display()),
+            )
+            .into();
         }
-    }
-
-    /// As [`Client::get_list_to`], into the file at `path` (created, or
-    /// replaced).
-    #[allow(clippy::too_many_arguments)]
-    pub fn get_list_to_file(
-        &self,
-        url: &str,
-        method: &str,
-        params: &str,
-        token: &str,
-        mode: ListMode,
-        path: &Path,
-        progress: &mut dyn FnMut(&ListProgress),
-    ) -> Answer {
-        if path.as_os_str().is_empty() {
-            return Error::invalid_argument("Path is empty; give the file to write the list to")
-                .into();
-        }
-        let file = match std::fs::File::create(path) {
-            Ok(file) => file,
-            Err(error) => {
-                return Error::new(
-                    ErrorCode::IoError,
-                    format!("cannot create {}: {error}", path.display()),
-                )
-                .into();
-            }
-        };
-        let mut out = std::io::BufWriter::new(file);
-        self.get_list_to(url, method, params, token, mode, &mut out, progress)
-    }
+    };
+    let mut out = std::io::BufWriter::new(file);
+    get_list_to(source, params, mode, &mut out, progress)
 }
 
 /// Writes the whole document to `out`: the error alone when it came before

@@ -11,7 +11,8 @@ use serde_json::value::RawValue;
 
 use crate::answer::Answer;
 use crate::batch::{self, BatchAnswer, Command, MAX_COMMANDS};
-use crate::client::Client;
+use crate::credentials;
+use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::Json;
 use crate::query::{self, Param};
@@ -51,8 +52,8 @@ impl From<std::io::Error> for Stop {
 /// Where the pages come from: shared by the requests of the offset mode,
 /// which run side by side.
 #[derive(Clone, Copy)]
-pub(super) struct Source<'a> {
-    client: &'a Client,
+pub(crate) struct Source<'a> {
+    engine: &'a Engine,
     pub(super) url: &'a str,
     pub(super) method: &'a str,
     pub(super) token: &'a str,
@@ -357,9 +358,9 @@ impl<'a, 'w> Paging<'a, 'w> {
 }
 
 impl<'a> Source<'a> {
-    pub(super) fn new(client: &'a Client, url: &'a str, method: &'a str, token: &'a str) -> Self {
+    pub(crate) fn new(engine: &'a Engine, url: &'a str, method: &'a str, token: &'a str) -> Self {
         Source {
-            client,
+            engine,
             url,
             method,
             token,
@@ -384,8 +385,7 @@ impl<'a> Source<'a> {
             )
         })?;
         if let Some(times) = &parsed.result.result_time {
-            let methods = batch::command_methods(commands);
-            self.client.note_command_times(&request, methods, times);
+            batch::note_command_times(self.engine, &request, commands, times);
         }
         let (results, errors) = (parsed.result.result, parsed.result.result_error);
         Ok(commands
@@ -413,7 +413,7 @@ impl<'a> Source<'a> {
         &self,
         build: &dyn Fn(&str) -> Result<Request, Error>,
     ) -> Result<(Answer, Request), Stop> {
-        let ((outcome, _), request) = self.client.send_with_token(self.token, build)?;
+        let ((outcome, _), request) = credentials::send(self.engine, self.token, build)?;
         let answer = outcome?;
         if answer.is_error() {
             return Err(Stop::Failed(answer.error_document()));

@@ -10,9 +10,7 @@ use hyper::header::LOCATION;
 use url::Url;
 
 use crate::answer::Answer;
-use crate::budget::TimeReport;
 use crate::error::{Error, ErrorCode};
-use crate::json::Pairs;
 use crate::request::Request;
 use crate::request_log::{self, Wait};
 use crate::retry::{self, Ran, ServerRefusal};
@@ -21,7 +19,7 @@ use crate::transport::{Failure, Outgoing};
 use super::outcome::{
     classify, follow, host_of, is_moved, network_error, random_fraction, retry_after,
 };
-use super::{Client, MAX_ANSWER_BYTES};
+use super::{Engine, MAX_ANSWER_BYTES};
 
 /// The portal's refusal of a method whose operating-time budget is spent.
 const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
@@ -41,7 +39,7 @@ enum Exchange {
     Moved(String),
 }
 
-impl Client {
+impl Engine {
     pub(super) fn send_with_retries(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
         let deadline = Instant::now() + self.config.timeout;
         let mut url = request.url.clone();
@@ -174,26 +172,6 @@ impl Client {
             });
         }
         exchange
-    }
-
-    /// Takes what a batch answer's `result_time` section (read by the
-    /// caller with the rest of the answer) reports of each command's method;
-    /// the envelope's `time` was taken with the answer.
-    pub(crate) fn note_command_times<'c>(
-        &self,
-        request: &Request,
-        commands: impl Iterator<Item = (&'c str, &'c str)>,
-        times: &Pairs,
-    ) {
-        let host = request.url.host_str().unwrap_or_default();
-        for (key, method) in commands {
-            let report = times
-                .get(key)
-                .and_then(|time| serde_json::from_str::<TimeReport>(time.get()).ok());
-            if let Some(report) = report {
-                self.budgets.note(host, method, report);
-            }
-        }
     }
 
     /// A 429 `OPERATION_TIME_LIMIT` that ends the call: the portal's error,
@@ -372,7 +350,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_and_honours_retry_after() {
-        let client = Client::new(Config::default()).unwrap();
+        let client = Engine::new(Config::default()).unwrap();
         for attempt in 1..=4 {
             let full = Duration::from_millis(500) * (1 << (attempt - 1));
             let delay = client.retry_delay(attempt, None);
