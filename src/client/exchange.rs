@@ -10,7 +10,7 @@ use hyper::header::LOCATION;
 use url::Url;
 
 use crate::answer::Answer;
-use crate::budget::TimeReport;
+use crate::budget::{self, TimeReport};
 use crate::error::{Error, ErrorCode};
 use crate::json::Pairs;
 use crate::request::Request;
@@ -203,7 +203,10 @@ impl Client {
             return answer;
         }
         let host = url.host_str().unwrap_or_default();
-        let frees = match self.budgets.reset_of(host, &request.method) {
+        let frees = match self
+            .budgets
+            .reset_of(host, &request.method, budget::unix_now())
+        {
             Some(reset_at) => format!(
                 "{}'s operating-time budget on {} frees at {} (Unix time {reset_at:.0}), past this call's time budget",
                 request.method,
@@ -276,7 +279,9 @@ impl Client {
         if status == StatusCode::TOO_MANY_REQUESTS && code == Some(OPERATION_TIME_LIMIT) {
             // Refused before the method ran: sent again for any method,
             // once the budget frees.
-            let until_free = self.budgets.note_blocked(host, &request.method);
+            let until_free = self
+                .budgets
+                .note_blocked(host, &request.method, budget::unix_now());
             return Exchange::Retryable {
                 result,
                 retry_after: Some(until_free),
