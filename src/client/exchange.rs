@@ -113,14 +113,19 @@ impl Client {
         deadline: Instant,
         attempt: u32,
     ) -> Exchange {
+        // Read once when nothing waits: the time the pacing is asked at is
+        // the time the exchange starts.
+        let mut now = Instant::now();
         if let Some(limiter) = &self.limiter {
-            let now = Instant::now();
             let host = url.host_str().unwrap_or_default();
             match limiter.reserve(&url.origin().ascii_serialization(), host, now, deadline) {
                 Some(start) => {
                     let wait = start.saturating_duration_since(now);
-                    self.log.wait(url, request, Wait::Pacing, wait);
-                    std::thread::sleep(wait);
+                    if !wait.is_zero() {
+                        self.log.wait(url, request, Wait::Pacing, wait);
+                        std::thread::sleep(wait);
+                        now = Instant::now();
+                    }
                 }
                 None => {
                     return Exchange::Done(Err(Error::new(
@@ -139,11 +144,14 @@ impl Client {
             &request.method,
             deadline,
         );
-        if admission.waited >= Duration::from_millis(1) {
-            self.log
-                .wait(url, request, Wait::OperatingBudget, admission.waited);
+        if !admission.waited.is_zero() {
+            if admission.waited >= Duration::from_millis(1) {
+                self.log
+                    .wait(url, request, Wait::OperatingBudget, admission.waited);
+            }
+            now = Instant::now();
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = deadline.saturating_duration_since(now);
         if remaining.is_zero() {
             return Exchange::Done(Err(self.out_of_time(url)));
         }
