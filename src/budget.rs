@@ -8,6 +8,12 @@
 //! per portal and method, holds back a call that would pass the limit until
 //! the reset, and admits calls in flight only as far as the budget has room
 //! for them, so that 50 parallel requests do not run into the wall.
+//!
+//! The decisions take the time from their caller, as the pacing's do: Unix
+//! time, in which the portal reports its resets ([`Budgets::note_blocked`],
+//! [`Budgets::reset_of`], and what a held-back call does next). Only
+//! [`Budgets::admit`]'s wait reads the clocks, and a call with room reads
+//! none.
 
 use fnv::FnvHashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -126,6 +132,7 @@ impl Budgets {
     /// Holds a call of `method` back while its budget has no room for it,
     /// until the window's reset, then counts it in flight. A reset past
     /// `deadline` is not waited for: the call goes, and the portal decides.
+    /// A call with room (nearly all) reads no clock.
     pub(crate) fn admit<'a>(
         &'a self,
         host: &'a str,
@@ -144,39 +151,26 @@ impl Budgets {
             // Nothing known of this method: nothing to hold back.
             return admission;
         };
-        if !budget.stale && budget.has_room() {
+        if budget.fits() {
             budget.in_flight += 1;
             admission.counted = true;
             return admission;
         }
+        // Held back: the decision is [`MethodBudget::decide`]'s, on the
+        // clocks; the wait ends early when a call of the method ends or an
+        // answer reports.
         let started = Instant::now();
+        let mut now = started;
         loop {
             let Some(budget) = find(&mut portals, host, method) else {
                 return admission;
             };
-            let to_reset = until(budget.reset_at);
-            if budget.stale {
-                // What is known is from before the reset, or a 429 came:
-                // after the reset, one call at a time finds out afresh.
-                if to_reset.is_zero() && budget.in_flight == 0 {
-                    break;
-                }
-            } else if budget.has_room() {
+            let remaining = deadline.saturating_duration_since(now);
+            let Decision::Wait(wait) = budget.decide(unix_now(), remaining) else {
+                budget.in_flight += 1;
+                admission.counted = true;
                 break;
-            } else if to_reset.is_zero() {
-                // No room as last counted, but the oldest part expired since.
-                budget.stale = true;
-                continue;
-            }
-            // A reset past the call's deadline is not waited for: the call
-            // goes, and the portal's refusal says when the budget frees.
-            let wait = to_reset.max(RESET_MARGIN);
-            if Instant::now()
-                .checked_add(wait)
-                .is_none_or(|after| after >= deadline)
-            {
-                break;
-            }
+            };
             portals.waiting += 1;
             portals = self
                 .changed
@@ -184,12 +178,9 @@ impl Budgets {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
             portals.waiting -= 1;
+            now = Instant::now();
         }
-        if let Some(budget) = find(&mut portals, host, method) {
-            budget.in_flight += 1;
-            admission.counted = true;
-        }
-        admission.waited = started.elapsed();
+        admission.waited = now.duration_since(started);
         admission
     }
 
@@ -230,12 +221,12 @@ impl Budgets {
         }
     }
 
-    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method`: the method is spent
-    /// until its reset, or, when no reset ahead is known (the window frees
-    /// a part at a time, so a reset that passed may free too little), for
-    /// [`BLOCKED_BACKOFF`]; every call of it is held back until then.
-    /// Answers how long that is.
-    pub(crate) fn note_blocked(&self, host: &str, method: &str) -> Duration {
+    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method` at Unix time `now`:
+    /// the method is spent until its reset, or, when no reset ahead is
+    /// known (the window frees a part at a time, so a reset that passed may
+    /// free too little), for [`BLOCKED_BACKOFF`]; every call of it is held
+    /// back until then. Answers how long that is.
+    pub(crate) fn note_blocked(&self, host: &str, method: &str, now: f64) -> Duration {
         let mut portals = self.lock();
         if find(&mut portals, host, method).is_none() {
             let limit = self.limit_for(host);
@@ -256,11 +247,11 @@ impl Budgets {
         };
         budget.stale = true;
         budget.operating = budget.operating.max(budget.limit);
-        if until(budget.reset_at).is_zero() {
-            budget.reset_at = unix_now() + BLOCKED_BACKOFF.as_secs_f64();
+        if until(budget.reset_at, now).is_zero() {
+            budget.reset_at = now + BLOCKED_BACKOFF.as_secs_f64();
             budget.reset_reported = false;
         }
-        until(budget.reset_at) + RESET_MARGIN
+        until(budget.reset_at, now) + RESET_MARGIN
     }
 
     fn limit_for(&self, host: &str) -> f64 {
@@ -272,13 +263,23 @@ impl Budgets {
     }
 
     /// When the budget of `method` frees, as Unix time, if the portal said
-    /// so and it is ahead.
-    pub(crate) fn reset_of(&self, host: &str, method: &str) -> Option<f64> {
+    /// so and it is ahead of `now` (Unix time).
+    pub(crate) fn reset_of(&self, host: &str, method: &str, now: f64) -> Option<f64> {
         let mut portals = self.lock();
         let budget = find(&mut portals, host, method)?;
-        let ahead = !until(budget.reset_at).is_zero();
+        let ahead = !until(budget.reset_at, now).is_zero();
         (ahead && budget.reset_reported).then_some(budget.reset_at)
     }
+}
+
+/// What a call held back by its method's budget does at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    /// It goes now.
+    Go,
+    /// It looks again after this long, or sooner when a call of the method
+    /// ends or an answer reports.
+    Wait(Duration),
 }
 
 impl MethodBudget {
@@ -287,19 +288,51 @@ impl MethodBudget {
         let in_flight = f64::from(self.in_flight + 1);
         self.operating + in_flight * self.processing < self.limit
     }
+
+    /// Whether a call goes at once, whatever the time: what is known is
+    /// fresh and has room for it.
+    fn fits(&self) -> bool {
+        !self.stale && self.has_room()
+    }
+
+    /// What a call does at Unix time `now`, `remaining` before its
+    /// deadline. A budget whose reset has passed becomes stale.
+    fn decide(&mut self, now: f64, remaining: Duration) -> Decision {
+        let to_reset = until(self.reset_at, now);
+        if !self.stale {
+            if self.has_room() {
+                return Decision::Go;
+            }
+            if to_reset.is_zero() {
+                // No room as last counted, but the oldest part expired since.
+                self.stale = true;
+            }
+        }
+        // What is known is from before the reset, or a 429 came: after the
+        // reset, one call at a time finds out afresh.
+        if self.stale && to_reset.is_zero() && self.in_flight == 0 {
+            return Decision::Go;
+        }
+        // A reset past the call's deadline is not waited for: the call goes,
+        // and the portal's refusal says when the budget frees.
+        match to_reset.max(RESET_MARGIN) {
+            wait if wait >= remaining => Decision::Go,
+            wait => Decision::Wait(wait),
+        }
+    }
 }
 
-/// How long until the Unix time `at` (zero if past).
-/// How long until the Unix time `at` (zero if past), at most
+/// How long from `now` until `at` (both Unix time; zero if past), at most
 /// [`MAX_RESET_WAIT`]: a reset further off than the window is long is not
 /// a portal's, and must not overflow a deadline.
-fn until(at: f64) -> Duration {
-    Duration::try_from_secs_f64(at - unix_now())
+fn until(at: f64, now: f64) -> Duration {
+    Duration::try_from_secs_f64(at - now)
         .unwrap_or(Duration::ZERO)
         .min(MAX_RESET_WAIT)
 }
 
-fn unix_now() -> f64 {
+/// The Unix time now, as the portal reports its resets.
+pub(crate) fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -320,104 +353,215 @@ pub(crate) fn iso8601(unix: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
-    fn report(operating: f64, reset_in: f64, processing: f64) -> TimeReport {
+    /// The fake clock's time: 2026-12-02T09:14:07Z, whose binary fractions
+    /// below are exact, so that waits are compared exactly.
+    const T: f64 = 1_796_202_847.0;
+    const PORTAL: &str = "portal.example";
+    /// A deadline no reset here reaches.
+    const FAR: Duration = Duration::from_secs(3600);
+
+    fn report(operating: f64, reset_at: f64, processing: f64) -> TimeReport {
         TimeReport {
             operating: Some(operating),
-            operating_reset_at: Some(unix_now() + reset_in),
+            operating_reset_at: Some(reset_at),
             processing: Some(processing),
         }
+    }
+
+    /// What a call of `method` held back would do at `now`, `remaining`
+    /// before its deadline.
+    fn decide(budgets: &Budgets, method: &str, now: f64, remaining: Duration) -> Decision {
+        let mut portals = budgets.lock();
+        let budget = find(&mut portals, PORTAL, method).expect("a budget known");
+        budget.decide(now, remaining)
+    }
+
+    fn in_flight(budgets: &Budgets, method: &str) -> u32 {
+        find(&mut budgets.lock(), PORTAL, method).map_or(0, |b| b.in_flight)
+    }
+
+    /// Admitted at once (the budget fits, or is unknown): no clock read,
+    /// no wait.
+    fn admitted_at_once<'a>(budgets: &'a Budgets, method: &'a str) -> Admission<'a> {
+        let admission = budgets.admit(PORTAL, method, Instant::now() + FAR);
+        assert_eq!(admission.waited, Duration::ZERO);
+        admission
     }
 
     #[test]
     fn a_method_with_room_goes_at_once_and_one_without_waits_for_its_reset() {
         let budgets = Budgets::new(Some(1.0));
-        let far = Instant::now() + Duration::from_secs(10);
-        budgets.note("portal.example", "crm.deal.list", report(0.5, 5.0, 0.1));
+        budgets.note(PORTAL, "crm.deal.list", report(0.5, T + 5.0, 0.125));
+        assert_eq!(decide(&budgets, "crm.deal.list", T, FAR), Decision::Go);
+        let admitted = admitted_at_once(&budgets, "crm.deal.list");
+        assert!(admitted.counted);
+        assert_eq!(in_flight(&budgets, "crm.deal.list"), 1);
+        drop(admitted);
+        assert_eq!(in_flight(&budgets, "crm.deal.list"), 0);
+        // 0.875 + 0.125 reaches the limit: no room until the reset.
+        budgets.note(PORTAL, "crm.deal.list", report(0.875, T + 0.25, 0.125));
+        let wait = |now| decide(&budgets, "crm.deal.list", now, FAR);
+        assert_eq!(wait(T), Decision::Wait(Duration::from_millis(250)));
+        assert_eq!(wait(T + 0.125), Decision::Wait(Duration::from_millis(125)));
+        // A reset a moment away is waited for a little longer.
+        assert_eq!(wait(T + 0.25 - 0.0078125), Decision::Wait(RESET_MARGIN));
+        // At the reset, what was counted is stale: with no call in flight,
+        // one goes to find out.
+        assert_eq!(wait(T + 0.25), Decision::Go);
         assert!(
-            budgets.admit("portal.example", "crm.deal.list", far).waited
-                < Duration::from_millis(50)
+            find(&mut budgets.lock(), PORTAL, "crm.deal.list")
+                .unwrap()
+                .stale
         );
-        budgets.note("portal.example", "crm.deal.list", report(0.95, 0.3, 0.1));
-        let admitted = budgets.admit("portal.example", "crm.deal.list", far);
-        assert!(
-            admitted.waited >= Duration::from_millis(250),
-            "{:?}",
-            admitted.waited
-        );
-        // Other methods are not held back.
-        assert!(
-            budgets.admit("portal.example", "crm.deal.get", far).waited < Duration::from_millis(50)
-        );
+        // Other methods, known or not, are not held back.
+        budgets.note(PORTAL, "crm.deal.get", report(0.0, T + 5.0, 0.125));
+        assert!(admitted_at_once(&budgets, "crm.deal.get").counted);
+        assert!(!admitted_at_once(&budgets, "crm.deal.add").counted);
     }
 
     #[test]
     fn calls_in_flight_take_room_so_parallel_callers_are_let_through_as_far_as_it_goes() {
         let budgets = Budgets::new(Some(1.0));
-        let far = Instant::now() + Duration::from_secs(10);
-        budgets.note("portal.example", "batch", report(0.5, 0.4, 0.2));
-        let first = budgets.admit("portal.example", "batch", far);
-        let second = budgets.admit("portal.example", "batch", far);
-        assert!(
-            first.waited < Duration::from_millis(50) && second.waited < Duration::from_millis(50)
+        budgets.note(PORTAL, "batch", report(0.5, T + 0.5, 0.2));
+        let first = admitted_at_once(&budgets, "batch");
+        let second = admitted_at_once(&budgets, "batch");
+        assert!(first.counted && second.counted);
+        // 0.5 + 3 × 0.2 passes the limit: the third waits for the reset...
+        assert_eq!(
+            decide(&budgets, "batch", T, FAR),
+            Decision::Wait(Duration::from_millis(500))
         );
-        // 0.5 + 3 × 0.2 passes the limit: the third waits for the reset,
-        // and then, what was counted being stale, for the two in flight to
-        // end (they would bring a fresh report), not for its deadline.
-        let third = std::thread::scope(|scope| {
-            scope.spawn(move || {
-                std::thread::sleep(Duration::from_millis(600));
+        // ...and then, what was counted being stale, for the two in flight
+        // to end (they would bring a fresh report), looking again now and
+        // then, not waiting for its deadline.
+        assert_eq!(
+            decide(&budgets, "batch", T + 0.5, FAR),
+            Decision::Wait(RESET_MARGIN)
+        );
+        drop(first);
+        assert_eq!(
+            decide(&budgets, "batch", T + 0.5, FAR),
+            Decision::Wait(RESET_MARGIN)
+        );
+        drop(second);
+        assert_eq!(decide(&budgets, "batch", T + 0.5, FAR), Decision::Go);
+        // A fresh report ends the staleness: room as counted again.
+        budgets.note(PORTAL, "batch", report(0.25, T + 1.5, 0.2));
+        assert_eq!(decide(&budgets, "batch", T + 0.5, FAR), Decision::Go);
+        let fresh = admitted_at_once(&budgets, "batch");
+        assert!(fresh.counted);
+    }
+
+    #[test]
+    fn a_call_held_back_for_calls_in_flight_goes_when_they_end() {
+        let budgets = Budgets::new(Some(1.0));
+        // The reset has passed: what is known is stale once looked at.
+        budgets.note(PORTAL, "batch", report(0.5, unix_now() - 1.0, 0.2));
+        let first = admitted_at_once(&budgets, "batch");
+        let second = admitted_at_once(&budgets, "batch");
+        let ended = AtomicBool::new(false);
+        let admitted = AtomicBool::new(false);
+        let (third, after_they_ended) = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                // Once the third waits, the two in flight end.
+                let waits = loop {
+                    if admitted.load(Ordering::SeqCst) {
+                        break false;
+                    }
+                    if budgets.lock().waiting > 0 {
+                        break true;
+                    }
+                    std::thread::yield_now();
+                };
+                ended.store(waits, Ordering::SeqCst);
                 drop((first, second));
             });
-            budgets.admit("portal.example", "batch", far)
+            let third = budgets.admit(PORTAL, "batch", Instant::now() + FAR);
+            let after_they_ended = ended.load(Ordering::SeqCst);
+            admitted.store(true, Ordering::SeqCst);
+            (third, after_they_ended)
         });
         assert!(
-            third.waited >= Duration::from_millis(550) && third.waited < Duration::from_secs(2),
-            "{:?}",
-            third.waited
+            after_they_ended,
+            "the third went before the calls in flight ended"
         );
+        assert!(third.counted);
+        assert_eq!(in_flight(&budgets, "batch"), 1);
     }
 
     #[test]
     fn no_wait_passes_the_deadline_and_a_block_names_the_reset() {
         let budgets = Budgets::new(None);
-        budgets.note("portal.example", "crm.deal.add", report(430.0, 30.0, 1.0));
-        let soon = Instant::now() + Duration::from_millis(100);
-        let admitted = budgets.admit("portal.example", "crm.deal.add", soon);
-        assert!(
-            admitted.waited < Duration::from_millis(300),
-            "{:?}",
-            admitted.waited
+        let add = "crm.deal.add";
+        budgets.note(PORTAL, add, report(430.0, T + 30.0, 1.0));
+        // A reset past the deadline is not waited for; one within it is.
+        assert_eq!(
+            decide(&budgets, add, T, Duration::from_millis(100)),
+            Decision::Go
         );
-        let wait = budgets.note_blocked("portal.example", "crm.deal.add");
-        assert!(wait > Duration::from_secs(29), "{wait:?}");
-        assert!(budgets.reset_of("portal.example", "crm.deal.add").is_some());
-        // A method refused with no reset known is held back for a while.
-        let wait = budgets.note_blocked("portal.example", "crm.deal.get");
-        assert!(
-            wait >= BLOCKED_BACKOFF && wait < 2 * BLOCKED_BACKOFF,
-            "{wait:?}"
+        assert_eq!(
+            decide(&budgets, add, T, Duration::from_secs(60)),
+            Decision::Wait(Duration::from_secs(30))
         );
-        let far = Instant::now() + Duration::from_secs(10);
-        let held = budgets.admit("portal.example", "crm.deal.get", far);
-        assert!(
-            held.waited >= Duration::from_millis(900),
-            "{:?}",
-            held.waited
+        // admit, on the real clocks, goes at once when its deadline comes
+        // before the reset.
+        let update = "crm.deal.update";
+        budgets.note(PORTAL, update, report(430.0, unix_now() + 30.0, 1.0));
+        let admitted = budgets.admit(PORTAL, update, Instant::now());
+        assert_eq!(admitted.waited, Duration::ZERO);
+        assert!(admitted.counted);
+        // A refusal before the reported reset: held back until it, which
+        // the error names while it is ahead.
+        assert_eq!(
+            budgets.note_blocked(PORTAL, add, T),
+            Duration::from_secs(30) + RESET_MARGIN
         );
+        assert_eq!(budgets.reset_of(PORTAL, add, T), Some(T + 30.0));
+        assert_eq!(budgets.reset_of(PORTAL, add, T + 30.0), None);
+        // A refusal after it (the window freed too little): a second's
+        // back-off, which is no reset of the portal's to name.
+        assert_eq!(
+            budgets.note_blocked(PORTAL, add, T + 31.0),
+            BLOCKED_BACKOFF + RESET_MARGIN
+        );
+        assert_eq!(budgets.reset_of(PORTAL, add, T + 31.0), None);
+        assert_eq!(
+            decide(&budgets, add, T + 31.5, FAR),
+            Decision::Wait(Duration::from_millis(500))
+        );
+        assert_eq!(decide(&budgets, add, T + 32.0, FAR), Decision::Go);
+        // A method refused with nothing known of it is held back as long.
+        let get = "crm.deal.get";
+        assert_eq!(
+            budgets.note_blocked(PORTAL, get, T),
+            BLOCKED_BACKOFF + RESET_MARGIN
+        );
+        assert_eq!(
+            decide(&budgets, get, T, FAR),
+            Decision::Wait(BLOCKED_BACKOFF)
+        );
+        assert_eq!(decide(&budgets, get, T + 1.0, FAR), Decision::Go);
         // A reset absurdly far off is no wait past any deadline.
-        let mut absurd = report(0.0, 0.0, 0.0);
-        absurd.operating_reset_at = Some(1e19);
-        budgets.note("portal.example", "x.get", absurd);
-        let wait = budgets.note_blocked("portal.example", "x.get");
-        assert!(wait <= MAX_RESET_WAIT + RESET_MARGIN, "{wait:?}");
+        budgets.note(PORTAL, "x.get", report(0.0, 1e19, 0.0));
+        assert_eq!(
+            budgets.note_blocked(PORTAL, "x.get", T),
+            MAX_RESET_WAIT + RESET_MARGIN
+        );
+        assert_eq!(
+            decide(&budgets, "x.get", T, FAR),
+            Decision::Wait(MAX_RESET_WAIT)
+        );
     }
 
     #[test]
     fn limits_are_the_setting_or_by_portal() {
         let budgets = Budgets::new(None);
-        budgets.note("b24-x.bitrix24.by", "a.get", report(1.0, 9.0, 0.1));
-        budgets.note("portal.example", "b.get", report(1.0, 9.0, 0.1));
+        budgets.note("b24-x.bitrix24.by", "a.get", report(1.0, T + 9.0, 0.1));
+        budgets.note(PORTAL, "b.get", report(1.0, T + 9.0, 0.1));
+        // A portal whose limiter is off reports no budget: not tracked.
+        budgets.note(PORTAL, "c.get", TimeReport::default());
         let mut portals = budgets.lock();
         assert_eq!(
             find(&mut portals, "b24-x.bitrix24.by", "a.get")
@@ -425,7 +569,14 @@ mod tests {
                 .limit,
             CLOUD_LIMIT
         );
-        let other = find(&mut portals, "portal.example", "b.get").unwrap();
+        let other = find(&mut portals, PORTAL, "b.get").unwrap();
         assert_eq!(other.limit, SELF_HOSTED_LIMIT);
+        assert!(find(&mut portals, PORTAL, "c.get").is_none());
+        drop(portals);
+        let set = Budgets::new(Some(7.0));
+        set.note("b24-x.bitrix24.by", "a.get", report(1.0, T + 9.0, 0.1));
+        let mut portals = set.lock();
+        let cloud = find(&mut portals, "b24-x.bitrix24.by", "a.get").unwrap();
+        assert_eq!(cloud.limit, 7.0);
     }
 }

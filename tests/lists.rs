@@ -423,3 +423,102 @@ fn a_failed_request_mid_export_ends_it_with_an_error_holding_the_items_so_far() 
         "what came, never presented as the whole"
     );
 }
+
+/// A program's `log` logger that panics as the `n`th batch request to one
+/// portal is sent: a fetch of GetList that panics, from outside the
+/// library, with a secret in its message. Test threads share the logger;
+/// only the portal named counts.
+struct PanicOnBatch(std::sync::Mutex<Option<(String, usize)>>);
+
+impl log::Log for PanicOnBatch {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.target() == opi_bitrix24::LOG_TARGET
+    }
+
+    fn log(&self, record: &log::Record) {
+        let line = record.args().to_string();
+        let mut armed = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((host, left)) = armed.as_mut() else {
+            return;
+        };
+        if line.starts_with(&format!("{host} batch ")) && line.ends_with(" sending") {
+            *left -= 1;
+            if *left == 0 {
+                *armed = None;
+                drop(armed);
+                // The webhook's secret in it, which the answer masks.
+                panic!("the program's logger broke ({WEBHOOK_SECRET})");
+            }
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static PANIC_ON_BATCH: PanicOnBatch = PanicOnBatch(std::sync::Mutex::new(None));
+
+/// GetList of `rows` items in `mode`, with the 2nd batch request's fetch
+/// panicking: the answer, from a thread of its own, or a failure when it
+/// has not come in a minute (the export hung).
+fn listed_with_a_fetch_panicking(rows: usize, mode: ListMode) -> Value {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        log::set_logger(&PANIC_ON_BATCH).expect("no other logger in this binary");
+        log::set_max_level(log::LevelFilter::Debug);
+    });
+    let portal = portal_with(rows);
+    let url = portal.webhook_url();
+    let host = url.split('/').nth(2).expect("host:port").to_owned();
+    *PANIC_ON_BATCH.0.lock().unwrap() = Some((host, 2));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let client = test_client(fault_config());
+        let answer = client.get_list(&url, "crm.contact.list", "", "", mode);
+        let _ = sender.send(answer.json().to_owned());
+        drop(portal);
+    });
+    let answer = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("GetList answered rather than hanging or unwinding");
+    parse(&answer)
+}
+
+#[test]
+fn a_fetch_that_panics_mid_export_ends_it_with_an_internal_error_naming_its_pages() {
+    // By offset, 4 batch requests side by side: the one that panicked is
+    // any of them, named by its pages; the items are those before it.
+    let answer = listed_with_a_fetch_panicking(10_000, ListMode::Offset);
+    let (error, description) = error_of(&answer);
+    assert_eq!(error, "OPI_INTERNAL_ERROR", "{answer}");
+    let pages = description
+        .strip_prefix("fetching the pages s")
+        .and_then(|rest| rest.split_once(" of crm.contact.list panicked: "));
+    let Some((pages, message)) = pages else {
+        panic!("{description}")
+    };
+    assert_eq!(message, "the program's logger broke (***)");
+    let (first, last) = pages.split_once(" to s").expect(pages);
+    let (first, last): (usize, usize) = (first.parse().unwrap(), last.parse().unwrap());
+    assert!(
+        [50, 2550, 5050, 7550].contains(&first) && last == (first + 2450).min(9950),
+        "{description}"
+    );
+    let before: Vec<u64> = (0..first).map(row_id).collect();
+    assert_eq!(ids_of(&answer, "ID"), before, "the items before its pages");
+    assert_eq!(answer["total"], first);
+    // By ID, the second batch request: after the first page and 50 more.
+    let answer = listed_with_a_fetch_panicking(10_000, ListMode::ById);
+    let (error, description) = error_of(&answer);
+    assert_eq!(error, "OPI_INTERNAL_ERROR", "{answer}");
+    assert_eq!(
+        description,
+        format!(
+            "fetching the pages after ID {} of crm.contact.list panicked: the program's logger broke (***)",
+            row_id(2549)
+        )
+    );
+    assert_eq!(
+        ids_of(&answer, "ID"),
+        (0..2550).map(row_id).collect::<Vec<_>>()
+    );
+}

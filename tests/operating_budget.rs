@@ -5,8 +5,14 @@
 //! for the reset rather than running into the wall, sends a refused call
 //! again (it did not run), and says when the budget frees when it cannot
 //! wait that long.
+//!
+//! The windows are real, so some tests wait for them, but none asserts how
+//! long anything took: what is asserted is what the portal counted (calls,
+//! refusals, deals) and what the client answered, which a loaded machine
+//! does not change. The budget's decisions, waits included, are asserted
+//! exactly on a fake clock in `src/budget.rs`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use opi_bitrix24::{Client, Config, ListMode, Pacing};
 use opi_test_support as support;
@@ -39,23 +45,22 @@ fn budget_client(limit: f64, timeout: Duration) -> Client {
 }
 
 #[test]
-fn forty_calls_past_the_budget_all_answer_in_about_the_time_it_allows() {
-    // Ten calls a one-second window: forty calls need three resets.
+fn forty_calls_past_the_budget_all_answer_and_none_runs_into_it() {
+    // Ten calls a one-second window: forty calls need three resets, which
+    // the client waits for (real windows of the portal's; how long that
+    // takes is not asserted, a loaded machine only makes it longer).
     let portal = budget_portal(1.0, Duration::from_secs(1), 0.1, 0);
-    let client = budget_client(1.0, Duration::from_secs(20));
-    let started = Instant::now();
+    let client = budget_client(1.0, Duration::from_secs(60));
     for call in 0..40 {
         let answer = client.call_json(&portal.webhook_url(), "server.time", "", "");
         assert!(!answer.is_error(), "call {call}: {}", answer.json());
     }
-    let elapsed = started.elapsed();
-    assert_eq!(portal.calls_of("server.time") - portal.blocked(), 40);
-    assert!(
-        elapsed >= Duration::from_millis(2900) && elapsed < Duration::from_secs(6),
-        "40 calls at 10 a window of 1 s took {elapsed:?}: the budget allows just over 3 s"
-    );
-    // The client waited for the resets rather than being refused.
-    assert!(portal.blocked() <= 3, "{} calls refused", portal.blocked());
+    // The client held each call back until the budget had room for it,
+    // rather than sending it into the portal's refusal and again after: a
+    // call waits only for a reset the portal reported, after which the
+    // portal has freed the oldest part, so none is refused.
+    assert_eq!(portal.blocked(), 0, "calls refused for the budget");
+    assert_eq!(portal.calls_of("server.time"), 40);
 }
 
 #[test]
@@ -76,20 +81,33 @@ fn a_list_of_6000_under_a_budget_comes_whole() {
     );
     assert!(answer.get("error").is_none(), "{answer}");
     assert!(answer.get("warnings").is_none(), "{answer}");
-    let ids: std::collections::BTreeSet<String> = answer["result"]
+    let ids: Vec<u64> = answer["result"]
         .as_array()
         .expect("items")
         .iter()
-        .map(|item| item["ID"].as_str().expect("an ID").to_owned())
+        .map(|item| {
+            item["ID"]
+                .as_str()
+                .expect("an ID")
+                .parse()
+                .expect("a number")
+        })
         .collect();
-    assert_eq!(ids.len(), 6000, "every item once");
-    // Three batches go side by side before any answer tells the budget;
-    // after that, one at a time as the budget frees.
+    assert_eq!(
+        ids,
+        (0..6000).map(row_id).collect::<Vec<_>>(),
+        "every item once, in order"
+    );
+    // Three batches go side by side before any answer tells the budget, so
+    // the portal may refuse the two that find the first's charge; after
+    // that, one at a time as the budget frees, none refused. Three batch
+    // requests ran, whatever was refused.
     assert!(
         portal.blocked() <= 2,
         "{} requests refused",
         portal.blocked()
     );
+    assert_eq!(portal.calls_of("batch") - portal.blocked(), 3);
 }
 
 #[test]
@@ -100,13 +118,16 @@ fn a_budget_that_frees_after_the_calls_time_budget_is_the_portals_error_with_the
         let answer = client.call_json(&portal.webhook_url(), "server.time", "", "");
         assert!(!answer.is_error(), "{}", answer.json());
     }
-    let started = Instant::now();
     let answer = parse(
         client
             .call_json(&portal.webhook_url(), "server.time", "", "")
             .json(),
     );
+    // The portal's refusal, not our time-out: the call was neither held
+    // back until its deadline nor sent again after the refusal.
     assert_eq!(answer["error"], "OPERATION_TIME_LIMIT", "{answer}");
+    assert_eq!(portal.blocked(), 1);
+    assert_eq!(portal.calls_of("server.time"), 3);
     let description = answer["error_description"].as_str().unwrap();
     assert!(
         description.starts_with("Method is blocked due to operation time limit.")
@@ -115,27 +136,26 @@ fn a_budget_that_frees_after_the_calls_time_budget_is_the_portals_error_with_the
             && description.contains("past this call's time budget"),
         "{description}"
     );
-    // Not waited for: the reset is 30 s away and the call had 2.
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
 fn a_write_refused_for_the_budget_is_sent_again_and_runs_once() {
-    let portal = budget_portal(0.2, Duration::from_secs(1), 0.1, 0);
+    // Two seconds' window: the budget is still spent when the second client
+    // calls unless the machine stalls that long between two calls (with 1 s,
+    // a loaded machine could let it free first); the refused call waits for
+    // the window to pass.
+    let portal = budget_portal(0.2, Duration::from_secs(2), 0.1, 0);
     let params = r#"{"fields":{"TITLE":"Budgeted"}}"#;
+    // A client that knows nothing of the budget, made before it is spent.
+    let fresh = budget_client(0.2, Duration::from_secs(60));
     // Another client spends the budget of crm.deal.add; told a higher
     // limit, it does not hold its own calls back.
-    let spender = budget_client(10.0, Duration::from_secs(10));
+    let spender = budget_client(10.0, Duration::from_secs(60));
     for _ in 0..2 {
         let answer = spender.call_json(&portal.webhook_url(), "crm.deal.add", params, "");
         assert!(!answer.is_error(), "{}", answer.json());
     }
-    // A client that knows nothing of it meets the 429, waits, and is answered.
-    let fresh = budget_client(0.2, Duration::from_secs(10));
+    // The fresh client meets the 429, waits, and is answered.
     let before = portal.calls_of("crm.deal.add");
     let answer: Value = parse(
         fresh
@@ -149,6 +169,7 @@ fn a_write_refused_for_the_budget_is_sent_again_and_runs_once() {
     );
     assert!(answer.get("error").is_none(), "{answer}");
     assert!(portal.blocked() >= 1, "the portal refused it first");
+    // Every try but the last was refused before it ran.
     assert_eq!(
         portal.calls_of("crm.deal.add") - before,
         1 + portal.blocked()

@@ -10,6 +10,7 @@ use hyper::header::LOCATION;
 use url::Url;
 
 use crate::answer::Answer;
+use crate::budget;
 use crate::error::{Error, ErrorCode};
 use crate::request::Request;
 use crate::request_log::{self, Wait};
@@ -111,14 +112,19 @@ impl Engine {
         deadline: Instant,
         attempt: u32,
     ) -> Exchange {
+        // Read once when nothing waits: the time the pacing is asked at is
+        // the time the exchange starts.
+        let mut now = Instant::now();
         if let Some(limiter) = &self.limiter {
-            let now = Instant::now();
             let host = url.host_str().unwrap_or_default();
             match limiter.reserve(&url.origin().ascii_serialization(), host, now, deadline) {
                 Some(start) => {
                     let wait = start.saturating_duration_since(now);
-                    self.log.wait(url, request, Wait::Pacing, wait);
-                    std::thread::sleep(wait);
+                    if !wait.is_zero() {
+                        self.log.wait(url, request, Wait::Pacing, wait);
+                        std::thread::sleep(wait);
+                        now = Instant::now();
+                    }
                 }
                 None => {
                     return Exchange::Done(Err(Error::new(
@@ -137,11 +143,14 @@ impl Engine {
             &request.method,
             deadline,
         );
-        if admission.waited >= Duration::from_millis(1) {
-            self.log
-                .wait(url, request, Wait::OperatingBudget, admission.waited);
+        if !admission.waited.is_zero() {
+            if admission.waited >= Duration::from_millis(1) {
+                self.log
+                    .wait(url, request, Wait::OperatingBudget, admission.waited);
+            }
+            now = Instant::now();
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = deadline.saturating_duration_since(now);
         if remaining.is_zero() {
             return Exchange::Done(Err(self.out_of_time(url)));
         }
@@ -181,7 +190,10 @@ impl Engine {
             return answer;
         }
         let host = url.host_str().unwrap_or_default();
-        let frees = match self.budgets.reset_of(host, &request.method) {
+        let frees = match self
+            .budgets
+            .reset_of(host, &request.method, budget::unix_now())
+        {
             Some(reset_at) => format!(
                 "{}'s operating-time budget on {} frees at {} (Unix time {reset_at:.0}), past this call's time budget",
                 request.method,
@@ -254,7 +266,9 @@ impl Engine {
         if status == StatusCode::TOO_MANY_REQUESTS && code == Some(OPERATION_TIME_LIMIT) {
             // Refused before the method ran: sent again for any method,
             // once the budget frees.
-            let until_free = self.budgets.note_blocked(host, &request.method);
+            let until_free = self
+                .budgets
+                .note_blocked(host, &request.method, budget::unix_now());
             return Exchange::Retryable {
                 result,
                 retry_after: Some(until_free),

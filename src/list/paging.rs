@@ -18,8 +18,9 @@ use crate::json::Json;
 use crate::query::{self, Param};
 use crate::request::Request;
 use crate::retry;
+use crate::token_file;
 
-use super::in_order::fetch_in_order;
+use super::in_order::{caught, fetch_in_order};
 use super::items::{Tally, items_of};
 use super::writer::Writer;
 use super::{ListMode, ListProgress, Outcome, PAGE_ITEMS};
@@ -161,8 +162,11 @@ impl<'a, 'w> Paging<'a, 'w> {
             requests.len(),
             PARALLEL_REQUESTS,
             |index| source.fetch_batch(&requests[index]),
-            |pages| {
+            |fetched| {
                 self.requests += 1;
+                let pages = fetched.map_err(|panicked| {
+                    source.panicked(&pages_of(&requests[panicked.index]), &panicked.message)
+                })?;
                 for (key, page) in pages? {
                     self.emit(&page_items(&key, page)?)?;
                 }
@@ -195,9 +199,12 @@ impl<'a, 'w> Paging<'a, 'w> {
                 commands.push(self.command(format!("i{index}"), self.after_id(Some(bound)))?);
             }
             self.requests += 1;
-            let pages = self.source.fetch_batch(&commands);
+            let source = self.source;
+            let pages = caught(|| source.fetch_batch(&commands)).map_err(|message| {
+                source.panicked(&format!("the pages after ID {last}"), &message)
+            });
             self.report();
-            for (key, page) in pages? {
+            for (key, page) in pages?? {
                 // A page after a short one names an item that does not
                 // exist: whatever the portal made of it is not read.
                 full = self.emit(&page_items(&key, page)?)? == PAGE_ITEMS;
@@ -405,6 +412,22 @@ impl<'a> Source<'a> {
             .collect())
     }
 
+    /// What ends an export whose fetch of `pages` panicked: our error,
+    /// with what the panic said, the call's secrets masked as in every
+    /// error of a call.
+    fn panicked(&self, pages: &str, message: &str) -> Stop {
+        let token = token_file::stand_in(self.token);
+        let secrets = Request::call_json(self.url, self.method, "{}", token)
+            .map(|request| request.secrets)
+            .unwrap_or_default();
+        let message = secrets.redact(message);
+        Error::internal(format!(
+            "fetching {pages} of {} panicked: {message}",
+            self.method
+        ))
+        .into()
+    }
+
     /// Sends the request `build` makes with the caller's token (a token
     /// file's renewed when it expires, the page asked again); the portal's
     /// error document, or ours, stops the export. The answer, and the
@@ -419,6 +442,14 @@ impl<'a> Source<'a> {
             return Err(Stop::Failed(answer.error_document()));
         }
         Ok((answer, request))
+    }
+}
+
+/// "the pages s50 to s2500": the pages of one batch request, by key.
+fn pages_of(commands: &[Command]) -> String {
+    match (commands.first(), commands.last()) {
+        (Some(first), Some(last)) => format!("the pages {} to {}", first.key, last.key),
+        _ => "a request of no pages".to_owned(),
     }
 }
 
