@@ -66,8 +66,10 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client with these settings.
+    /// A client with these settings; one out of its range
+    /// ([`Config::validate`]) is refused, naming its variable.
     pub fn new(config: Config) -> Result<Client, Error> {
+        config.validate()?;
         let tls = tls::client_config(config.ca_file.as_deref())?;
         let transport =
             Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);
