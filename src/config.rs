@@ -5,7 +5,7 @@
 //! one variable's text ([`Config::set`]) and a `Config` built in Rust
 //! ([`Config::validate`], which `Client::new` runs).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use url::Url;
@@ -64,6 +64,39 @@ pub struct Config {
     /// is sent, `Warn` and `Error` only failures (docs/logging.md); not
     /// `Trace`.
     pub log_level: log::LevelFilter,
+    /// Which files the structure, array and file arguments of
+    /// OpenIntegrations' functions may name (`OPI_BITRIX24_FILES`): any
+    /// (OpenIntegrations' way, the default), none, or those in one
+    /// directory. A service that passes its users' text into such an
+    /// argument should not leave it at any: the text `/etc/passwd` would be
+    /// read and sent to the portal (docs/configuration.md).
+    pub files: FileAccess,
+}
+
+/// Which files a function's arguments may name (`OPI_BITRIX24_FILES`,
+/// docs/configuration.md#files-named-by-arguments).
+///
+/// OpenIntegrations takes the text given for a structure, an array or a
+/// file as the path of a file when one by that name exists, and reads it.
+/// That suits a script whose arguments are its author's; a service that
+/// passes its users' text on needs the reading bounded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FileAccess {
+    /// Any file the process may read, a relative path from the working
+    /// directory: OpenIntegrations' way. The default.
+    #[default]
+    Any,
+    /// No file is read. A text given for a structure or an array is taken
+    /// as text (JSON text read, other text sent as `[text]`, as
+    /// OpenIntegrations sends text that names no file); a file must be
+    /// given as its bytes (base64 text, or `{"base64": …}`).
+    None,
+    /// Only files inside this directory (an absolute path to an existing
+    /// directory), relative paths taken from it, after `..` and symbolic
+    /// links are resolved. A path outside is refused in the same words
+    /// whether a file is there or not; one inside that names no file is
+    /// taken as under [`FileAccess::Any`].
+    Within(PathBuf),
 }
 
 /// The OAuth server Bitrix24's documentation names.
@@ -83,6 +116,7 @@ impl Default for Config {
             operating_limit: None,
             log: None,
             log_level: log::LevelFilter::Info,
+            files: FileAccess::Any,
         }
     }
 }
@@ -138,6 +172,7 @@ const MAX_RATE: f64 = 100_000.0;
 const OAUTH_URL: &str = "OPI_BITRIX24_OAUTH_URL";
 const LOG: &str = "OPI_BITRIX24_LOG";
 const LOG_LEVEL: &str = "OPI_BITRIX24_LOG_LEVEL";
+const FILES: &str = "OPI_BITRIX24_FILES";
 
 impl Seconds {
     fn refused(&self) -> Error {
@@ -256,6 +291,11 @@ impl Config {
                 "request log's level: error, warn, info (every request and wait), debug (each request as it is sent too), or off",
                 defaults.log_level.as_str().to_ascii_lowercase(),
             ),
+            setting(
+                FILES,
+                "which files the structure, array and file arguments of OpenIntegrations' functions may name: any, none (text is taken as text, a file's bytes as base64), or an absolute directory whose files alone are read",
+                files_name(&defaults.files),
+            ),
         ]
     }
 
@@ -282,7 +322,8 @@ impl Config {
     /// unknown variable, is refused with `OPI_INVALID_ARGUMENT` naming it,
     /// and nothing is changed. Empty text for `OPI_BITRIX24_CA_FILE`,
     /// `OPI_BITRIX24_RATE_LIMIT`, `OPI_BITRIX24_OAUTH_URL`,
-    /// `OPI_BITRIX24_LOG` or `OPI_BITRIX24_LOG_LEVEL` is its default.
+    /// `OPI_BITRIX24_LOG`, `OPI_BITRIX24_LOG_LEVEL` or `OPI_BITRIX24_FILES`
+    /// is its default.
     pub fn set(&mut self, variable: &str, text: &str) -> Result<(), Error> {
         let blank = text.trim().is_empty();
         let defaults = || Config::default();
@@ -315,6 +356,8 @@ impl Config {
             }
             LOG_LEVEL if blank => self.log_level = defaults().log_level,
             LOG_LEVEL => self.log_level = parse_log_level(text)?,
+            FILES if blank => self.files = defaults().files,
+            FILES => self.files = parse_files(text)?,
             _ => {
                 // A variable's name is shown only when it could be one.
                 let named = Some(variable)
@@ -348,6 +391,7 @@ impl Config {
             OPERATING_LIMIT.number(limit)?;
         }
         check_log_level(self.log_level)?;
+        check_files(&self.files)?;
         Ok(())
     }
 }
@@ -476,6 +520,43 @@ fn parse_log_level(text: &str) -> Result<log::LevelFilter, Error> {
     check_log_level(level)
 }
 
+/// A file access as `OPI_BITRIX24_FILES` names it.
+fn files_name(files: &FileAccess) -> String {
+    match files {
+        FileAccess::Any => "any".to_owned(),
+        FileAccess::None => "none".to_owned(),
+        FileAccess::Within(directory) => directory.display().to_string(),
+    }
+}
+
+fn files_refused() -> Error {
+    Error::invalid_argument(format!(
+        "{FILES} must be any, none, or the absolute path of an existing directory"
+    ))
+}
+
+/// A directory must be absolute, and there: a relative one would change
+/// with the working directory, and a missing one is surely a mistake.
+fn check_files(files: &FileAccess) -> Result<(), Error> {
+    match files {
+        FileAccess::Within(directory) if !(directory.is_absolute() && directory.is_dir()) => {
+            Err(files_refused())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `any`, `none` (in any case), or a directory's absolute path.
+fn parse_files(text: &str) -> Result<FileAccess, Error> {
+    let files = match text.trim() {
+        any if any.eq_ignore_ascii_case("any") => FileAccess::Any,
+        none if none.eq_ignore_ascii_case("none") => FileAccess::None,
+        directory => FileAccess::Within(Path::new(directory).to_owned()),
+    };
+    check_files(&files)?;
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,6 +578,7 @@ mod tests {
 
     #[test]
     fn every_variable_is_read() {
+        let directory = std::env::temp_dir();
         let found = config(&[
             ("OPI_BITRIX24_CONNECT_TIMEOUT", "2.5"),
             ("OPI_BITRIX24_TIMEOUT", " 30 "),
@@ -507,6 +589,7 @@ mod tests {
             ("OPI_BITRIX24_OAUTH_URL", "https://oauth.bitrix24.tech"),
             ("OPI_BITRIX24_LOG", "/var/log/b24.log"),
             ("OPI_BITRIX24_LOG_LEVEL", "Debug"),
+            ("OPI_BITRIX24_FILES", directory.to_str().unwrap()),
         ])
         .unwrap();
         assert_eq!(
@@ -523,6 +606,7 @@ mod tests {
                 operating_limit: None,
                 log: Some(LogTarget::File(PathBuf::from("/var/log/b24.log"))),
                 log_level: log::LevelFilter::Debug,
+                files: FileAccess::Within(directory),
             }
         );
     }
@@ -530,7 +614,7 @@ mod tests {
     #[test]
     fn every_setting_is_read_and_its_default_is_the_configs() {
         let settings = Config::settings();
-        assert_eq!(settings.len(), 11);
+        assert_eq!(settings.len(), 12);
         // Each variable changes the configuration: none is listed but unread.
         for setting in &settings {
             let value = match setting.variable {
@@ -541,6 +625,7 @@ mod tests {
                 "OPI_BITRIX24_OPERATING_LIMIT" => "120",
                 "OPI_BITRIX24_LOG" => "stderr",
                 "OPI_BITRIX24_LOG_LEVEL" => "warn",
+                "OPI_BITRIX24_FILES" => "none",
                 _ => "7",
             };
             let changed = config(&[(setting.variable, value)]).unwrap();
@@ -565,6 +650,7 @@ mod tests {
         assert_eq!(default_of("OPI_BITRIX24_RETRY_DELAY"), "0.5");
         assert_eq!(default_of("OPI_BITRIX24_RATE_LIMIT"), "auto");
         assert_eq!(default_of("OPI_BITRIX24_OAUTH_URL"), DEFAULT_OAUTH_URL);
+        assert_eq!(default_of("OPI_BITRIX24_FILES"), "any");
     }
 
     #[test]
@@ -588,7 +674,25 @@ mod tests {
     }
 
     #[test]
+    fn files_any_none_or_an_absolute_directory() {
+        let directory = std::env::temp_dir();
+        for (text, expected) in [
+            ("any", FileAccess::Any),
+            (" NONE ", FileAccess::None),
+            ("", FileAccess::Any),
+            (
+                directory.to_str().unwrap(),
+                FileAccess::Within(directory.clone()),
+            ),
+        ] {
+            let found = config(&[("OPI_BITRIX24_FILES", text)]).unwrap();
+            assert_eq!(found.files, expected, "{text}");
+        }
+    }
+
+    #[test]
     fn bad_values_are_refused_by_name() {
+        let a_file = std::env::current_exe().unwrap();
         for (name, value) in [
             ("OPI_BITRIX24_TIMEOUT", "abc"),
             ("OPI_BITRIX24_TIMEOUT", "0"),
@@ -612,6 +716,9 @@ mod tests {
             ("OPI_BITRIX24_OAUTH_URL", "https://oauth.example/?x=1"),
             ("OPI_BITRIX24_LOG_LEVEL", "verbose"),
             ("OPI_BITRIX24_LOG_LEVEL", "trace"),
+            ("OPI_BITRIX24_FILES", "relative/folder"),
+            ("OPI_BITRIX24_FILES", "/nonexistent/folder"),
+            ("OPI_BITRIX24_FILES", a_file.to_str().unwrap()),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.code(), crate::ErrorCode::InvalidArgument);
@@ -704,6 +811,14 @@ mod tests {
                 },
                 "OPI_BITRIX24_LOG_LEVEL",
                 "trace",
+            ),
+            (
+                Config {
+                    files: FileAccess::Within(PathBuf::from("relative")),
+                    ..Config::default()
+                },
+                "OPI_BITRIX24_FILES",
+                "relative",
             ),
         ] {
             assert_eq!(typed.validate(), Err(refused_text(name, text)), "{name}");

@@ -48,7 +48,7 @@ mod ffi;
 
 pub use answer::Answer;
 pub use client::{Client, USER_AGENT};
-pub use config::{Config, DEFAULT_OAUTH_URL, Setting};
+pub use config::{Config, DEFAULT_OAUTH_URL, FileAccess, Setting};
 pub use error::{Error, ErrorCode};
 pub use limiter::{Pacing, RateLimit, is_cloud_host};
 pub use list::{ListMode, ListProgress};

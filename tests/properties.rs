@@ -12,7 +12,7 @@ use std::ffi::{CString, c_char};
 use std::time::Duration;
 
 use opi_bitrix24::address::{AuthKind, endpoint};
-use opi_bitrix24::{Client, Config, Pacing, RateLimit};
+use opi_bitrix24::{Client, Config, FileAccess, Pacing, RateLimit};
 use proptest::prelude::*;
 
 /// Routes every request to a closed loopback port, with one quick attempt.
@@ -312,6 +312,46 @@ proptest! {
         let in_range = (1.0..=100_000.0).contains(&capacity) && per_second > 0.0 && per_second <= 100_000.0;
         let text = format!("{capacity}/{per_second}");
         assert_alike(variable, by_text(variable, &text), by_client(typed), in_range);
+    }
+}
+
+/// OPI_BITRIX24_FILES: any, none, or the absolute path of an existing
+/// directory; a relative one, a missing one, or a file, is refused alike.
+#[test]
+fn file_access_is_checked_alike_as_text_and_as_config() {
+    let variable = "OPI_BITRIX24_FILES";
+    let directory = std::env::temp_dir();
+    let a_file = std::env::current_exe().unwrap();
+    let within = |path: &std::path::Path| Config {
+        files: FileAccess::Within(path.to_owned()),
+        ..Config::default()
+    };
+    for (text, typed, in_range) in [
+        ("any", Config::default(), true),
+        (
+            "none",
+            Config {
+                files: FileAccess::None,
+                ..Config::default()
+            },
+            true,
+        ),
+        (directory.to_str().unwrap(), within(&directory), true),
+        ("relative", within("relative".as_ref()), false),
+        (".", within(".".as_ref()), false),
+        (
+            "/nonexistent/folder",
+            within("/nonexistent/folder".as_ref()),
+            false,
+        ),
+        (a_file.to_str().unwrap(), within(&a_file), false),
+    ] {
+        assert_alike(
+            variable,
+            by_text(variable, text),
+            by_client(typed),
+            in_range,
+        );
     }
 }
 

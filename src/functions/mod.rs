@@ -8,6 +8,7 @@ mod arguments;
 mod body;
 mod coerce;
 mod handlers;
+mod paths;
 
 use serde_json::{Map, Value};
 
