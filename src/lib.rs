@@ -50,7 +50,7 @@ mod ffi;
 
 pub use answer::Answer;
 pub use client::Client;
-pub use config::{Config, DEFAULT_OAUTH_URL, Setting};
+pub use config::{Config, DEFAULT_OAUTH_URL, FileAccess, Setting};
 pub use engine::USER_AGENT;
 pub use error::{Error, ErrorCode};
 pub use limiter::{Pacing, RateLimit, is_cloud_host};

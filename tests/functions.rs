@@ -453,7 +453,7 @@ fn bad_arguments_are_refused_on_every_front_naming_function_and_parameter() {
         for front in FRONTS {
             let before = portal.requests().len();
             let answer = match front {
-                // oint's exit code is checked here; invoke expects 1 for an error.
+                // oint's exit code is checked here too.
                 Front::Cli => {
                     let raw = raw(
                         front,

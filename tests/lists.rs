@@ -347,7 +347,7 @@ fn oint_streams_the_list_to_a_file_or_standard_output_and_draws_progress_only_on
     let output = oint_get_list(&portal, &["--params", "[1]"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2), "refused before sending");
     assert_eq!(
         parse(&String::from_utf8_lossy(&output.stdout))["error"],
         "OPI_INVALID_ARGUMENT"

@@ -1,6 +1,7 @@
 //! Properties over arbitrary input: whatever the three strings, the C ABI
 //! answers one JSON object and never panics; address normalisation never
-//! panics and yields only safe URLs.
+//! panics and yields only safe URLs; every setting is checked alike as the
+//! environment's text and as a `Config` given to `Client::new`.
 //!
 //! Every request these inputs make is sent to a proxy address on loopback
 //! where nothing listens, so no traffic leaves the machine.
@@ -8,8 +9,10 @@
 use opi_test_support as support;
 
 use std::ffi::{CString, c_char};
+use std::time::Duration;
 
 use opi_bitrix24::address::{AuthKind, endpoint};
+use opi_bitrix24::{Client, Config, FileAccess, Pacing, RateLimit};
 use proptest::prelude::*;
 
 /// Routes every request to a closed loopback port, with one quick attempt.
@@ -143,5 +146,245 @@ proptest! {
                 prop_assert!(found.webhook_secret.is_some_and(|s| url.path().contains(&format!("/{s}/"))), "{url}");
             }
         }
+    }
+}
+
+/// How a way into the settings ended: accepted, or refused with a code and
+/// words.
+type Outcome = Result<(), (opi_bitrix24::ErrorCode, String)>;
+
+fn outcome<T>(result: Result<T, opi_bitrix24::Error>) -> Outcome {
+    result
+        .map(|_| ())
+        .map_err(|error| (error.code(), error.description().to_owned()))
+}
+
+/// A setting's text, as the environment or a future Configure gives it.
+fn by_text(variable: &str, text: &str) -> Outcome {
+    outcome(Config::from_vars(|name| {
+        (name == variable).then(|| text.to_owned())
+    }))
+}
+
+/// A `Config` built in Rust, given to `Client::new`.
+fn by_client(config: Config) -> Outcome {
+    outcome(Client::new(config))
+}
+
+/// Both ways ended alike: accepted by both, or refused by both with
+/// `OPI_INVALID_ARGUMENT` in the same words, naming the variable.
+fn assert_alike(variable: &str, text: Outcome, typed: Outcome, in_range: bool) {
+    assert_eq!(
+        text, typed,
+        "{variable}: the text and the Config end otherwise"
+    );
+    match text {
+        Ok(()) => assert!(in_range, "{variable}: accepted out of range"),
+        Err((code, words)) => {
+            assert!(!in_range, "{variable}: refused in range: {words}");
+            assert_eq!(code, opi_bitrix24::ErrorCode::InvalidArgument);
+            assert!(words.starts_with(variable), "{words}");
+        }
+    }
+}
+
+/// A setting in seconds that is a duration: its variable, the most it may
+/// be, and a `Config` with it set to a duration.
+type DurationSetting = (&'static str, f64, fn(Duration) -> Config);
+
+const DURATIONS: [DurationSetting; 4] = [
+    ("OPI_BITRIX24_CONNECT_TIMEOUT", 3600.0, |d| Config {
+        connect_timeout: d,
+        ..Config::default()
+    }),
+    ("OPI_BITRIX24_TIMEOUT", 86400.0, |d| Config {
+        timeout: d,
+        ..Config::default()
+    }),
+    ("OPI_BITRIX24_READ_TIMEOUT", 86400.0, |d| Config {
+        read_timeout: Some(d),
+        ..Config::default()
+    }),
+    ("OPI_BITRIX24_RETRY_DELAY", 60.0, |d| Config {
+        retry_delay: d,
+        ..Config::default()
+    }),
+];
+
+/// Durations around every bound: none, the least, about each maximum, the
+/// most a Duration holds.
+fn durations() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        Just(Duration::ZERO),
+        Just(Duration::from_nanos(1)),
+        Just(Duration::MAX),
+        (0u64..100_000, 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+        prop::sample::select(vec![60u64, 3600, 86400]).prop_flat_map(|max| {
+            (max - 1..=max + 1, 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n))
+        }),
+        any::<u64>().prop_map(Duration::from_secs),
+    ]
+}
+
+/// Numbers of every kind: NaN, infinities, negative, zero, tiny, huge, and
+/// ones about the bounds.
+fn numbers() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(0.0),
+        Just(-0.0),
+        Just(-1.0),
+        Just(1e-12),
+        Just(1e300),
+        Just(1.0),
+        Just(100_000.0),
+        Just(600.0),
+        -10.0..200_000.0f64,
+        any::<f64>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A duration in seconds: in range when above 0 and at most its
+    /// maximum; its text and the `Config` holding it end alike.
+    #[test]
+    fn durations_are_checked_alike_as_text_and_as_config(field in 0..DURATIONS.len(), duration in durations()) {
+        let (variable, max, config) = DURATIONS[field];
+        let text = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
+        let in_range = !duration.is_zero() && duration <= Duration::from_secs_f64(max);
+        assert_alike(variable, by_text(variable, &text), by_client(config(duration)), in_range);
+    }
+
+    /// Any number as a duration's text: NaN, infinite, negative, zero or
+    /// too large is refused in the words a `Config` out of range is.
+    #[test]
+    fn duration_texts_out_of_range_are_refused_as_a_config_is(field in 0..DURATIONS.len(), seconds in numbers()) {
+        let (variable, max, config) = DURATIONS[field];
+        let in_range = seconds > 0.0 && seconds <= max && !Duration::from_secs_f64(seconds).is_zero();
+        let typed = match Duration::try_from_secs_f64(seconds) {
+            Ok(duration) => config(duration),
+            // No Duration is NaN, negative or past its own maximum: such a
+            // text is refused as the least and the most a Config holds are.
+            Err(_) => config(Duration::ZERO),
+        };
+        assert_alike(variable, by_text(variable, &seconds.to_string()), by_client(typed), in_range);
+        if !in_range {
+            assert_eq!(by_client(config(Duration::MAX)), by_text(variable, &seconds.to_string()));
+        }
+    }
+
+    /// The operating limit: above 0 and at most 600 seconds.
+    #[test]
+    fn the_operating_limit_is_checked_alike(seconds in numbers()) {
+        let variable = "OPI_BITRIX24_OPERATING_LIMIT";
+        let typed = Config { operating_limit: Some(seconds), ..Config::default() };
+        let in_range = seconds > 0.0 && seconds <= 600.0;
+        assert_alike(variable, by_text(variable, &seconds.to_string()), by_client(typed), in_range);
+    }
+
+    /// Attempts: a whole number from 1 to 10.
+    #[test]
+    fn attempts_are_checked_alike(attempts in prop_oneof![0u32..=12, any::<u32>()]) {
+        let variable = "OPI_BITRIX24_ATTEMPTS";
+        let typed = Config { attempts, ..Config::default() };
+        let in_range = (1..=10).contains(&attempts);
+        assert_alike(variable, by_text(variable, &attempts.to_string()), by_client(typed), in_range);
+        assert_eq!(
+            by_text(variable, "-1"),
+            by_client(Config { attempts: 0, ..Config::default() })
+        );
+    }
+
+    /// A bucket of its own: 1 to 100000 requests, draining more than 0 and
+    /// at most 100000 a second; a drain of 0, NaN or infinity is refused,
+    /// not left to the limiter.
+    #[test]
+    fn rate_limits_are_checked_alike(capacity in numbers(), per_second in numbers()) {
+        let variable = "OPI_BITRIX24_RATE_LIMIT";
+        let typed = Config {
+            pacing: Pacing::Always(RateLimit { capacity, per_second }),
+            ..Config::default()
+        };
+        let in_range = (1.0..=100_000.0).contains(&capacity) && per_second > 0.0 && per_second <= 100_000.0;
+        let text = format!("{capacity}/{per_second}");
+        assert_alike(variable, by_text(variable, &text), by_client(typed), in_range);
+    }
+}
+
+/// OPI_BITRIX24_FILES: any, none, or the absolute path of an existing
+/// directory; a relative one, a missing one, or a file, is refused alike.
+#[test]
+fn file_access_is_checked_alike_as_text_and_as_config() {
+    let variable = "OPI_BITRIX24_FILES";
+    let directory = std::env::temp_dir();
+    let a_file = std::env::current_exe().unwrap();
+    let within = |path: &std::path::Path| Config {
+        files: FileAccess::Within(path.to_owned()),
+        ..Config::default()
+    };
+    for (text, typed, in_range) in [
+        ("any", Config::default(), true),
+        (
+            "none",
+            Config {
+                files: FileAccess::None,
+                ..Config::default()
+            },
+            true,
+        ),
+        (directory.to_str().unwrap(), within(&directory), true),
+        ("relative", within("relative".as_ref()), false),
+        (".", within(".".as_ref()), false),
+        (
+            "/nonexistent/folder",
+            within("/nonexistent/folder".as_ref()),
+            false,
+        ),
+        (a_file.to_str().unwrap(), within(&a_file), false),
+    ] {
+        assert_alike(
+            variable,
+            by_text(variable, text),
+            by_client(typed),
+            in_range,
+        );
+    }
+}
+
+/// Out of range, `Client::new` refuses a `Config` rather than taking it
+/// and failing later: a timeout of `Duration::MAX` overflowed the call's
+/// deadline, and a drain of 0 a second panicked in the limiter.
+#[test]
+fn client_new_refuses_a_config_that_would_overflow_or_panic_later() {
+    for (config, variable) in [
+        (
+            Config {
+                timeout: Duration::MAX,
+                ..Config::default()
+            },
+            "OPI_BITRIX24_TIMEOUT",
+        ),
+        (
+            Config {
+                pacing: Pacing::Always(RateLimit {
+                    capacity: 10.0,
+                    per_second: 0.0,
+                }),
+                ..Config::default()
+            },
+            "OPI_BITRIX24_RATE_LIMIT",
+        ),
+    ] {
+        let error = Client::new(config).expect_err(variable);
+        assert_eq!(error.code(), opi_bitrix24::ErrorCode::InvalidArgument);
+        assert!(
+            error.description().starts_with(variable),
+            "{}",
+            error.description()
+        );
     }
 }

@@ -320,7 +320,11 @@ fn oint_exe_runs_the_seed_command_lines_as_oint_does_on_linux(arch: Windows) {
         ])
         .output()
         .expect("run oint.exe under Wine");
-    assert_eq!(refused.status.code(), Some(1), "a refused status exits 1");
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a status refused before sending exits 2"
+    );
     assert_eq!(
         parse(&String::from_utf8_lossy(&refused.stdout))["error"],
         "OPI_INVALID_ARGUMENT"

@@ -35,7 +35,8 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client with these settings.
+    /// A client with these settings; one out of its range
+    /// ([`Config::validate`]) is refused, naming its variable.
     pub fn new(config: Config) -> Result<Client, Error> {
         Engine::new(config).map(|engine| Client { engine })
     }

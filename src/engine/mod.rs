@@ -58,8 +58,10 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    /// An engine with these settings.
+    /// An engine with these settings; one out of its range
+    /// (`Config::validate`) is refused, naming its variable.
     pub(crate) fn new(config: Config) -> Result<Engine, Error> {
+        config.validate()?;
         let tls = tls::client_config(config.ca_file.as_deref())?;
         let transport =
             Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);

@@ -9,20 +9,29 @@ use serde_json::value::RawValue;
 use super::body::{Body, Node};
 use super::coerce;
 use super::{Function, Kind, Param};
+use crate::config::FileAccess;
 use crate::error::Error;
 use crate::json::{Json, Pairs};
 use crate::text;
 
 /// A function with its arguments: each parameter's value as JSON text
 /// (given, or its default; None for neither), the address and the token,
-/// and whether the function was called by its Russian name.
+/// whether the function was called by its Russian name, and which files
+/// its values may name.
 pub(super) struct Arguments<'a> {
     pub function: &'static Function,
     pub values: Vec<Option<&'a RawValue>>,
     pub url: Cow<'a, str>,
     pub token: Cow<'a, str>,
     pub russian: bool,
+    /// The client's `OPI_BITRIX24_FILES`, which `handlers::run` sets
+    /// ([`Arguments::reading`]); none until then, so that arguments read
+    /// without it read no file.
+    pub files: &'a FileAccess,
 }
+
+/// No file read: the setting of arguments not yet given their client's.
+static NO_FILES: FileAccess = FileAccess::None;
 
 impl<'a> Arguments<'a> {
     /// Reads `args`, a JSON object (or empty text), by parameter name: an
@@ -87,10 +96,17 @@ impl<'a> Arguments<'a> {
             url: Cow::Borrowed(""),
             token: Cow::Borrowed(""),
             russian,
+            files: &NO_FILES,
         };
         arguments.url = arguments.text_of(Kind::Url)?;
         arguments.token = arguments.text_of(Kind::Token)?;
         Ok(arguments)
+    }
+
+    /// The same arguments, their values naming files as `files` allows
+    /// (the client's setting).
+    pub fn reading(self, files: &'a FileAccess) -> Self {
+        Arguments { files, ..self }
     }
 
     /// The text of the parameter of `kind` (the URL or the token); "" when
@@ -156,7 +172,8 @@ impl<'a> Arguments<'a> {
                 let (Some(value), Some(target)) = (value, target(param, last)) else {
                     continue;
                 };
-                let coerced = coerce::coerce(param, value).map_err(|e| self.bad(param, e))?;
+                let coerced =
+                    coerce::coerce(param, value, self.files).map_err(|e| self.bad(param, e))?;
                 match (coerced, target) {
                     (None, _) => {}
                     (Some(value), "*") => self.spread(&mut body, param, value)?,

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::io::Read;
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -12,13 +13,20 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::body::Node;
+use super::paths::{self, Place};
 use super::{Kind, Param};
+use crate::config::FileAccess;
 use crate::json::{Json, Pairs, string_literal};
 use crate::request::{A_REQUEST, MAX_PARAMS_BYTES, too_large};
 
 /// The value to send for `param`, None when it is left out; the error says
-/// what is wrong with the value (the caller names the parameter).
-pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<Node<'a>>, String> {
+/// what is wrong with the value (the caller names the parameter). A text
+/// is read as a file's path only where `files` allows.
+pub(super) fn coerce<'a>(
+    param: &Param,
+    value: &'a RawValue,
+    files: &FileAccess,
+) -> Result<Option<Node<'a>>, String> {
     let raw = value.get();
     if param.kind == Kind::String {
         // Most values: text sent as the caller wrote it, escapes and all,
@@ -40,8 +48,8 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
     let json: Cow<'a, str> = match param.kind {
         Kind::Url | Kind::Token | Kind::Yn => unreachable!("not a field, or handled above"),
         Kind::String => text_json(value, &read),
-        Kind::Collection => collection(value, &read)?,
-        Kind::Array => array(value, &read)?,
+        Kind::Collection => collection(value, &read, files)?,
+        Kind::Array => array(value, &read, files)?,
         Kind::Boolean => Cow::Borrowed(if truth(&read)? { "true" } else { "false" }),
         Kind::Date | Kind::DateZ | Kind::Day => {
             let date = date(&read)?;
@@ -56,10 +64,12 @@ pub(super) fn coerce<'a>(param: &Param, value: &'a RawValue) -> Result<Option<No
                 _ => date,
             }))
         }
-        Kind::Files => Cow::Owned(files(value, &read)?),
-        Kind::File => Cow::Owned(string_literal(
-            &STANDARD.encode(content(&read, INLINE_FILES)?),
-        )),
+        Kind::Files => Cow::Owned(file_list(value, &read, files)?),
+        Kind::File => Cow::Owned(string_literal(&STANDARD.encode(content(
+            &read,
+            INLINE_FILES,
+            files,
+        )?))),
     };
     // Marked `!`, the value is judged once made text (0 as text is "0");
     // GetLine leaves a boolean as it is, and false is still empty.
@@ -132,15 +142,19 @@ pub(super) fn truth_of(raw: &RawValue) -> Result<bool, String> {
 }
 
 /// An object or array as given; JSON text, or the path of a file holding
-/// it, read; any other value as `[value]`.
-pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, String> {
+/// it, read (where `files` allows); any other value as `[value]`.
+pub(super) fn collection<'a>(
+    raw: &'a RawValue,
+    read: &Json,
+    files: &FileAccess,
+) -> Result<Cow<'a, str>, String> {
     let Json::Text(text) = read else {
         return Ok(match read {
             Json::Object(_) | Json::List(_) => Cow::Borrowed(raw.get()),
             _ => Cow::Owned(format!("[{}]", raw.get())),
         });
     };
-    match collection_text(text)? {
+    match collection_text(text, files)? {
         Some(json) => Ok(Cow::Owned(json)),
         None => Ok(Cow::Owned(format!("[{}]", raw.get()))),
     }
@@ -151,7 +165,10 @@ pub(super) fn collection<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, s
 /// any name) holding JSON; None for other text, which is sent as `[text]`.
 /// An address is refused where GetCollection would download it, and so is
 /// a name ending in `.json` that names no file, surely meant as one.
-fn collection_text(text: &str) -> Result<Option<String>, String> {
+/// Where `files` allows no file, text is taken as text: a `.json` name is
+/// refused whether or not it names a file, and so is a path out of the
+/// directory files are read from.
+fn collection_text(text: &str, files: &FileAccess) -> Result<Option<String>, String> {
     let trimmed = text.trim();
     if trimmed.starts_with(['{', '[']) {
         return checked_json(trimmed).map(Some);
@@ -161,8 +178,17 @@ fn collection_text(text: &str) -> Result<Option<String>, String> {
     }
     // Only for an error: most text given for a structure names no file.
     let named = || crate::text::shown(trimmed, 80);
-    let Some(bytes) = read_file(trimmed, JSON_FILE)? else {
-        return match trimmed.to_lowercase().ends_with(".json") {
+    let json_name = || trimmed.to_lowercase().ends_with(".json");
+    let read = match paths::place(files, trimmed) {
+        Place::Path(path) => read_file(&path, trimmed, JSON_FILE)?,
+        Place::NotRead if json_name() => {
+            return Err(format!("ends in .json, and {NOT_READ}: {}", named()));
+        }
+        Place::NotRead => return Ok(None),
+        Place::Outside => return Err(format!("is a path, and {OUTSIDE}: {}", named())),
+    };
+    let Some(bytes) = read else {
+        return match json_name() {
             true => Err(format!("names no file: {}", named())),
             false => Ok(None),
         };
@@ -182,14 +208,21 @@ fn collection_text(text: &str) -> Result<Option<String>, String> {
     }
 }
 
-/// The bytes of the file at `path`, None if it names no file; more than the
-/// limit are refused before they are read, and while they are, should the
-/// file grow.
-fn read_file(path: &str, limit: FileLimit) -> Result<Option<Vec<u8>>, String> {
+/// Why a text is not read as a path under `OPI_BITRIX24_FILES` of none:
+/// the same words whether or not a file by that name exists.
+const NOT_READ: &str = "no file is read (OPI_BITRIX24_FILES is none)";
+/// Why a path out of the directory `OPI_BITRIX24_FILES` names is not read:
+/// the same words whether or not a file is there.
+const OUTSIDE: &str = "no file is read from outside the directory OPI_BITRIX24_FILES names";
+
+/// The bytes of the file at `path` (the text `text` names it by), None if
+/// there is none; more than the limit are refused before they are read,
+/// and while they are, should the file grow.
+fn read_file(path: &Path, text: &str, limit: FileLimit) -> Result<Option<Vec<u8>>, String> {
     let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
         return Ok(None);
     };
-    let named = crate::text::shown(path, 80);
+    let named = crate::text::shown(text, 80);
     let over = |size: u64| {
         format!(
             "is a file of {} ({named})",
@@ -218,10 +251,14 @@ fn checked_json(text: &str) -> Result<String, String> {
 
 /// An array as given, or read as [`collection`] reads text; one value (an
 /// object too) as `[value]`.
-pub(super) fn array<'a>(raw: &'a RawValue, read: &Json) -> Result<Cow<'a, str>, String> {
+pub(super) fn array<'a>(
+    raw: &'a RawValue,
+    read: &Json,
+    files: &FileAccess,
+) -> Result<Cow<'a, str>, String> {
     let json = match read {
         Json::List(_) => return Ok(Cow::Borrowed(raw.get())),
-        Json::Text(text) => match collection_text(text)? {
+        Json::Text(text) => match collection_text(text, files)? {
             Some(json) => json,
             None => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
         },
@@ -274,11 +311,11 @@ pub(super) fn date(value: &Json) -> Result<String, String> {
 /// File name → content as `[[name, base64], …]`; a string is read as a
 /// collection first (JSON text or a file holding it). Together the files may
 /// hold what one may.
-fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
+fn file_list(raw: &RawValue, read: &Json, files: &FileAccess) -> Result<String, String> {
     let not_files = || "must be an object of file name → path or content".to_owned();
     let object = match read {
         Json::Object(_) => Cow::Borrowed(raw.get()),
-        Json::Text(_) => collection(raw, read)?,
+        Json::Text(_) => collection(raw, read, files)?,
         _ => return Err(not_files()),
     };
     if !object.trim_start().starts_with('{') {
@@ -293,7 +330,7 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
             bytes: room,
             of: "left for the files of this request",
         };
-        let bytes = content(&read, left).map_err(|e| format!("'{name}': {e}"))?;
+        let bytes = content(&read, left, files).map_err(|e| format!("'{name}': {e}"))?;
         room -= bytes.len() as u64;
         list.push(Value::Array(vec![
             Value::String(name.into_owned()),
@@ -303,10 +340,16 @@ fn files(raw: &RawValue, read: &Json) -> Result<String, String> {
     Ok(Value::Array(list).to_string())
 }
 
-/// A file's bytes: the file at a path, base64 text (line breaks allowed, as
-/// 1C writes it), or `{"base64": …}` (the OneScript and 1C modules' binary
-/// data). A file over the limit is refused before it is read or decoded.
-pub(super) fn content(value: &Json, limit: FileLimit) -> Result<Vec<u8>, String> {
+/// A file's bytes: the file at a path (where `files` allows), base64 text
+/// (line breaks allowed, as 1C writes it), or `{"base64": …}` (the
+/// OneScript and 1C modules' binary data). A file over the limit is refused
+/// before it is read or decoded. Text that may not be read as a path must
+/// be base64: the refusal is the same whether or not a file is there.
+pub(super) fn content(
+    value: &Json,
+    limit: FileLimit,
+    files: &FileAccess,
+) -> Result<Vec<u8>, String> {
     // Decoded, or why not: too large (Err(Some)) or not base64 (Err(None)).
     let decoded = |encoded: &str| -> Result<Vec<u8>, Option<String>> {
         let compact: String = encoded
@@ -332,15 +375,30 @@ pub(super) fn content(value: &Json, limit: FileLimit) -> Result<Vec<u8>, String>
             _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
         },
         Json::Text(text) => {
-            if let Some(bytes) = read_file(text, limit)? {
-                return Ok(bytes);
-            }
+            let named = crate::text::shown(text, 80);
+            let barred = match paths::place(files, text) {
+                Place::Path(path) => match read_file(&path, text, limit)? {
+                    Some(bytes) => return Ok(bytes),
+                    None => None,
+                },
+                Place::NotRead => Some(NOT_READ),
+                Place::Outside => Some(OUTSIDE),
+            };
             if is_address(text) {
                 return Err("is an address; files are taken from a path or as bytes".to_owned());
             }
+            if let Some(why) = barred {
+                // Not read as a path: base64, or refused alike whether a
+                // file by that name exists or not.
+                return match text.is_empty() {
+                    true => Err(format!("is not base64, and {why}: {named}")),
+                    false => decoded(text).map_err(|e| {
+                        e.unwrap_or_else(|| format!("is not base64, and {why}: {named}"))
+                    }),
+                };
+            }
             // Base64 has no dots, backslashes or colons; a path that names
             // nothing usually has one of them.
-            let named = crate::text::shown(text, 80);
             match text.contains(['.', '\\', ':']) || text.is_empty() {
                 true => Err(format!("names no file: {named}")),
                 false => decoded(text).map_err(|e| {

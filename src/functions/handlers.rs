@@ -19,8 +19,10 @@ use crate::json::{Json, string_literal};
 use crate::request::{Grant, Request};
 use crate::token_file::path_of;
 
-/// Runs a function whose arguments were read.
+/// Runs a function whose arguments were read, their values naming the
+/// files the client's settings allow (`OPI_BITRIX24_FILES`).
 pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
+    let arguments = arguments.reading(&engine.config().files);
     let sent = match arguments.function.handler {
         Handler::None => arguments.body().map(|body| send(engine, &arguments, &body)),
         Handler::Template => template(&arguments).map(offline),
@@ -179,7 +181,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     if coerce::is_empty(&read) {
         return Ok(body);
     }
-    let object = coerce::collection(filter, &read).map_err(bad)?;
+    let object = coerce::collection(filter, &read, arguments.files).map_err(bad)?;
     let members: crate::json::Pairs = Some(object.trim_start())
         .filter(|o| o.starts_with('{'))
         .and_then(|o| serde_json::from_str(o).ok())
@@ -187,7 +189,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     for (key, value) in members.0 {
         let read = Json::read(value).map_err(|e| bad(e.to_string()))?;
         let sent = match key.as_ref() {
-            "section" => coerce::array(value, &read).map(Cow::into_owned),
+            "section" => coerce::array(value, &read, arguments.files).map(Cow::into_owned),
             // 1C's empty date formats as "", which is sent all the same.
             "from" | "to" => coerce::date(&read).map(|date| match coerce::is_empty_date(&date) {
                 true => string_literal(""),
@@ -233,7 +235,7 @@ fn file_bytes(arguments: &Arguments, name: &str, limit: FileLimit) -> Result<Vec
     let value = value
         .map_err(|e| arguments.bad(param, e))?
         .unwrap_or(Json::Null);
-    coerce::content(&value, limit).map_err(|e| arguments.bad(param, e))
+    coerce::content(&value, limit, arguments.files).map_err(|e| arguments.bad(param, e))
 }
 
 /// GetFolderFilterStructure: of the portal's folder fields, those usable in

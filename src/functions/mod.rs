@@ -9,6 +9,7 @@ mod arguments;
 mod body;
 mod coerce;
 mod handlers;
+mod paths;
 
 use crate::answer::Answer;
 use crate::engine::Engine;

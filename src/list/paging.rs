@@ -184,10 +184,14 @@ impl<'a, 'w> Paging<'a, 'w> {
         let mut full = count == PAGE_ITEMS;
         while full {
             let Some(last) = self.tally.last_id else {
-                return Err(Error::invalid_argument(format!(
-                    "the items of {} have no numeric {} field, which the by-ID mode pages by; use the offset mode",
-                    self.source.method, self.tally.id_key
-                ))
+                // Not OPI_INVALID_ARGUMENT: that says nothing was sent.
+                return Err(Error::new(
+                    ErrorCode::BadResponse,
+                    format!(
+                        "the items of {} have no numeric {} field, which the by-ID mode pages by; use the offset mode",
+                        self.source.method, self.tally.id_key
+                    ),
+                )
                 .into());
             };
             let mut commands = Vec::with_capacity(MAX_COMMANDS);

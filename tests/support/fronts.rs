@@ -200,7 +200,13 @@ pub fn invoke(front: Front, function: Function, args: &[&str]) -> Value {
         }
         Front::Cli => {
             let answer = parse(&text);
-            let expected_exit = if answer.get("error").is_some() { 1 } else { 0 };
+            // oint's exit codes (docs/cli.md): 2 for an argument refused
+            // before sending, 1 for another error, 0 without one.
+            let expected_exit = match answer.get("error").and_then(Value::as_str) {
+                None => 0,
+                Some("OPI_INVALID_ARGUMENT") => 2,
+                Some(_) => 1,
+            };
             assert_eq!(exit, Some(expected_exit), "oint exit: {text}");
             answer
         }

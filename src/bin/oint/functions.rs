@@ -139,8 +139,9 @@ pub fn help(function: &Function) -> String {
     text.push_str(&format!(
         "  {:<width$}  write the answer to FILE instead of standard output\n\n\
          Structures and arrays are JSON text or the path of a file holding JSON;\n\
-         files are paths; booleans are true or false. Function names are\n\
-         case-insensitive.",
+         files are paths or base64; booleans are true or false. Which files\n\
+         may be read is OPI_BITRIX24_FILES's to say: any (the default), none,\n\
+         or those in one directory. Function names are case-insensitive.",
         "--out <FILE>"
     ));
     text

@@ -5,7 +5,8 @@
 pub fn after_help() -> String {
     let mut text = String::from(
         "Exit codes: 0 the answer has no error; 1 the answer is an error (still printed) \
-or could not be written; 2 the command line is wrong.\n\nEnvironment:\n",
+or could not be written; 2 the command line is wrong: an option, an argument or a setting \
+was refused before anything was sent (OPI_INVALID_ARGUMENT, printed too).\n\nEnvironment:\n",
     );
     let settings = opi_bitrix24::Config::settings();
     let entries = settings

@@ -1,6 +1,7 @@
 //! `oint`: the OpenIntegrations command line, for the Bitrix24 functions
 //! this library implements: one subcommand per function, one line each.
 
+mod exit;
 mod functions;
 mod help;
 mod indent;
@@ -12,24 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use exit::Exit;
 use help::after_help;
-
-/// What the exit code says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Exit {
-    /// The answer has no `error`.
-    Success = 0,
-    /// The answer is an error (it is still printed), or it could not be written.
-    Failed = 1,
-    /// The command line was wrong (reported by clap).
-    Usage = 2,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> Self {
-        ExitCode::from(exit as u8)
-    }
-}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -436,10 +421,9 @@ fn main() -> ExitCode {
         ),
     };
     let written = write_answer(answer.json(), out.out.as_deref());
-    match (written, answer.is_error()) {
-        (Ok(()), false) => Exit::Success,
-        (Ok(()), true) => Exit::Failed,
-        (Err(error), _) => {
+    match written {
+        Ok(()) => Exit::of(&answer),
+        Err(error) => {
             eprintln!("oint: {error}");
             Exit::Failed
         }
@@ -448,8 +432,7 @@ fn main() -> ExitCode {
 }
 
 /// One of OpenIntegrations' functions: its answer printed (an offline
-/// function's value alone); arguments refused before sending are a wrong
-/// command line.
+/// function's value alone).
 fn run_function(args: &[OsString]) -> Exit {
     let (answer, out, value_only) = match functions::run(args) {
         functions::Outcome::Help(text) => {
@@ -467,14 +450,12 @@ fn run_function(args: &[OsString]) -> Exit {
         _ => indent::indented(answer.json()),
     };
     let written = write_text(&printed, out.as_deref());
-    match (written, answer.error_code()) {
-        (Err(error), _) => {
+    match written {
+        Ok(()) => Exit::of(&answer),
+        Err(error) => {
             eprintln!("oint: {error}");
             Exit::Failed
         }
-        (Ok(()), None) => Exit::Success,
-        (Ok(()), Some("OPI_INVALID_ARGUMENT")) => Exit::Usage,
-        (Ok(()), Some(_)) => Exit::Failed,
     }
 }
 
@@ -482,19 +463,18 @@ fn run_function(args: &[OsString]) -> Exit {
 /// standard output) or to standard output, with a progress bar on a
 /// terminal's standard error.
 fn get_list(a: &GetListArgs) -> Exit {
+    let refused = |error: opi_bitrix24::Error| {
+        let answer = opi_bitrix24::Answer::from(error);
+        let _ = write_answer(answer.json(), None);
+        Exit::of(&answer)
+    };
     let params = match json_text("--params", &a.call.params) {
         Ok(params) => params,
-        Err(error) => {
-            let _ = write_answer(&opi_bitrix24::Answer::from(error).into_json(), None);
-            return Exit::Failed;
-        }
+        Err(error) => return refused(error),
     };
     let client = match opi_bitrix24::Client::shared() {
         Ok(client) => client,
-        Err(error) => {
-            let _ = write_answer(&opi_bitrix24::Answer::from(error).into_json(), None);
-            return Exit::Failed;
-        }
+        Err(error) => return refused(error),
     };
     let mode = opi_bitrix24::ListMode::by_id(a.by_id);
     let bar = std::io::stderr().is_terminal().then(progress_bar);
@@ -533,11 +513,7 @@ fn get_list(a: &GetListArgs) -> Exit {
     if let Some(bar) = bar {
         bar.finish();
     }
-    if summary.is_error() {
-        Exit::Failed
-    } else {
-        Exit::Success
-    }
+    Exit::of(&summary)
 }
 
 /// Items of total, requests and rate, redrawn at most 10 times a second.
@@ -603,13 +579,5 @@ mod tests {
     #[test]
     fn command_line_is_well_formed() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn exit_codes_are_fixed() {
-        assert_eq!(
-            [Exit::Success as u8, Exit::Failed as u8, Exit::Usage as u8],
-            [0, 1, 2]
-        );
     }
 }
