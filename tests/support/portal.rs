@@ -141,6 +141,9 @@ pub enum PortalFault {
     BadGatewayAfterRun,
     /// Runs the method, then sends nothing until the client gives up.
     SilentAfterRun,
+    /// Runs the method, then answers 500 with a JSON error, as the portal
+    /// does when it fails after the method's work is done.
+    ServerErrorAfterRun,
     /// Refuses before running: 503 QUERY_LIMIT_EXCEEDED.
     QueryLimit,
     /// Refuses before running: 503 OVERLOAD_LIMIT, a block set by support.
@@ -1073,6 +1076,9 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         Some(PortalFault::SilentAfterRun) => {
             return HttpResponse::new(200, "text/plain", "").with_fault(Fault::Silent);
+        }
+        Some(PortalFault::ServerErrorAfterRun) => {
+            return error(500, "INTERNAL_SERVER_ERROR", "Internal server error");
         }
         Some(PortalFault::BadGatewayAfterRun) => {
             return HttpResponse::new(
