@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Json, Pairs};
 use crate::query::{self, Param};
 use crate::request::{self, MAX_PARAMS_BYTES, Request};
-use crate::retry::Ran;
+use crate::retry::{self, Ran};
 use crate::text;
 
 /// Commands one batch request may carry; the portal refuses more
@@ -261,7 +261,7 @@ struct Fates {
     may_have_run: Vec<String>,
     /// In a request the portal answered, but not run: `halt` stopped it.
     skipped: Vec<String>,
-    /// In a request not sent, or refused as a whole.
+    /// In a request not sent, or one the portal refused before running it.
     not_sent: Vec<String>,
 }
 
@@ -301,33 +301,26 @@ impl Merged {
         on_times: impl FnOnce(&Pairs),
     ) -> bool {
         let keys = || commands.iter().map(|c| c.key.clone());
-        let context = format!("batch request {} of {} failed", number + 1, self.requests);
         let answer = match outcome {
             Ok(answer) if !answer.is_error() => answer,
             Ok(answer) => {
-                // The portal refused the request as a whole: nothing of it ran.
-                self.failure = Some(answer.error_document().in_context(&context));
-                self.fates.not_sent.extend(keys());
+                self.failed(number, commands, answer.error_document(), ran);
                 return false;
             }
             Err(error) => {
-                self.failure = Some(ErrorDocument::from(&error).in_context(&context));
-                match ran {
-                    Ran::No => self.fates.not_sent.extend(keys()),
-                    Ran::Maybe => self.fates.may_have_run.extend(keys()),
-                }
+                self.failed(number, commands, ErrorDocument::from(&error), ran);
                 return false;
             }
         };
         let parsed = match serde_json::from_str::<BatchAnswer>(answer.json()) {
             Ok(parsed) => parsed,
             Err(error) => {
+                // Answered, but not so that it tells which commands ran.
                 let error = Error::new(
                     ErrorCode::BadResponse,
                     format!("the portal's answer is not a batch answer ({error})"),
                 );
-                self.failure = Some(ErrorDocument::from(&error).in_context(&context));
-                self.fates.ran.extend(keys());
+                self.failed(number, commands, ErrorDocument::from(&error), Ran::Maybe);
                 return false;
             }
         };
@@ -371,6 +364,33 @@ impl Merged {
             }
         }
         !(halt && any_failed)
+    }
+
+    /// A request that failed as a whole. Where its commands stand follows
+    /// only from whether the portal may have run it (`ran`, the engine's
+    /// reading of the failure), never from the failure's shape: a JSON
+    /// error may come after the portal ran every command (a 500), and is
+    /// then as ambiguous as a broken connection. Only what the portal
+    /// certainly did not run (a refusal such as a 401 or
+    /// `QUERY_LIMIT_EXCEEDED`, or nothing written) is listed as not sent,
+    /// which docs/batch.md calls safe to send again.
+    fn failed(&mut self, number: usize, commands: &[Command], failure: ErrorDocument, ran: Ran) {
+        let keys = commands.iter().map(|c| c.key.clone());
+        let mut failure = failure;
+        match ran {
+            Ran::No => self.fates.not_sent.extend(keys),
+            Ran::Maybe => {
+                // The engine gives its own errors this note; a portal's JSON
+                // error it passes on as sent (docs/retries.md).
+                let note = retry::not_repeated("batch");
+                if !failure.description.contains(&note) {
+                    failure.description = format!("{} ({note})", failure.description);
+                }
+                self.fates.may_have_run.extend(keys);
+            }
+        }
+        let context = format!("batch request {} of {} failed", number + 1, self.requests);
+        self.failure = Some(failure.in_context(&context));
     }
 
     /// Commands of requests never sent, after the batch stopped early.
@@ -554,6 +574,69 @@ mod tests {
             plan.requests().map(<[Command]>::len).collect::<Vec<_>>(),
             [50, 1]
         );
+    }
+
+    /// What one failed request of two commands makes of the document: the
+    /// error's description and the `batch` field.
+    fn after_failure(outcome: Result<Answer, Error>, ran: Ran) -> (String, serde_json::Value) {
+        let plan =
+            Plan::new(r#"{"a":{"method":"crm.deal.add"},"b":{"method":"crm.deal.add"}}"#).unwrap();
+        let mut merged = Merged::new(&plan);
+        let commands = plan.requests().next().unwrap();
+        assert!(!merged.add(0, commands, outcome, ran, false, |_| {}));
+        let document: serde_json::Value = serde_json::from_str(merged.finish().json()).unwrap();
+        let description = document["error_description"].as_str().unwrap().to_owned();
+        (description, document["batch"].clone())
+    }
+
+    #[test]
+    fn a_failure_the_portal_may_have_run_is_never_listed_as_not_sent() {
+        let note = retry::not_repeated("batch");
+        let listed = |may: &[&str], not: &[&str]| serde_json::json!({"ran": [], "may_have_run": may, "skipped": [], "not_sent": not});
+        let portal_error = |text: &str| {
+            let answer = Answer::from_portal(text.to_owned()).unwrap().0;
+            assert!(answer.is_error());
+            answer
+        };
+        // A JSON 500 after the portal ran the commands: the note is added.
+        let (description, batch) = after_failure(
+            Ok(portal_error(
+                r#"{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error"}"#,
+            )),
+            Ran::Maybe,
+        );
+        assert_eq!(
+            description,
+            format!(
+                "batch request 1 of 1 failed: Internal server error ({note}); 0 commands ran, 2 may have run, 0 were not sent (see \"batch\")"
+            )
+        );
+        assert_eq!(batch, listed(&["a", "b"], &[]));
+        // The engine's own error already holds it: said once.
+        let noted = Error::new(ErrorCode::NetworkError, "connection closed").with_note(&note);
+        let (description, batch) = after_failure(Err(noted), Ran::Maybe);
+        assert_eq!(description.matches(&note).count(), 1, "{description}");
+        assert_eq!(batch, listed(&["a", "b"], &[]));
+        // A 200 that is no batch answer does not tell which commands ran.
+        let (description, batch) = after_failure(
+            Ok(Answer::composed(r#"{"result":1}"#.into(), None)),
+            Ran::Maybe,
+        );
+        assert!(description.contains("not a batch answer"), "{description}");
+        assert_eq!(batch, listed(&["a", "b"], &[]));
+        // A refusal before running (a 401): safe to send again, no note.
+        let (description, batch) = after_failure(
+            Ok(portal_error(
+                r#"{"error":"expired_token","error_description":"The access token provided has expired."}"#,
+            )),
+            Ran::No,
+        );
+        assert!(!description.contains(&note), "{description}");
+        assert!(
+            description
+                .ends_with("0 commands ran, 0 may have run, 2 were not sent (see \"batch\")")
+        );
+        assert_eq!(batch, listed(&[], &["a", "b"]));
     }
 
     #[test]
