@@ -230,9 +230,10 @@ fn adds(n: usize, title: &str) -> String {
 
 /// The answers that leave open whether the portal ran a request, each after
 /// the portal did run it, and the error code each ends a batch with.
-const AFTER_RUN: [(PortalFault, &str); 4] = [
+const AFTER_RUN: [(PortalFault, &str); 5] = [
     (PortalFault::ServerErrorAfterRun, "INTERNAL_SERVER_ERROR"),
     (PortalFault::BadGatewayAfterRun, "OPI_BAD_RESPONSE"),
+    (PortalFault::NoticeAfterRun, "OPI_BAD_RESPONSE"),
     (PortalFault::BreakAfterRun, "OPI_NETWORK_ERROR"),
     (PortalFault::SilentAfterRun, "OPI_TIMEOUT"),
 ];

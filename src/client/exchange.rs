@@ -30,6 +30,9 @@ const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
 enum Exchange {
     /// The call is over with this result.
     Done(Result<Answer, Error>),
+    /// A success whose body is no JSON object (cut short, or PHP's error
+    /// text): over as `Done`, but the method ran, or may have.
+    Unreadable(Result<Answer, Error>),
     /// This result stands unless a retry does better; whether one may be
     /// made depends on whether the portal may have run the request.
     Retryable {
@@ -53,6 +56,7 @@ impl Client {
             let (result, retry_after, ran) = match exchange {
                 // Answered, or ended before anything was written.
                 Exchange::Done(result) => return (result, Ran::No),
+                Exchange::Unreadable(result) => return (result, Ran::Maybe),
                 Exchange::Moved(location) => {
                     redirects += 1;
                     match follow(&url, &location, redirects) {
@@ -157,7 +161,7 @@ impl Client {
             .block_on(self.exchange_once(url, request, remaining, &status));
         if let Some(started) = started {
             let (result, retryable) = match &exchange {
-                Exchange::Done(result) => (Some(result), false),
+                Exchange::Done(result) | Exchange::Unreadable(result) => (Some(result), false),
                 Exchange::Retryable { result, ran, .. } => {
                     (Some(result), ran.may_retry(request.repeatable))
                 }
@@ -282,6 +286,9 @@ impl Client {
                 retry_after: Some(until_free),
                 ran: Ran::No,
             };
+        }
+        if status.is_success() && result.is_err() {
+            return Exchange::Unreadable(result);
         }
         if !status.is_server_error() {
             return Exchange::Done(result);

@@ -144,6 +144,10 @@ pub enum PortalFault {
     /// Runs the method, then answers 500 with a JSON error, as the portal
     /// does when it fails after the method's work is done.
     ServerErrorAfterRun,
+    /// Runs the method, then answers 200 with PHP's notice text before the
+    /// JSON, as a portal that shows PHP's errors does: no JSON object,
+    /// though the method's work is done.
+    NoticeAfterRun,
     /// Refuses before running: 503 QUERY_LIMIT_EXCEEDED.
     QueryLimit,
     /// Refuses before running: 503 OVERLOAD_LIMIT, a block set by support.
@@ -1079,6 +1083,12 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         Some(PortalFault::ServerErrorAfterRun) => {
             return error(500, "INTERNAL_SERVER_ERROR", "Internal server error");
+        }
+        Some(PortalFault::NoticeAfterRun) => {
+            let mut response = success(&state, answer);
+            let notice = b"<br />\n<b>Notice</b>:  Undefined index: ID in <b>/home/bitrix/www/bitrix/modules/crm/lib/deal.php</b> on line <b>42</b><br />\n";
+            response.body.splice(0..0, notice.iter().copied());
+            return response;
         }
         Some(PortalFault::BadGatewayAfterRun) => {
             return HttpResponse::new(
