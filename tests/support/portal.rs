@@ -1086,7 +1086,7 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         Some(PortalFault::NoticeAfterRun) => {
             let mut response = success(&state, answer);
-            let notice = b"<br />\n<b>Notice</b>:  Undefined index: ID in <b>/home/bitrix/www/bitrix/modules/crm/lib/deal.php</b> on line <b>42</b><br />\n";
+            let notice = b"<br />\n<b>Notice</b>:  Undefined index: ID in <b>/home/bitrix/www/local/php_interface/init.php</b> on line <b>42</b><br />\n";
             response.body.splice(0..0, notice.iter().copied());
             return response;
         }
