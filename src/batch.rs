@@ -66,7 +66,17 @@ impl Plan {
         };
         let raw: &RawValue = serde_json::from_str(commands.trim()).map_err(invalid)?;
         let entries = match Json::read(raw).map_err(invalid)? {
-            Json::Object(pairs) => pairs,
+            // The body's `cmd` would keep one command of a key, and PHP
+            // the last: a write would be dropped without a word.
+            Json::Object(pairs) => match json::repeated_key(&pairs) {
+                Some(key) => {
+                    return Err(Error::invalid_argument(format!(
+                        "Commands: {}",
+                        json::given_twice(key)
+                    )));
+                }
+                None => pairs,
+            },
             Json::List(items) => items
                 .into_iter()
                 .enumerate()
@@ -173,7 +183,7 @@ fn checked_key(key: &str) -> Result<&str, Error> {
 /// `{"method": …, "params": {…}}` as `method?query`.
 fn encode_command(command: &RawValue) -> Result<String, Error> {
     let invalid = |error: serde_json::Error| Error::invalid_argument(format!("{error}"));
-    let Json::Object(fields) = Json::read(command).map_err(invalid)? else {
+    let Json::Object(fields) = Json::read_strict(command).map_err(invalid)? else {
         return Err(Error::invalid_argument(
             "a command must be an object: {\"method\": \"crm.deal.get\", \"params\": {\"ID\": 1}}",
         ));
@@ -205,7 +215,8 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
         ));
     }
     let mut text = method.to_owned();
-    let query = match params.map(Json::read).transpose().map_err(invalid)? {
+    // Every level strictly: PHP's parse_str keeps the last of equal names.
+    let query = match params.map(Json::read_strict).transpose().map_err(invalid)? {
         None | Some(Json::Null) => String::new(),
         Some(Json::Object(pairs)) => {
             let params: Vec<(String, Param)> = pairs
@@ -553,6 +564,52 @@ mod tests {
         assert!(refused(r#"{"a":"crm.deal.get"}"#).contains("must be an object"));
         assert!(refused("[1").contains("not valid JSON"));
         assert!(refused("\"x\"").contains("they are a string"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_wherever_it_would_become_a_name() {
+        let refused = |commands: &str| Plan::new(commands).unwrap_err().description().to_owned();
+        let twice = |key: &str| json::given_twice(key);
+        assert_eq!(
+            refused(
+                r#"{"a":{"method":"crm.deal.add","params":{"fields":{"TITLE":"promD-1"}}},"a":{"method":"crm.deal.add","params":{"fields":{"TITLE":"promD-2"}}}}"#
+            ),
+            format!("Commands: {}", twice("a"))
+        );
+        for (commands, key) in [
+            (
+                r#"{"a":{"method":"crm.deal.get","method":"crm.deal.add"}}"#,
+                "'a'",
+            ),
+            (
+                r#"{"a":{"method":"x.add","params":{"ID":1},"params":{"ID":2}}}"#,
+                "'a'",
+            ),
+            (
+                r#"{"a":{"method":"x.add","params":{"ID":1,"ID":2}}}"#,
+                "'a'",
+            ),
+            (
+                r#"{"b":{"method":"x.add","params":{"fields":{"TITLE":1,"X":[],"TITLE":2}}}}"#,
+                "'b'",
+            ),
+            (
+                r#"[{"method":"x.add","params":{"f":{"a":[{"k":1,"k":2}]}}}]"#,
+                "'0'",
+            ),
+        ] {
+            let error = refused(commands);
+            assert!(
+                error.starts_with(&format!("command {key}: the key "))
+                    && error.contains("is given twice in one object"),
+                "{commands}: {error}"
+            );
+        }
+        // Equal keys in different objects are no repeat.
+        let plan = Plan::new(
+            r#"{"a":{"method":"x.add","params":{"f":{"a":{"a":1}},"g":[{"a":1},{"a":2}]}},"b":{"method":"x.add"}}"#,
+        );
+        assert!(plan.is_ok());
     }
 
     #[test]

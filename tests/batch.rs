@@ -455,6 +455,20 @@ fn bad_commands_are_refused_on_every_front_before_anything_is_sent() {
             "a bracket, a space or a control character",
         ),
         (r#"{"a": "server.time"}"#, "a command must be an object"),
+        // Only one command of a key, or one value of a name, would run.
+        (
+            r#"{"a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "promD-1"}}},
+                "a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "promD-2"}}}}"#,
+            "Commands: the key \"a\" is given twice in one object",
+        ),
+        (
+            r#"[{"method": "crm.deal.add", "method": "crm.deal.delete", "params": {"id": 1}}]"#,
+            "command '0': the key \"method\" is given twice in one object",
+        ),
+        (
+            r#"{"a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "A", "TITLE": "B"}}}}"#,
+            "command 'a': the key \"TITLE\" is given twice in one object",
+        ),
         (
             "{\"a\": {\"method\": \"server.time\"}",
             "Commands are not valid JSON",

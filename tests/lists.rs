@@ -250,6 +250,11 @@ fn bad_list_calls_are_refused_on_every_front_before_sending() {
             ("crm/contact.list", "", "Method has '/'"),
             ("crm.contact.list", "[1]", "they are an array"),
             ("crm.contact.list", "{", "not valid JSON"),
+            (
+                "crm.contact.list",
+                r#"{"filter": {">ID": 10, ">ID": 20}}"#,
+                "the key \">ID\" is given twice in one object",
+            ),
         ] {
             let before = portal.requests().len();
             let answer = invoke(

@@ -465,6 +465,22 @@ fn bad_input_on_the_new_functions_is_refused_on_every_front_before_sending() {
             vec![&webhook, "crm.deal.get", "null", ""],
             "they are null",
         ),
+        // PHP's json_decode keeps the last of equal keys: refused, at any depth.
+        (
+            Function::Call,
+            vec![&webhook, "crm.deal.get", r#"{"ID": 1, "ID": 2}"#, ""],
+            "Parameters: the key \"ID\" is given twice in one object",
+        ),
+        (
+            Function::Call,
+            vec![
+                &webhook,
+                "crm.deal.add",
+                r#"{"fields": {"TITLE": "promD-1", "TITLE": "promD-2"}}"#,
+                "",
+            ],
+            "the key \"TITLE\" is given twice in one object, and the portal would read only its last value",
+        ),
         (
             Function::Call,
             vec![&webhook, "crm.deal.get", &large, ""],
