@@ -68,7 +68,17 @@ impl Plan {
         };
         let raw: &RawValue = serde_json::from_str(commands.trim()).map_err(invalid)?;
         let entries = match Json::read(raw).map_err(invalid)? {
-            Json::Object(pairs) => pairs,
+            // The body's `cmd` would keep one command of a key, and PHP
+            // the last: a write would be dropped without a word.
+            Json::Object(pairs) => match json::repeated_key(&pairs) {
+                Some(key) => {
+                    return Err(Error::invalid_argument(format!(
+                        "Commands: {}",
+                        json::given_twice(key)
+                    )));
+                }
+                None => pairs,
+            },
             Json::List(items) => items
                 .into_iter()
                 .enumerate()
@@ -175,7 +185,7 @@ fn checked_key(key: &str) -> Result<&str, Error> {
 /// `{"method": …, "params": {…}}` as `method?query`.
 fn encode_command(command: &RawValue) -> Result<String, Error> {
     let invalid = |error: serde_json::Error| Error::invalid_argument(format!("{error}"));
-    let Json::Object(fields) = Json::read(command).map_err(invalid)? else {
+    let Json::Object(fields) = Json::read_strict(command).map_err(invalid)? else {
         return Err(Error::invalid_argument(
             "a command must be an object: {\"method\": \"crm.deal.get\", \"params\": {\"ID\": 1}}",
         ));
@@ -207,7 +217,8 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
         ));
     }
     let mut text = method.to_owned();
-    let query = match params.map(Json::read).transpose().map_err(invalid)? {
+    // Every level strictly: PHP's parse_str keeps the last of equal names.
+    let query = match params.map(Json::read_strict).transpose().map_err(invalid)? {
         None | Some(Json::Null) => String::new(),
         Some(Json::Object(pairs)) => {
             let params: Vec<(String, Param)> = pairs
@@ -263,7 +274,7 @@ struct Fates {
     may_have_run: Vec<String>,
     /// In a request the portal answered, but not run: `halt` stopped it.
     skipped: Vec<String>,
-    /// In a request not sent, or refused as a whole.
+    /// In a request not sent, or one the portal refused before running it.
     not_sent: Vec<String>,
 }
 
@@ -303,33 +314,26 @@ impl Merged {
         on_times: impl FnOnce(&Pairs),
     ) -> bool {
         let keys = || commands.iter().map(|c| c.key.clone());
-        let context = format!("batch request {} of {} failed", number + 1, self.requests);
         let answer = match outcome {
             Ok(answer) if !answer.is_error() => answer,
             Ok(answer) => {
-                // The portal refused the request as a whole: nothing of it ran.
-                self.failure = Some(answer.error_document().in_context(&context));
-                self.fates.not_sent.extend(keys());
+                self.failed(number, commands, answer.error_document(), ran);
                 return false;
             }
             Err(error) => {
-                self.failure = Some(ErrorDocument::from(&error).in_context(&context));
-                match ran {
-                    Ran::No => self.fates.not_sent.extend(keys()),
-                    Ran::Maybe => self.fates.may_have_run.extend(keys()),
-                }
+                self.failed(number, commands, ErrorDocument::from(&error), ran);
                 return false;
             }
         };
         let parsed = match serde_json::from_str::<BatchAnswer>(answer.json()) {
             Ok(parsed) => parsed,
             Err(error) => {
+                // Answered, but not so that it tells which commands ran.
                 let error = Error::new(
                     ErrorCode::BadResponse,
                     format!("the portal's answer is not a batch answer ({error})"),
                 );
-                self.failure = Some(ErrorDocument::from(&error).in_context(&context));
-                self.fates.ran.extend(keys());
+                self.failed(number, commands, ErrorDocument::from(&error), Ran::Maybe);
                 return false;
             }
         };
@@ -373,6 +377,25 @@ impl Merged {
             }
         }
         !(halt && any_failed)
+    }
+
+    /// A request that failed as a whole. Where its commands stand follows
+    /// only from whether the portal may have run it (`ran`, the engine's
+    /// reading of the failure), never from the failure's shape: a JSON
+    /// error may come after the portal ran every command (a 500), and is
+    /// then as ambiguous as a broken connection. Only what the portal
+    /// certainly did not run (a refusal such as a 401 or
+    /// `QUERY_LIMIT_EXCEEDED`, or nothing written) is listed as not sent,
+    /// which docs/batch.md calls safe to send again.
+    fn failed(&mut self, number: usize, commands: &[Command], failure: ErrorDocument, ran: Ran) {
+        let keys = commands.iter().map(|c| c.key.clone());
+        match ran {
+            Ran::No => self.fates.not_sent.extend(keys),
+            // The engine's error says the portal may have executed it.
+            Ran::Maybe => self.fates.may_have_run.extend(keys),
+        }
+        let context = format!("batch request {} of {} failed", number + 1, self.requests);
+        self.failure = Some(failure.in_context(&context));
     }
 
     /// Commands of requests never sent, after the batch stopped early.
@@ -508,6 +531,7 @@ pub(crate) fn run(engine: &Engine, url: &str, commands: &str, halt: bool, token:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retry;
 
     fn encoded(params: &str) -> String {
         let command = format!(r#"{{"method":"crm.deal.add","params":{params}}}"#);
@@ -539,6 +563,52 @@ mod tests {
     }
 
     #[test]
+    fn a_key_given_twice_is_refused_wherever_it_would_become_a_name() {
+        let refused = |commands: &str| Plan::new(commands).unwrap_err().description().to_owned();
+        let twice = |key: &str| json::given_twice(key);
+        assert_eq!(
+            refused(
+                r#"{"a":{"method":"crm.deal.add","params":{"fields":{"TITLE":"promD-1"}}},"a":{"method":"crm.deal.add","params":{"fields":{"TITLE":"promD-2"}}}}"#
+            ),
+            format!("Commands: {}", twice("a"))
+        );
+        for (commands, key) in [
+            (
+                r#"{"a":{"method":"crm.deal.get","method":"crm.deal.add"}}"#,
+                "'a'",
+            ),
+            (
+                r#"{"a":{"method":"x.add","params":{"ID":1},"params":{"ID":2}}}"#,
+                "'a'",
+            ),
+            (
+                r#"{"a":{"method":"x.add","params":{"ID":1,"ID":2}}}"#,
+                "'a'",
+            ),
+            (
+                r#"{"b":{"method":"x.add","params":{"fields":{"TITLE":1,"X":[],"TITLE":2}}}}"#,
+                "'b'",
+            ),
+            (
+                r#"[{"method":"x.add","params":{"f":{"a":[{"k":1,"k":2}]}}}]"#,
+                "'0'",
+            ),
+        ] {
+            let error = refused(commands);
+            assert!(
+                error.starts_with(&format!("command {key}: the key "))
+                    && error.contains("is given twice in one object"),
+                "{commands}: {error}"
+            );
+        }
+        // Equal keys in different objects are no repeat.
+        let plan = Plan::new(
+            r#"{"a":{"method":"x.add","params":{"f":{"a":{"a":1}},"g":[{"a":1},{"a":2}]}},"b":{"method":"x.add"}}"#,
+        );
+        assert!(plan.is_ok());
+    }
+
+    #[test]
     fn a_reference_across_requests_is_refused_and_within_one_is_kept() {
         let mut commands: Vec<String> = (0..51)
             .map(|i| format!(r#"{{"method":"crm.deal.get","params":{{"ID":{i}}}}}"#))
@@ -557,6 +627,70 @@ mod tests {
             plan.requests().map(<[Command]>::len).collect::<Vec<_>>(),
             [50, 1]
         );
+    }
+
+    /// What one failed request of two commands makes of the document: the
+    /// error's description and the `batch` field.
+    fn after_failure(outcome: Result<Answer, Error>, ran: Ran) -> (String, serde_json::Value) {
+        let plan =
+            Plan::new(r#"{"a":{"method":"crm.deal.add"},"b":{"method":"crm.deal.add"}}"#).unwrap();
+        let mut merged = Merged::new(&plan);
+        let commands = plan.requests().next().unwrap();
+        assert!(!merged.add(0, commands, outcome, ran, false, |_| {}));
+        let document: serde_json::Value = serde_json::from_str(merged.finish().json()).unwrap();
+        let description = document["error_description"].as_str().unwrap().to_owned();
+        (description, document["batch"].clone())
+    }
+
+    #[test]
+    fn a_failure_the_portal_may_have_run_is_never_listed_as_not_sent() {
+        let note = retry::not_repeated("batch");
+        let listed = |may: &[&str], not: &[&str]| serde_json::json!({"ran": [], "may_have_run": may, "skipped": [], "not_sent": not});
+        let portal_error = |text: &str| {
+            let answer = Answer::from_portal(text.to_owned()).unwrap().0;
+            assert!(answer.is_error());
+            answer
+        };
+        // A JSON 500 after the portal ran the commands, as the engine
+        // passes it on: with its note.
+        let (description, batch) = after_failure(
+            Ok(portal_error(&format!(
+                r#"{{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error ({note})"}}"#
+            ))),
+            Ran::Maybe,
+        );
+        assert_eq!(
+            description,
+            format!(
+                "batch request 1 of 1 failed: Internal server error ({note}); 0 commands ran, 2 may have run, 0 were not sent (see \"batch\")"
+            )
+        );
+        assert_eq!(batch, listed(&["a", "b"], &[]));
+        // The engine's own error holds it too: said once.
+        let noted = Error::new(ErrorCode::NetworkError, "connection closed").with_note(&note);
+        let (description, batch) = after_failure(Err(noted), Ran::Maybe);
+        assert_eq!(description.matches(&note).count(), 1, "{description}");
+        assert_eq!(batch, listed(&["a", "b"], &[]));
+        // A 200 that is no batch answer does not tell which commands ran.
+        let (description, batch) = after_failure(
+            Ok(Answer::composed(r#"{"result":1}"#.into(), None)),
+            Ran::Maybe,
+        );
+        assert!(description.contains("not a batch answer"), "{description}");
+        assert_eq!(batch, listed(&["a", "b"], &[]));
+        // A refusal before running (a 401): safe to send again, no note.
+        let (description, batch) = after_failure(
+            Ok(portal_error(
+                r#"{"error":"expired_token","error_description":"The access token provided has expired."}"#,
+            )),
+            Ran::No,
+        );
+        assert!(!description.contains(&note), "{description}");
+        assert!(
+            description
+                .ends_with("0 commands ran, 0 may have run, 2 were not sent (see \"batch\")")
+        );
+        assert_eq!(batch, listed(&[], &["a", "b"]));
     }
 
     #[test]

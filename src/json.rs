@@ -3,12 +3,26 @@
 //! answers with, so that numbers keep the digits they were written with (a
 //! 20-digit ID is not rounded through a float) and answers are copied, not
 //! rebuilt.
+//!
+//! The caller's objects are read strictly: a key given twice in one object
+//! is refused ([`Json::read_strict`], [`Strict`]). Their keys become names
+//! the portal reads with PHP, which keeps only the last of equal keys —
+//! `json_decode` for a JSON body, `parse_str` for a batch command's query —
+//! so the first value would be dropped without a word (docs/calls.md).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::value::RawValue;
+
+/// Objects of up to this many keys are searched for a key given twice by
+/// comparing each key with those before it, borrowed from the text; larger
+/// ones through a hash set.
+const FEW_KEYS: usize = 16;
 
 /// A JSON value one level deep, its members left as raw text.
 pub(crate) enum Json<'a> {
@@ -36,6 +50,20 @@ impl<'a> Json<'a> {
         })
     }
 
+    /// As [`Json::read`], for a value of the caller's whose keys become
+    /// names the portal reads: an object that holds a key twice is refused
+    /// ([`given_twice`]). One level only: a nested object is checked when
+    /// it is read in turn, as the query writer reads every level.
+    pub(crate) fn read_strict(raw: &'a RawValue) -> Result<Json<'a>, serde_json::Error> {
+        let read = Json::read(raw)?;
+        if let Json::Object(pairs) = &read {
+            if let Some(key) = repeated_key(pairs) {
+                return Err(serde_json::Error::custom(given_twice(key)));
+            }
+        }
+        Ok(read)
+    }
+
     /// What the value is, for error texts: "an array", "a string", ….
     pub(crate) fn kind(&self) -> &'static str {
         match self {
@@ -44,7 +72,7 @@ impl<'a> Json<'a> {
             Json::Number(_) => "a number",
             Json::Text(_) => "a string",
             Json::List(_) => "an array",
-            Json::Object(_) => "an object",
+            Json::Object(_) => AN_OBJECT,
         }
     }
 }
@@ -116,6 +144,221 @@ impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
     }
 }
 
+/// Why a key given twice in one object is refused, for an error text.
+pub(crate) fn given_twice(key: &str) -> String {
+    // At most 40 characters of it: text.rs's `shown`, which this module
+    // cannot import (text.rs imports error.rs, which imports this).
+    let mut shown: String = key.chars().take(40).collect();
+    if shown.len() < key.len() {
+        shown.push('…');
+    }
+    format!(
+        "the key {} is given twice in one object, and the portal would read only its last value: give each key once",
+        string_literal(&shown)
+    )
+}
+
+/// The first key of `pairs` that an earlier one equals, if any.
+pub(crate) fn repeated_key<'p>(pairs: &'p [(Cow<'_, str>, &RawValue)]) -> Option<&'p str> {
+    let mut keys = pairs.iter().map(|(key, _)| key.as_ref());
+    if pairs.len() <= FEW_KEYS {
+        return keys
+            .enumerate()
+            .find(|&(at, key)| pairs[..at].iter().any(|(earlier, _)| earlier == key))
+            .map(|(_, key)| key);
+    }
+    let mut seen = HashSet::with_capacity(pairs.len());
+    keys.find(|key| !seen.insert(*key))
+}
+
+/// The keys of the objects [`Strict`] is reading, each object's after its
+/// parent's in one buffer for the whole value, and the key found given
+/// twice, if one was.
+#[derive(Default)]
+pub(crate) struct Keys<'de> {
+    seen: Vec<Cow<'de, str>>,
+    pub(crate) twice: Option<String>,
+}
+
+impl<'de> Keys<'de> {
+    /// Reads an object's members, each value as [`Strict`] reads it, and
+    /// gives each key to `each`; refuses a key given twice (kept in
+    /// `twice`). Keys are compared as the text holds them (borrowed unless
+    /// escaped), with no allocation per key.
+    pub(crate) fn members<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        mut each: impl FnMut(&str),
+    ) -> Result<(), A::Error> {
+        let start = self.seen.len();
+        let mut many: Option<HashSet<Cow<'de, str>>> = None;
+        while let Some(Key(key)) = map.next_key()? {
+            let repeated = match &many {
+                Some(set) => set.contains(&key),
+                None => self.seen[start..].contains(&key),
+            };
+            if repeated {
+                let error = A::Error::custom(given_twice(&key));
+                self.twice = Some(key.into_owned());
+                return Err(error);
+            }
+            each(&key);
+            match &mut many {
+                Some(set) => {
+                    set.insert(key);
+                }
+                None => {
+                    self.seen.push(key);
+                    if self.seen.len() - start > FEW_KEYS {
+                        many = Some(self.seen.drain(start..).collect());
+                    }
+                }
+            }
+            map.next_value_seed(Strict(self))?;
+        }
+        self.seen.truncate(start);
+        Ok(())
+    }
+}
+
+/// Reads a whole JSON value and keeps nothing of it, refusing an object
+/// that holds a key twice at any depth: the check of a caller's JSON that
+/// is sent as written (CallMethod's parameters, a function's structure).
+pub(crate) struct Strict<'k, 'de>(pub(crate) &'k mut Keys<'de>);
+
+impl<'de> DeserializeSeed<'de> for Strict<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Strict(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.members(&mut map, |_| {})
+    }
+}
+
+/// What [`Json::kind`] and [`read_whole`] call an object.
+pub(crate) const AN_OBJECT: &str = "an object";
+
+/// Why [`read_whole`] refused a caller's JSON text.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// It is not one JSON value.
+    NotJson(serde_json::Error),
+    /// An object holds a key twice: [`given_twice`], and where.
+    Twice(String),
+}
+
+/// Reads the caller's JSON `text` whole and keeps nothing of it, refusing
+/// an object that holds a key twice at any depth; gives each key of the
+/// top-level object to `each`. What the value is, as [`Json::kind`] says
+/// it: the check of a caller's JSON sent as written (CallMethod's
+/// parameters, a function's structure), in the one pass that reads it.
+pub(crate) fn read_whole(text: &str, each: &mut dyn FnMut(&str)) -> Result<&'static str, Refused> {
+    let mut keys = Keys::default();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = deserializer
+        .deserialize_any(Top {
+            keys: &mut keys,
+            each,
+        })
+        .and_then(|kind| deserializer.end().map(|()| kind));
+    read.map_err(|error| match keys.twice {
+        Some(key) => Refused::Twice(format!(
+            "{} (line {}, column {})",
+            given_twice(&key),
+            error.line(),
+            error.column()
+        )),
+        None => Refused::NotJson(error),
+    })
+}
+
+/// The top level of [`read_whole`]: a value read as [`Strict`] reads it,
+/// an object's keys given to `each`; what it is.
+struct Top<'k, 'de, 'f> {
+    keys: &'k mut Keys<'de>,
+    each: &'f mut dyn FnMut(&str),
+}
+
+impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
+    type Value = &'static str;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<&'static str, E> {
+        Ok("a boolean")
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<&'static str, E> {
+        Ok("a number")
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<&'static str, E> {
+        Ok("a number")
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<&'static str, E> {
+        Ok("a number")
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<&'static str, E> {
+        Ok("a string")
+    }
+
+    fn visit_unit<E>(self) -> Result<&'static str, E> {
+        Ok("null")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<&'static str, A::Error> {
+        Strict(self.keys).visit_seq(seq).map(|()| "an array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<&'static str, A::Error> {
+        self.keys.members(&mut map, self.each).map(|()| AN_OBJECT)
+    }
+}
+
 /// A JSON string literal of `text`, quotes and escapes included.
 pub(crate) fn string_literal(text: &str) -> String {
     serde_json::Value::from(text).to_string()
@@ -164,6 +407,99 @@ mod tests {
         assert_eq!(pairs.get("0").map(RawValue::get), Some("10"));
         assert!(pairs.get("2").is_none());
         assert!(serde_json::from_str::<Pairs>("1").is_err());
+    }
+
+    /// An object of `n` keys `k0`, `k1`, …, each holding `value`, and then
+    /// `last` if given.
+    fn object_of(n: usize, value: &str, last: Option<&str>) -> String {
+        let members: Vec<String> = (0..n)
+            .map(|i| format!(r#""k{i}":{value}"#))
+            .chain(last.map(str::to_owned))
+            .collect();
+        format!("{{{}}}", members.join(","))
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_by_the_strict_readers_at_any_depth() {
+        let twice = |key: &str| given_twice(key);
+        let long = format!("{}{}", "k".repeat(40), "é".repeat(3));
+        assert!(twice(&long).starts_with(&format!("the key \"{}…\" is given", "k".repeat(40))));
+        assert!(twice("ключ").starts_with("the key \"ключ\" is given"));
+        let strict = |text: &str| {
+            Json::read_strict(raw(text))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let deep = |text: &str| match read_whole(text, &mut |_| {}) {
+            Ok(_) => Ok(()),
+            Err(Refused::Twice(why)) => Err(why),
+            Err(Refused::NotJson(error)) => Err(format!("not JSON: {error}")),
+        };
+        // One level: small and large objects, keys escaped or not.
+        assert_eq!(strict(r#"{"a":1,"b":2,"a":3}"#), Err(twice("a")));
+        assert_eq!(strict(r#"{"A":1,"\u0041":2}"#), Err(twice("A")));
+        assert_eq!(
+            strict(&object_of(40, "1", Some(r#""k7":2"#))),
+            Err(twice("k7"))
+        );
+        assert_eq!(strict(&object_of(40, "1", None)), Ok(()));
+        assert_eq!(strict(r#"{"a":{"b":1,"b":2}}"#), Ok(()), "one level only");
+        assert_eq!(strict("[1,1]"), Ok(()));
+        assert!(
+            Json::read(raw(r#"{"a":1,"a":2}"#)).is_ok(),
+            "answers are read as sent"
+        );
+        // Every depth, in objects and arrays; equal keys in different
+        // objects are not a repeat.
+        assert!(
+            deep(r#"{"fields":{"TITLE":1,"TITLE":2}}"#)
+                .unwrap_err()
+                .starts_with(&twice("TITLE"))
+        );
+        assert!(
+            deep(r#"[{"a":1},{"a":[{"b":1,"c":{"d":1},"b":2}]}]"#)
+                .unwrap_err()
+                .starts_with(&twice("b"))
+        );
+        assert!(deep(r#"{"a":{"a":{"a":1}},"b":{"a":1},"c":[{"a":1},{"a":1}]}"#).is_ok());
+        let nested = object_of(20, &object_of(20, "1", None), None);
+        assert!(deep(&object_of(30, &nested, None)).is_ok());
+        let repeated = object_of(20, "1", Some(r#""k19":{"x":1}"#));
+        assert!(
+            deep(&object_of(30, "[]", Some(&format!(r#""z":{repeated}"#))))
+                .unwrap_err()
+                .starts_with(&twice("k19"))
+        );
+        // Past the few keys compared one by one, a repeat of an early key.
+        assert!(
+            deep(&object_of(17, "{}", Some(r#""k0":{}"#)))
+                .unwrap_err()
+                .starts_with(&twice("k0"))
+        );
+        assert_eq!(
+            deep("{\"a\":1,\n \"a\":2}"),
+            Err(format!("{} (line 2, column 4)", twice("a")))
+        );
+        let mut top = Vec::new();
+        let kind = read_whole(r#" {"b":{"x":1},"a":[1]} "#, &mut |key| {
+            top.push(key.to_owned())
+        });
+        assert_eq!(
+            (kind.unwrap(), top),
+            (AN_OBJECT, vec!["b".to_owned(), "a".to_owned()])
+        );
+        assert_eq!(read_whole("[1]", &mut |_| {}).unwrap(), "an array");
+        assert_eq!(read_whole("null", &mut |_| {}).unwrap(), "null");
+        assert!(matches!(
+            read_whole("{", &mut |_| {}),
+            Err(Refused::NotJson(_))
+        ));
+        assert!(deep(r#"{"a":1"#).is_err());
+        assert!(deep(r#"{"a":1} x"#).is_err());
+        let mut keys = Keys::default();
+        let mut deserializer = serde_json::Deserializer::from_str(r#"{"x":[{"q\"":1,"q\"":2}]}"#);
+        assert!(Strict(&mut keys).deserialize(&mut deserializer).is_err());
+        assert_eq!(keys.twice.as_deref(), Some("q\""));
     }
 
     #[test]

@@ -80,8 +80,12 @@ fn append(query: &mut String, name: &str, value: &Param) -> Result<(), serde_jso
     Ok(())
 }
 
+/// The caller's value under `name`. An object that holds a key twice is
+/// refused: `parse_str` keeps the last of equal names (only `name[]`
+/// appends, which a key never makes but the empty one, refused alike), so
+/// a value would be dropped without a word (docs/batch.md).
 fn append_raw(query: &mut String, name: &str, value: &RawValue) -> Result<(), serde_json::Error> {
-    match Json::read(value)? {
+    match Json::read_strict(value)? {
         Json::Null => pair(query, name, ""),
         Json::Bool(true) => pair(query, name, "Y"),
         Json::Bool(false) => pair(query, name, "N"),
@@ -185,6 +189,28 @@ mod tests {
             "ID=123456789012345678901&X=&Y=1e%2B5&N=%D0%A1%D0%B4%D0%B5%D0%BB%D0%BA%D0%B0"
         );
         assert_eq!(raw_params("{}"), "");
+    }
+
+    #[test]
+    fn an_object_that_holds_a_key_twice_is_refused_at_any_depth() {
+        let refused = |text: &str| {
+            let pairs: json::Pairs = serde_json::from_str(text).unwrap();
+            let params: Vec<(String, Param)> = pairs
+                .0
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), Param::Raw(v)))
+                .collect();
+            query(&params).unwrap_err().to_string()
+        };
+        assert_eq!(
+            refused(r#"{"fields":{"TITLE":"a","TITLE":"b"}}"#),
+            json::given_twice("TITLE")
+        );
+        assert_eq!(
+            refused(r#"{"filter":{"ID":[{"x":{"y":1,"y":1}}]}}"#),
+            json::given_twice("y")
+        );
+        assert_eq!(raw_params(r#"{"a":{"a":{"a":1}}}"#), "a[a][a]=1");
     }
 
     #[test]

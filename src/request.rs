@@ -4,12 +4,12 @@
 //! `im.user.status.get`, the OAuth grants) are thin wrappers over it, or,
 //! for tokens, over [`Request::oauth`]. Nothing here touches the network.
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use url::Url;
 
 use crate::address::{self, AuthKind};
 use crate::error::Error;
+use crate::json::{self, Refused};
 use crate::retry;
 use crate::text;
 
@@ -382,6 +382,9 @@ struct Object {
 /// Parameters given as JSON text: one object, or nothing (empty text). The
 /// text is checked, not rebuilt, so that it is sent as given: a number too
 /// long for a 64-bit float, or an integer ID of 20 digits, arrives intact.
+/// A key given twice in any of its objects is refused: the portal reads the
+/// body with PHP's `json_decode`, which keeps only the last (docs/calls.md).
+/// One pass reads it all, and counts the top level's keys.
 fn checked_object(params: &str) -> Result<Object, Error> {
     if params.len() > MAX_PARAMS_BYTES {
         return Err(Error::invalid_argument(format!(
@@ -397,65 +400,29 @@ fn checked_object(params: &str) -> Result<Object, Error> {
             auth_key: None,
         });
     }
-    let invalid = |error: serde_json::Error| {
-        Error::invalid_argument(format!("Parameters are not valid JSON: {error}"))
-    };
-    serde_json::from_str::<IgnoredAny>(text).map_err(invalid)?;
-    let kind = match text.as_bytes()[0] {
-        b'{' => None,
-        b'[' => Some("an array"),
-        b'"' => Some("a string"),
-        b't' | b'f' => Some("a boolean"),
-        b'n' => Some("null"),
-        _ => Some("a number"),
-    };
-    if let Some(kind) = kind {
+    let (mut count, mut auth_key) = (0, None);
+    let kind = json::read_whole(text, &mut |key| {
+        count += 1;
+        if auth_key.is_none() && is_credential(key) {
+            auth_key = Some(key.to_owned());
+        }
+    })
+    .map_err(|refused| match refused {
+        Refused::NotJson(error) => {
+            Error::invalid_argument(format!("Parameters are not valid JSON: {error}"))
+        }
+        Refused::Twice(why) => Error::invalid_argument(format!("Parameters: {why}")),
+    })?;
+    if kind != json::AN_OBJECT {
         return Err(Error::invalid_argument(format!(
             "Parameters must be a JSON object, such as {{\"ID\": 1}}; they are {kind}"
         )));
     }
-    let keys: KeysOutline = serde_json::from_str(text).map_err(invalid)?;
     Ok(Object {
         text: text.to_owned(),
-        is_empty: keys.count == 0,
-        auth_key: keys.auth_key,
+        is_empty: count == 0,
+        auth_key,
     })
-}
-
-/// What the keys of an object tell, read without building the object: how
-/// many there are, and the first that names a credential.
-struct KeysOutline {
-    count: usize,
-    auth_key: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for KeysOutline {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeysVisitor;
-        impl<'de> Visitor<'de> for KeysVisitor {
-            type Value = KeysOutline;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeysOutline, A::Error> {
-                let mut outline = KeysOutline {
-                    count: 0,
-                    auth_key: None,
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    map.next_value::<IgnoredAny>()?;
-                    outline.count += 1;
-                    if outline.auth_key.is_none() && is_credential(&key) {
-                        outline.auth_key = Some(key);
-                    }
-                }
-                Ok(outline)
-            }
-        }
-        deserializer.deserialize_map(KeysVisitor)
-    }
 }
 
 /// Whether a parameter names a credential, as the portal reads names (in
@@ -713,6 +680,18 @@ mod tests {
             ("\"x\"", "they are a string"),
             ("{\"a\":", "not valid JSON"),
             ("{'a': 1}", "not valid JSON"),
+            (
+                r#"{"ID": 1, "ID": 2}"#,
+                "Parameters: the key \"ID\" is given twice in one object",
+            ),
+            (
+                r#"{"fields": {"TITLE": "a", "OPENED": "Y", "TITLE": "b"}}"#,
+                "the key \"TITLE\" is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 48)",
+            ),
+            (
+                r#"{"a": [{"b": {"c": 1, "c": 1}}]}"#,
+                "\"c\" is given twice",
+            ),
         ] {
             let error = checked_object(params).err().unwrap();
             assert!(error.description().contains(why), "{params}: {error}");

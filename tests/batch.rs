@@ -228,14 +228,20 @@ fn adds(n: usize, title: &str) -> String {
     Value::Array(commands).to_string()
 }
 
+/// The answers that leave open whether the portal ran a request, each after
+/// the portal did run it, and the error code each ends a batch with.
+const AFTER_RUN: [(PortalFault, &str); 5] = [
+    (PortalFault::ServerErrorAfterRun, "INTERNAL_SERVER_ERROR"),
+    (PortalFault::BadGatewayAfterRun, "OPI_BAD_RESPONSE"),
+    (PortalFault::NoticeAfterRun, "OPI_BAD_RESPONSE"),
+    (PortalFault::BreakAfterRun, "OPI_NETWORK_ERROR"),
+    (PortalFault::SilentAfterRun, "OPI_TIMEOUT"),
+];
+
 #[test]
 fn a_batch_the_portal_may_have_run_is_not_sent_again_and_the_answer_says_what_ran() {
     let client = test_client(fault_config());
-    for (fault, code) in [
-        (PortalFault::BreakAfterRun, "OPI_NETWORK_ERROR"),
-        (PortalFault::BadGatewayAfterRun, "OPI_BAD_RESPONSE"),
-        (PortalFault::SilentAfterRun, "OPI_TIMEOUT"),
-    ] {
+    for (fault, code) in AFTER_RUN {
         let portal = Portal::with(PortalOptions {
             bucket: None,
             ..PortalOptions::default()
@@ -267,6 +273,51 @@ fn a_batch_the_portal_may_have_run_is_not_sent_again_and_the_answer_says_what_ra
         assert_eq!(listed("not_sent")[0], "50");
         assert_eq!(listed("not_sent").len(), 70);
         assert_eq!(answer["result"]["result"], json!({}));
+    }
+}
+
+/// Two deals in one batch, which the portal makes and then answers with a
+/// failure: both are listed as may have run, none as not sent (which would
+/// invite sending them again), the text says so, and each deal exists once.
+#[test]
+fn two_deals_the_portal_made_before_a_failed_answer_may_have_run_and_are_never_listed_as_not_sent()
+{
+    let client = test_client(fault_config());
+    for (fault, code) in AFTER_RUN {
+        let portal = Portal::with(PortalOptions {
+            bucket: None,
+            ..PortalOptions::default()
+        });
+        portal.fail_next("batch", fault, 1);
+        let titles = [format!("{fault:?} a"), format!("{fault:?} b")];
+        let commands = json!({
+            "a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": titles[0]}}},
+            "b": {"method": "crm.deal.add", "params": {"fields": {"TITLE": titles[1]}}},
+        })
+        .to_string();
+        let answer = parse(
+            client
+                .batch(&portal.webhook_url(), &commands, false, "")
+                .json(),
+        );
+        let (error, description) = error_of(&answer);
+        assert_eq!(error, code, "{fault:?}: {description}");
+        assert!(
+            description.starts_with("batch request 1 of 1 failed: ")
+                && description.contains("the portal may have executed batch")
+                && description
+                    .ends_with("; 0 commands ran, 2 may have run, 0 were not sent (see \"batch\")"),
+            "{fault:?}: {description}"
+        );
+        assert_eq!(
+            answer["batch"],
+            json!({"ran": [], "may_have_run": ["a", "b"], "skipped": [], "not_sent": []}),
+            "{fault:?}"
+        );
+        assert_eq!(portal.calls_of("batch"), 1, "{fault:?}: sent once");
+        for title in &titles {
+            assert_eq!(portal.deals_titled(title), 1, "{fault:?}: {title} once");
+        }
     }
 }
 
@@ -304,6 +355,31 @@ fn query_limit_is_retried_overload_is_not_and_each_deal_is_made_once() {
         "{description}"
     );
     assert_eq!(portal.deals_titled("overloaded"), 0);
+
+    // Refusals that leave nothing run: QUERY_LIMIT_EXCEEDED past the
+    // attempts, and a webhook the portal does not know (401).
+    let wrong = format!("{}/rest/1/{WEBHOOK_SECRET}x/", portal.base_url());
+    portal.fail_next("batch", PortalFault::QueryLimit, 3);
+    for (webhook, code) in [
+        (portal.webhook_url(), "QUERY_LIMIT_EXCEEDED"),
+        (wrong, "INVALID_CREDENTIALS"),
+    ] {
+        let answer = parse(
+            client
+                .batch(&webhook, &adds(2, "refused"), false, "")
+                .json(),
+        );
+        let (error, description) = error_of(&answer);
+        assert_eq!(error, code, "{description}");
+        assert!(
+            description
+                .ends_with("0 commands ran, 0 may have run, 2 were not sent (see \"batch\")")
+                && !description.contains("may have executed"),
+            "{description}"
+        );
+        assert_eq!(answer["batch"]["not_sent"], json!(["0", "1"]));
+    }
+    assert_eq!(portal.deals_titled("refused"), 0);
 }
 
 #[test]
@@ -379,6 +455,20 @@ fn bad_commands_are_refused_on_every_front_before_anything_is_sent() {
             "a bracket, a space or a control character",
         ),
         (r#"{"a": "server.time"}"#, "a command must be an object"),
+        // Only one command of a key, or one value of a name, would run.
+        (
+            r#"{"a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "promD-1"}}},
+                "a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "promD-2"}}}}"#,
+            "Commands: the key \"a\" is given twice in one object",
+        ),
+        (
+            r#"[{"method": "crm.deal.add", "method": "crm.deal.delete", "params": {"id": 1}}]"#,
+            "command '0': the key \"method\" is given twice in one object",
+        ),
+        (
+            r#"{"a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "A", "TITLE": "B"}}}}"#,
+            "command 'a': the key \"TITLE\" is given twice in one object",
+        ),
         (
             "{\"a\": {\"method\": \"server.time\"}",
             "Commands are not valid JSON",

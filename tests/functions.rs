@@ -447,6 +447,16 @@ fn bad_arguments_are_refused_on_every_front_naming_function_and_parameter() {
             json!({"url": url, "owner": 1, "type": "user", "filter": {"from": "yesterday"}}),
             vec!["GetCalendarEvents", "Filter", "yesterday"],
         ),
+        // The fields' keys are the portal's names: PHP would keep the last.
+        (
+            "CreateDeal",
+            json!({"url": url, "fields": r#"{"TITLE": "promD-1", "UF": {"A": 1, "A": 2}}"#}),
+            vec![
+                "CreateDeal",
+                "FieldsStructure",
+                "the key \"A\" is given twice",
+            ],
+        ),
     ];
     for (function, args, named) in cases {
         let args = args.to_string();
@@ -484,6 +494,41 @@ fn bad_arguments_are_refused_on_every_front_naming_function_and_parameter() {
             );
         }
     }
+}
+
+/// A structure whose object gives a key twice, at any depth, as JSON or as
+/// JSON text: refused before anything is sent, as the portal would read
+/// only the last value (docs/calls.md).
+#[test]
+fn a_structure_that_gives_a_key_twice_is_refused_before_sending() {
+    let portal = portal();
+    let client = client();
+    let url = portal.webhook_url();
+    for (fields, key) in [
+        (r#"{"TITLE": "promD-1", "TITLE": "promD-2"}"#, "TITLE"),
+        (r#"{"TITLE": "x", "UF_LIST": [{"ID": 1, "ID": 2}]}"#, "ID"),
+        (r#""{\"TITLE\": 1, \"TITLE\": 2}""#, "TITLE"),
+    ] {
+        let args = format!(r#"{{"url": "{url}", "fields": {fields}}}"#);
+        let answer = support::parse(client.run_function_json("CreateDeal", &args).json());
+        let description = answer["error_description"].as_str().unwrap_or_default();
+        assert_eq!(
+            answer["error"], "OPI_INVALID_ARGUMENT",
+            "{fields}: {answer}"
+        );
+        assert!(
+            description.starts_with("CreateDeal: FieldsStructure (--fields) is refused: ")
+                && description.contains(&format!("the key \"{key}\" is given twice")),
+            "{fields}: {description}"
+        );
+    }
+    assert_eq!(portal.requests().len(), 0, "nothing sent");
+    let args = format!(r#"{{"url": "{url}", "fields": {{"TITLE": "x", "UF": {{"TITLE": 1}}}}}}"#);
+    let answer = support::parse(client.run_function_json("CreateDeal", &args).json());
+    assert!(
+        answer.get("error").is_none(),
+        "equal keys in two objects: {answer}"
+    );
 }
 
 /// A structure or array is read from JSON text or from a file of any name

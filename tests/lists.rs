@@ -250,6 +250,11 @@ fn bad_list_calls_are_refused_on_every_front_before_sending() {
             ("crm/contact.list", "", "Method has '/'"),
             ("crm.contact.list", "[1]", "they are an array"),
             ("crm.contact.list", "{", "not valid JSON"),
+            (
+                "crm.contact.list",
+                r#"{"filter": {">ID": 10, ">ID": 20}}"#,
+                "the key \">ID\" is given twice in one object",
+            ),
         ] {
             let before = portal.requests().len();
             let answer = invoke(
@@ -521,4 +526,57 @@ fn a_fetch_that_panics_mid_export_ends_it_with_an_internal_error_naming_its_page
         ids_of(&answer, "ID"),
         (0..2550).map(row_id).collect::<Vec<_>>()
     );
+}
+
+/// A fault on a batch request of pages, after the portal ran it: its pages
+/// only read the list (`crm.contact.list`, safe to repeat), so the request
+/// is sent again and the list comes whole, each item once. A 200 that is
+/// no JSON (not retried for any method) and a fault outlasting the
+/// attempts end the export with the items so far and an error naming the
+/// request's pages: nothing in it says a page was not sent.
+#[test]
+fn a_batch_of_pages_the_portal_may_have_run_is_sent_again_or_ends_the_export_naming_it() {
+    let n = 2_550;
+    let expected: Vec<u64> = (0..n).map(row_id).collect();
+    let client = test_client(fault_config());
+    for fault in [
+        PortalFault::ServerErrorAfterRun,
+        PortalFault::BadGatewayAfterRun,
+        PortalFault::BreakAfterRun,
+        PortalFault::SilentAfterRun,
+    ] {
+        for mode in [ListMode::Offset, ListMode::ById] {
+            let portal = portal_with(n);
+            portal.fail_next("batch", fault, 1);
+            let answer = listed(&client, &portal, "crm.contact.list", "", mode);
+            assert!(
+                answer.get("error").is_none(),
+                "{fault:?} {mode:?}: {answer}"
+            );
+            assert_eq!(ids_of(&answer, "ID"), expected, "{fault:?} {mode:?}");
+            assert_eq!(
+                portal.calls_of("batch"),
+                fewest_requests(n, mode),
+                "{fault:?} {mode:?}: the batch requests, and the failed one again"
+            );
+        }
+    }
+    for (fault, times, code) in [
+        (PortalFault::NoticeAfterRun, 1, "OPI_BAD_RESPONSE"),
+        (PortalFault::ServerErrorAfterRun, 3, "INTERNAL_SERVER_ERROR"),
+    ] {
+        let portal = portal_with(n);
+        portal.fail_next("batch", fault, times);
+        let answer = listed(&client, &portal, "crm.contact.list", "", ListMode::Offset);
+        let (error, description) = error_of(&answer);
+        assert_eq!(error, code, "{fault:?}: {description}");
+        assert!(
+            description.starts_with("the batch request of the pages s50 to s2500 failed: ")
+                && !description.contains("not sent"),
+            "{fault:?}: {description}"
+        );
+        assert_eq!(ids_of(&answer, "ID"), expected[..50], "{fault:?}");
+        assert_eq!(answer["total"], 50, "{fault:?}");
+        assert_eq!(portal.calls_of("batch"), times, "{fault:?}");
+    }
 }

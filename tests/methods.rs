@@ -285,6 +285,9 @@ fn a_write_the_portal_may_have_run_is_never_sent_twice_and_the_answer_says_so() 
         (PortalFault::BreakAfterRun, "OPI_NETWORK_ERROR"),
         (PortalFault::BadGatewayAfterRun, "OPI_BAD_RESPONSE"),
         (PortalFault::SilentAfterRun, "OPI_TIMEOUT"),
+        // The portal's own error document, after the method ran.
+        (PortalFault::ServerErrorAfterRun, "INTERNAL_SERVER_ERROR"),
+        (PortalFault::NoticeAfterRun, "OPI_BAD_RESPONSE"),
     ] {
         let portal = unbucketed_portal();
         portal.fail_next("crm.deal.add", fault, 1);
@@ -312,6 +315,7 @@ fn the_same_faults_on_a_read_are_retried_to_success() {
         PortalFault::BreakAfterRun,
         PortalFault::BadGatewayAfterRun,
         PortalFault::SilentAfterRun,
+        PortalFault::ServerErrorAfterRun,
         PortalFault::QueryLimit,
     ] {
         let portal = unbucketed_portal();
@@ -464,6 +468,22 @@ fn bad_input_on_the_new_functions_is_refused_on_every_front_before_sending() {
             Function::Call,
             vec![&webhook, "crm.deal.get", "null", ""],
             "they are null",
+        ),
+        // PHP's json_decode keeps the last of equal keys: refused, at any depth.
+        (
+            Function::Call,
+            vec![&webhook, "crm.deal.get", r#"{"ID": 1, "ID": 2}"#, ""],
+            "Parameters: the key \"ID\" is given twice in one object",
+        ),
+        (
+            Function::Call,
+            vec![
+                &webhook,
+                "crm.deal.add",
+                r#"{"fields": {"TITLE": "promD-1", "TITLE": "promD-2"}}"#,
+                "",
+            ],
+            "the key \"TITLE\" is given twice in one object, and the portal would read only its last value",
         ),
         (
             Function::Call,

@@ -29,6 +29,9 @@ const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
 enum Exchange {
     /// The call is over with this result.
     Done(Result<Answer, Error>),
+    /// A success whose body is no JSON object (cut short, or PHP's error
+    /// text): over as `Done`, but the method ran, or may have.
+    Unreadable(Result<Answer, Error>),
     /// This result stands unless a retry does better; whether one may be
     /// made depends on whether the portal may have run the request.
     Retryable {
@@ -52,6 +55,10 @@ impl Engine {
             let (result, retry_after, ran) = match exchange {
                 // Answered, or ended before anything was written.
                 Exchange::Done(result) => return (result, Ran::No),
+                Exchange::Unreadable(result) if !request.repeatable => {
+                    return (not_repeated(result, request), Ran::Maybe);
+                }
+                Exchange::Unreadable(result) => return (result, Ran::Maybe),
                 Exchange::Moved(location) => {
                     redirects += 1;
                     match follow(&url, &location, redirects) {
@@ -67,9 +74,7 @@ impl Engine {
                 } => (result, retry_after, ran),
             };
             if !ran.may_retry(request.repeatable) {
-                let result =
-                    result.map_err(|error| error.with_note(&retry::not_repeated(&request.method)));
-                return (result, ran);
+                return (not_repeated(result, request), ran);
             }
             // A method refused for its operating-time budget did not run, and
             // frees with time: the call's time budget bounds its retries, not
@@ -164,7 +169,7 @@ impl Engine {
             .block_on(self.exchange_once(url, request, remaining, &status));
         if let Some(started) = started {
             let (result, retryable) = match &exchange {
-                Exchange::Done(result) => (Some(result), false),
+                Exchange::Done(result) | Exchange::Unreadable(result) => (Some(result), false),
                 Exchange::Retryable { result, ran, .. } => {
                     (Some(result), ran.may_retry(request.repeatable))
                 }
@@ -275,6 +280,9 @@ impl Engine {
                 ran: Ran::No,
             };
         }
+        if status.is_success() && result.is_err() {
+            return Exchange::Unreadable(result);
+        }
         if !status.is_server_error() {
             return Exchange::Done(result);
         }
@@ -354,6 +362,22 @@ impl Engine {
             .saturating_mul(1 << (attempt - 1).min(16));
         let jittered = doubled.mul_f64(0.5 + 0.5 * random_fraction());
         retry_after.map_or(jittered, |asked| asked.max(jittered))
+    }
+}
+
+/// How a failure the portal may have run ends, for a method not safe to
+/// send again: saying so, whether the error is ours or the portal's own
+/// document (a JSON 500 after the method ran).
+fn not_repeated(result: Result<Answer, Error>, request: &Request) -> Result<Answer, Error> {
+    let note = retry::not_repeated(&request.method);
+    match result {
+        Err(error) => Err(error.with_note(&note)),
+        Ok(answer) if answer.is_error() => {
+            let mut document = answer.error_document();
+            document.description = format!("{} ({note})", document.description);
+            Ok(Answer::composed(document.to_json(), Some(document.code)))
+        }
+        Ok(answer) => Ok(answer),
     }
 }
 

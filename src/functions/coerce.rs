@@ -16,7 +16,7 @@ use super::body::Node;
 use super::paths::{self, Place};
 use super::{Kind, Param};
 use crate::config::FileAccess;
-use crate::json::{Json, Pairs, string_literal};
+use crate::json::{self, Json, Pairs, Refused, string_literal};
 use crate::request::{A_REQUEST, MAX_PARAMS_BYTES, too_large};
 
 /// The value to send for `param`, None when it is left out; the error says
@@ -150,7 +150,10 @@ pub(super) fn collection<'a>(
 ) -> Result<Cow<'a, str>, String> {
     let Json::Text(text) = read else {
         return Ok(match read {
-            Json::Object(_) | Json::List(_) => Cow::Borrowed(raw.get()),
+            Json::Object(_) | Json::List(_) => {
+                strict(raw.get())?;
+                Cow::Borrowed(raw.get())
+            }
             _ => Cow::Owned(format!("[{}]", raw.get())),
         });
     };
@@ -242,11 +245,21 @@ fn read_file(path: &Path, text: &str, limit: FileLimit) -> Result<Option<Vec<u8>
     }
 }
 
-/// `text` if it is one JSON value.
+/// `text` if it is one JSON value, as [`strict`] reads it.
 fn checked_json(text: &str) -> Result<String, String> {
-    serde_json::from_str::<&RawValue>(text)
-        .map(|raw| raw.get().to_owned())
-        .map_err(|e| format!("is not JSON: {e}"))
+    strict(text).map(|()| text.to_owned())
+}
+
+/// Whether a structure's JSON `text` is one value with no object holding a
+/// key twice: its keys become the portal's names, read by PHP, which keeps
+/// the last of equal keys (docs/calls.md).
+fn strict(text: &str) -> Result<(), String> {
+    json::read_whole(text, &mut |_| {})
+        .map(|_| ())
+        .map_err(|refused| match refused {
+            Refused::NotJson(error) => format!("is not JSON: {error}"),
+            Refused::Twice(why) => format!("is refused: {why}"),
+        })
 }
 
 /// An array as given, or read as [`collection`] reads text; one value (an
@@ -257,11 +270,18 @@ pub(super) fn array<'a>(
     files: &FileAccess,
 ) -> Result<Cow<'a, str>, String> {
     let json = match read {
-        Json::List(_) => return Ok(Cow::Borrowed(raw.get())),
+        Json::List(_) => {
+            strict(raw.get())?;
+            return Ok(Cow::Borrowed(raw.get()));
+        }
         Json::Text(text) => match collection_text(text, files)? {
             Some(json) => json,
             None => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
         },
+        Json::Object(_) => {
+            strict(raw.get())?;
+            return Ok(Cow::Owned(format!("[{}]", raw.get())));
+        }
         _ => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
     };
     Ok(match json.starts_with('[') {

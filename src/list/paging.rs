@@ -380,7 +380,22 @@ impl<'a> Source<'a> {
 
     /// The pages of one batch request, by command key in order. Takes
     /// `&self` only, so that requests of the offset mode run side by side.
+    /// A failure names the request's pages. Its pages only read the list,
+    /// so there is no "not sent" to tell: after a failure that leaves open
+    /// whether the portal ran it, the request was sent again when the list
+    /// method is safe to repeat, and the export ends only when that failed
+    /// too (docs/lists.md).
     fn fetch_batch(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
+        self.fetch_pages(commands).map_err(|stop| match stop {
+            Stop::Failed(failure) => {
+                let context = format!("the batch request of {} failed", pages_of(commands));
+                Stop::Failed(failure.in_context(&context))
+            }
+            other => other,
+        })
+    }
+
+    fn fetch_pages(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
         let body = batch::body(commands, false);
         let (answer, request) = self.answered(&|token| {
             let mut request = Request::call_json(self.url, "batch", &body, token)?;

@@ -141,6 +141,13 @@ pub enum PortalFault {
     BadGatewayAfterRun,
     /// Runs the method, then sends nothing until the client gives up.
     SilentAfterRun,
+    /// Runs the method, then answers 500 with a JSON error, as the portal
+    /// does when it fails after the method's work is done.
+    ServerErrorAfterRun,
+    /// Runs the method, then answers 200 with PHP's notice text before the
+    /// JSON, as a portal that shows PHP's errors does: no JSON object,
+    /// though the method's work is done.
+    NoticeAfterRun,
     /// Refuses before running: 503 QUERY_LIMIT_EXCEEDED.
     QueryLimit,
     /// Refuses before running: 503 OVERLOAD_LIMIT, a block set by support.
@@ -1073,6 +1080,15 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         Some(PortalFault::SilentAfterRun) => {
             return HttpResponse::new(200, "text/plain", "").with_fault(Fault::Silent);
+        }
+        Some(PortalFault::ServerErrorAfterRun) => {
+            return error(500, "INTERNAL_SERVER_ERROR", "Internal server error");
+        }
+        Some(PortalFault::NoticeAfterRun) => {
+            let mut response = success(&state, answer);
+            let notice = b"<br />\n<b>Notice</b>:  Undefined index: ID in <b>/home/bitrix/www/local/php_interface/init.php</b> on line <b>42</b><br />\n";
+            response.body.splice(0..0, notice.iter().copied());
+            return response;
         }
         Some(PortalFault::BadGatewayAfterRun) => {
             return HttpResponse::new(
