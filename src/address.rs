@@ -6,6 +6,10 @@
 //! an explicit `http://` is kept (self-hosted portals), and whatever cannot be
 //! a portal address is refused here, before anything is sent.
 
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use fnv::FnvHasher;
 use url::Url;
 
 use crate::error::Error;
@@ -23,6 +27,7 @@ pub struct Endpoint {
 
 /// How the caller authenticates, which decides what the address must look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum AuthKind {
     /// The address is an incoming webhook: `<portal>/rest/<user id>/<secret>/`.
     Webhook,
@@ -46,6 +51,76 @@ pub fn endpoint(address: &str, method: &str, auth: AuthKind) -> Result<Endpoint,
         url,
         webhook_secret,
     })
+}
+
+/// Endpoints kept at the most; past that the cache starts again, empty.
+const CACHED_ENDPOINTS: usize = 256;
+
+/// An endpoint as [`cached`] keeps it: shared by every call of the same
+/// address, method and kind, never copied.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub url: Arc<Url>,
+    pub webhook_secret: Option<Arc<str>>,
+    /// The method as given, for requests to name in logs and errors.
+    pub method: Arc<str>,
+}
+
+/// One cached endpoint and what it was made from, compared on every hit:
+/// the key is a hash, so two texts with one hash are told apart here.
+struct Cached {
+    address: Box<str>,
+    auth: AuthKind,
+    endpoint: Arc<Shared>,
+}
+
+type Endpoints = RwLock<std::collections::HashMap<u64, Cached, BuildHasherDefault<FnvHasher>>>;
+
+/// The process's endpoints, by a hash of address, method and kind.
+static ENDPOINTS: OnceLock<Endpoints> = OnceLock::new();
+
+/// [`endpoint`], remembered: every call of a portal would otherwise parse
+/// and check the same text again, the largest cost of a pooled call
+/// (docs/performance.md). Only endpoints that passed every check are kept,
+/// so a refused address is refused, with the same words, on every call;
+/// the result depends on nothing but the three arguments, so one cache
+/// serves every client of the process.
+pub(crate) fn cached(address: &str, method: &str, auth: AuthKind) -> Result<Arc<Shared>, Error> {
+    let endpoints = ENDPOINTS.get_or_init(Endpoints::default);
+    let mut hasher = FnvHasher::default();
+    hasher.write(address.as_bytes());
+    hasher.write_u8(0xff);
+    hasher.write(method.as_bytes());
+    hasher.write_u8(auth as u8);
+    let key = hasher.finish();
+    {
+        let read = endpoints.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(hit) = read.get(&key) {
+            let same = *hit.address == *address && *hit.endpoint.method == *method;
+            if same && hit.auth == auth {
+                return Ok(Arc::clone(&hit.endpoint));
+            }
+        }
+    }
+    let made = endpoint(address, method, auth)?;
+    let shared = Arc::new(Shared {
+        url: Arc::new(made.url),
+        webhook_secret: made.webhook_secret.map(Arc::from),
+        method: Arc::from(method),
+    });
+    let mut write = endpoints.write().unwrap_or_else(PoisonError::into_inner);
+    if write.len() >= CACHED_ENDPOINTS {
+        write.clear();
+    }
+    write.insert(
+        key,
+        Cached {
+            address: address.into(),
+            auth,
+            endpoint: Arc::clone(&shared),
+        },
+    );
+    Ok(shared)
 }
 
 /// The address as people paste it, made a URL: trimmed, checked, a scheme
@@ -152,6 +227,50 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_endpoint_is_the_one_endpoint_makes_and_a_bad_address_is_refused_each_time() {
+        let address = "https://cache.example/rest/7/c4ch3s3cr3t/";
+        let first = cached(address, "crm.deal.get", AuthKind::Webhook).unwrap();
+        let again = cached(address, "crm.deal.get", AuthKind::Webhook).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second call is a hit");
+        let made = endpoint(address, "crm.deal.get", AuthKind::Webhook).unwrap();
+        assert_eq!(*first.url, made.url);
+        assert_eq!(
+            first.webhook_secret.as_deref(),
+            made.webhook_secret.as_deref()
+        );
+        assert_eq!(&*first.method, "crm.deal.get");
+        // Another method, or the other kind, is another endpoint.
+        let other = cached(address, "crm.deal.add", AuthKind::Webhook).unwrap();
+        assert_eq!(other.url.path(), "/rest/7/c4ch3s3cr3t/crm.deal.add");
+        let portal = cached("cache.example", "crm.deal.get", AuthKind::Token).unwrap();
+        assert_eq!(
+            portal.url.as_str(),
+            "https://cache.example/rest/crm.deal.get"
+        );
+        assert_eq!(portal.webhook_secret, None);
+        // A refusal is not kept: the same words every time.
+        for _ in 0..2 {
+            let refused = cached("cache.example", "crm.deal.get", AuthKind::Webhook).unwrap_err();
+            assert_eq!(refused, not_a_webhook());
+        }
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        for n in 0..CACHED_ENDPOINTS + 10 {
+            let address = format!("https://bound{n}.example/rest/1/s/");
+            cached(&address, "profile", AuthKind::Webhook).unwrap();
+        }
+        static_len_at_most(CACHED_ENDPOINTS);
+    }
+
+    fn static_len_at_most(bound: usize) {
+        let endpoints = ENDPOINTS.get().expect("made by a call");
+        let len = endpoints.read().unwrap().len();
+        assert!(len <= bound, "{len} endpoints kept");
+    }
 
     const METHOD: &str = "im.user.status.set";
 

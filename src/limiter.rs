@@ -51,13 +51,20 @@ pub enum Pacing {
 /// domain of a country (`bitrix24.ru`, `bitrix24.by`), or under one of a
 /// country's second-level domains (`bitrix24.com.br`, `bitrix24.co.uk`).
 pub fn is_cloud_host(host: &str) -> bool {
-    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
-    let is_bitrix24 = |label: &&str| label.eq_ignore_ascii_case("bitrix24");
-    match labels.as_slice() {
-        [_, .., domain, _country] if is_bitrix24(domain) => true,
-        [_, .., domain, second, _country] if is_bitrix24(domain) && second.len() <= 3 => true,
-        _ => false,
-    }
+    // Read from the right, label by label, without collecting them: this
+    // runs for every paced call.
+    let mut labels = host.trim_end_matches('.').rsplit('.');
+    let is_bitrix24 =
+        |label: Option<&str>| label.is_some_and(|l| l.eq_ignore_ascii_case("bitrix24"));
+    let (Some(_country), next, after) = (labels.next(), labels.next(), labels.next()) else {
+        return false;
+    };
+    // `<portal>.bitrix24.<country>`, or `<portal>.bitrix24.<second>.<country>`
+    // with a second-level part of at most three letters (`com.br`).
+    (is_bitrix24(next) && after.is_some())
+        || (next.is_some_and(|second| second.len() <= 3)
+            && is_bitrix24(after)
+            && labels.next().is_some())
 }
 
 /// The slot below the portal's threshold kept free: requests scheduled apart
@@ -143,10 +150,15 @@ impl Limiter {
             return Some(now);
         };
         let capacity = (capacity - HEADROOM).max(1.0);
-        let bucket = state.buckets.entry(portal.to_owned()).or_insert(Bucket {
-            level: 0.0,
-            at: now,
-        });
+        // Looked up before it is made: a key is allocated once per portal.
+        if !state.buckets.contains_key(portal) {
+            let bucket = Bucket {
+                level: 0.0,
+                at: now,
+            };
+            state.buckets.insert(portal.to_owned(), bucket);
+        }
+        let bucket = state.buckets.get_mut(portal).expect("made above");
         // The bucket's time may be ahead of now: the last slot given begins later.
         let from = bucket.at.max(now);
         let level =

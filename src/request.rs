@@ -4,6 +4,9 @@
 //! `im.user.status.get`, the OAuth grants) are thin wrappers over it, or,
 //! for tokens, over [`Request::oauth`]. Nothing here touches the network.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -70,14 +73,16 @@ impl Verb {
 #[derive(Clone)]
 pub struct Request {
     pub verb: Verb,
-    pub url: Url,
+    /// Shared with the endpoint cache (`address::cached`) and every
+    /// request to the same method: a call copies no address.
+    pub url: Arc<Url>,
     /// The JSON body of a POST; empty for a GET.
-    pub body: String,
+    pub body: Bytes,
     /// A multipart form sent instead of `body` (an upload).
     pub form: Option<Form>,
     pub secrets: Secrets,
     /// What is called, for error texts: a REST method or `oauth/token`.
-    pub method: String,
+    pub method: Arc<str>,
     /// Whether the request may be sent again after a failure that leaves
     /// open whether the portal ran it (docs/retries.md).
     pub repeatable: bool,
@@ -155,21 +160,16 @@ impl Request {
             Some(_) => AuthKind::Token,
             None => AuthKind::Webhook,
         };
-        let endpoint = address::endpoint(url, method, auth)?;
-        let secrets = Secrets::of(
-            endpoint
-                .webhook_secret
-                .iter()
-                .map(String::as_str)
-                .chain(token),
-        );
+        let endpoint = address::cached(url, method, auth)?;
+        let mut secrets = Secrets::of(token);
+        secrets.0.extend(endpoint.webhook_secret.clone());
         Ok(Request {
             verb: Verb::Post,
-            url: endpoint.url,
-            body: with_auth(object, token),
+            url: Arc::clone(&endpoint.url),
+            body: Bytes::from(with_auth(object, token)),
             form: None,
             secrets,
-            method: method.to_owned(),
+            method: Arc::clone(&endpoint.method),
             repeatable: retry::is_safe_to_repeat(method),
         })
     }
@@ -242,11 +242,11 @@ impl Request {
             .append_pair(parameter, credential);
         Ok(Request {
             verb: Verb::Get,
-            url,
-            body: String::new(),
+            url: Arc::new(url),
+            body: Bytes::new(),
             form: None,
             secrets: Secrets::of([client_secret, credential]),
-            method: "oauth/token".to_owned(),
+            method: Arc::from("oauth/token"),
             // A code is used once and a refresh token is spent by its
             // exchange: a grant the server may have answered is not repeated.
             repeatable: false,
@@ -258,15 +258,15 @@ impl Request {
 #[derive(Clone)]
 pub struct Form {
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
 }
 
 impl Request {
     /// What goes on the wire: the form's bytes, or the JSON body's.
-    pub fn body_bytes(&self) -> &[u8] {
+    pub fn body_bytes(&self) -> &Bytes {
         match &self.form {
             Some(form) => &form.bytes,
-            None => self.body.as_bytes(),
+            None => &self.body,
         }
     }
 
@@ -305,7 +305,7 @@ impl Request {
         let mut secrets = vec![url.query().unwrap_or_default().to_owned()];
         secrets.extend(url.query_pairs().map(|(_, value)| value.into_owned()));
         secrets.extend(portal.webhook_secret);
-        secrets.extend(token.filter(|t| !t.is_empty()).map(str::to_owned));
+        secrets.extend(token.map(str::to_owned));
         // Quotes and line ends would end the header's quoted names early.
         let quoted = |text: &str| text.replace('"', "%22").replace(['\r', '\n'], " ");
         let boundary = (0u32..)
@@ -326,14 +326,14 @@ impl Request {
         bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         Ok(Request {
             verb: Verb::Post,
-            url,
-            body: String::new(),
+            url: Arc::new(url),
+            body: Bytes::new(),
             form: Some(Form {
                 content_type: format!("multipart/form-data; boundary={boundary}"),
-                bytes,
+                bytes: Bytes::from(bytes),
             }),
             secrets: Secrets::of(secrets.iter().map(String::as_str)),
-            method: "upload".to_owned(),
+            method: Arc::from("upload"),
             repeatable: false,
         })
     }
@@ -352,8 +352,11 @@ pub(crate) fn checked_method(method: &str) -> Result<&str, Error> {
             method.len()
         )));
     }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-    if let Some((position, c)) = method.char_indices().find(|&(_, c)| !allowed(c)) {
+    // Bytes, not chars: every call passes here, and a byte outside ASCII
+    // starts a char that is refused anyway.
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    if let Some(position) = method.bytes().position(|b| !allowed(b)) {
+        let c = method[position..].chars().next().unwrap_or_default();
         let shown = if c.is_control() || c.is_whitespace() {
             format!("U+{:04X}", c as u32)
         } else {
@@ -363,7 +366,11 @@ pub(crate) fn checked_method(method: &str) -> Result<&str, Error> {
             "Method has {shown} at byte {position}; a method name is letters, digits, '_' and '.', such as crm.deal.add"
         )));
     }
-    if method.split('.').any(str::is_empty) {
+    let bytes = method.as_bytes();
+    let empty_part = bytes[0] == b'.'
+        || bytes[bytes.len() - 1] == b'.'
+        || bytes.windows(2).any(|pair| pair == b"..");
+    if empty_part {
         return Err(Error::invalid_argument(
             "Method has an empty part between dots; a method name looks like crm.deal.add",
         ));
@@ -453,7 +460,7 @@ fn with_auth(object: Object, token: Option<&str>) -> String {
 /// refresh token), masked in every text shown: as given and as they appear
 /// percent-encoded in an address.
 #[derive(Clone, Default)]
-pub struct Secrets(Vec<String>);
+pub struct Secrets(Vec<Arc<str>>);
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -467,7 +474,7 @@ impl Secrets {
             secrets
                 .into_iter()
                 .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+                .map(Arc::from)
                 .collect(),
         )
     }
@@ -479,10 +486,10 @@ impl Secrets {
         let mut all: Vec<String> = Vec::with_capacity(self.0.len() * 2);
         for secret in &self.0 {
             let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            if encoded != *secret {
+            if encoded != **secret {
                 all.push(encoded);
             }
-            all.push(secret.clone());
+            all.push(secret.to_string());
         }
         // Longest first, so that no shorter secret breaks up a longer one.
         all.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -511,10 +518,15 @@ pub fn normalize_status(status: &str) -> Result<&'static str, Error> {
             STATUSES.join(", ")
         )));
     }
-    let lowered = given.to_lowercase();
+    // The statuses are ASCII: ASCII text is compared in any case without
+    // lower-casing a copy; other text as Unicode lower-cases it.
+    let matches = |allowed: &str| match given.is_ascii() {
+        true => allowed.eq_ignore_ascii_case(given),
+        false => *allowed == given.to_lowercase(),
+    };
     STATUSES
         .iter()
-        .find(|allowed| **allowed == lowered)
+        .find(|allowed| matches(allowed))
         .copied()
         .ok_or_else(|| {
             Error::invalid_argument(format!(
@@ -765,7 +777,7 @@ mod tests {
             "a boundary the file does not hold"
         );
         assert_eq!(
-            request.body_bytes(),
+            &request.body_bytes()[..],
             b"--opi-bitrix24-boundary-1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n--opi-bitrix24-boundary-0 inside\r\n--opi-bitrix24-boundary-1--\r\n"
         );
         assert!(!request.repeatable);

@@ -74,8 +74,16 @@ pub(crate) struct Transport {
 
 /// How an origin is reached, decided at its first call, and its idle connections.
 struct Origin {
-    route: Route,
+    reach: Reach,
     idle: Vec<Idle>,
+}
+
+/// What every request to one origin shares: its route, and its `Host`
+/// header, made once (a clone shares its bytes).
+#[derive(Clone)]
+struct Reach {
+    route: Route,
+    host: HeaderValue,
 }
 
 #[derive(Clone)]
@@ -129,7 +137,7 @@ pub(crate) enum Failure {
 pub(crate) struct Outgoing<'a> {
     pub verb: Verb,
     pub url: &'a Url,
-    pub body: &'a [u8],
+    pub body: &'a Bytes,
     /// The body's type when it is not JSON (a multipart form's, with its
     /// boundary).
     pub content_type: Option<&'a str>,
@@ -167,13 +175,13 @@ impl Transport {
     ) -> Result<Reply, Failure> {
         let url = outgoing.url;
         let origin = &url[..Position::BeforePath];
-        let (route, pooled) = self.checkout(url, origin).await?;
+        let (reach, pooled) = self.checkout(url, origin).await?;
         if let Some(sender) = pooled {
             // A kept-alive connection fails when the portal closed it while
             // it was idle, or closes it under the request. Unwritten, or
             // written for a method safe to repeat, the request goes on a new
             // connection at once: that is the answer this call is owed.
-            let request = self.request(outgoing, &route)?;
+            let request = self.request(outgoing, &reach)?;
             match self
                 .exchange(origin, sender, request, answer_cap, written)
                 .await
@@ -183,8 +191,8 @@ impl Transport {
                 done => return done,
             }
         }
-        let sender = self.connect(url, &route).await?;
-        let request = self.request(outgoing, &route)?;
+        let sender = self.connect(url, &reach.route).await?;
+        let request = self.request(outgoing, &reach)?;
         self.exchange(origin, sender, request, answer_cap, written)
             .await
     }
@@ -223,28 +231,34 @@ impl Transport {
     }
 
     /// The origin's route, and a live idle connection to it if there is one.
-    async fn checkout(&self, url: &Url, origin: &str) -> Result<(Route, Option<Sender>), Failure> {
+    async fn checkout(&self, url: &Url, origin: &str) -> Result<(Reach, Option<Sender>), Failure> {
         loop {
-            let (route, idle) = {
+            let (reach, idle) = {
                 let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
                 match origins.get_mut(origin) {
-                    Some(known) => (known.route.clone(), known.idle.pop()),
+                    Some(known) => (known.reach.clone(), known.idle.pop()),
                     None => {
-                        let route = self.route(url)?;
+                        let reach = Reach {
+                            route: self.route(url)?,
+                            host: HeaderValue::from_str(
+                                &url[Position::BeforeHost..Position::AfterPort],
+                            )
+                            .map_err(unsendable)?,
+                        };
                         if origins.len() >= MAX_ORIGINS {
                             origins.retain(|_, known| !known.idle.is_empty());
                         }
                         let known = Origin {
-                            route: route.clone(),
+                            reach: reach.clone(),
                             idle: Vec::new(),
                         };
                         origins.insert(origin.to_owned(), known);
-                        (route, None)
+                        (reach, None)
                     }
                 }
             };
             let Some(Idle { mut sender, since }) = idle else {
-                return Ok((route, None));
+                return Ok((reach, None));
             };
             let idle_for = since.elapsed();
             if idle_for >= IDLE_TIMEOUT {
@@ -265,7 +279,7 @@ impl Transport {
                 }
             }
             if sender.ready().await.is_ok() {
-                return Ok((route, Some(sender)));
+                return Ok((reach, Some(sender)));
             }
         }
     }
@@ -295,10 +309,10 @@ impl Transport {
     fn request(
         &self,
         outgoing: Outgoing<'_>,
-        route: &Route,
+        reach: &Reach,
     ) -> Result<hyper::Request<Full<Bytes>>, Failure> {
         let url = outgoing.url;
-        let (target, proxy_auth) = match route {
+        let (target, proxy_auth) = match &reach.route {
             Route::Forward { auth, .. } => (url.as_str(), auth.as_ref()),
             _ => (&url[Position::BeforePath..], None),
         };
@@ -309,7 +323,7 @@ impl Transport {
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(target)
-            .header(HOST, &url[Position::BeforeHost..Position::AfterPort])
+            .header(HOST, reach.host.clone())
             .header(ACCEPT, JSON)
             .header(USER_AGENT, self.user_agent.clone());
         if outgoing.verb == Verb::Post {
@@ -323,7 +337,7 @@ impl Transport {
             request = request.header(PROXY_AUTHORIZATION, auth.clone());
         }
         request
-            .body(Full::new(Bytes::copy_from_slice(outgoing.body)))
+            .body(Full::new(outgoing.body.clone()))
             .map_err(unsendable)
     }
 
@@ -337,7 +351,12 @@ impl Transport {
         answer_cap: usize,
     ) -> Result<Reply, Failure> {
         let (head, mut incoming) = response.into_parts();
-        let mut body = Vec::new();
+        // Sized once from Content-Length, within the cap: one allocation
+        // for the usual answer instead of one per doubling.
+        let expected = hyper::body::Body::size_hint(&incoming)
+            .exact()
+            .map_or(0, |length| length.min(answer_cap as u64 + 1) as usize);
+        let mut body = Vec::with_capacity(expected);
         let mut whole = true;
         while let Some(frame) = incoming.frame().await {
             let frame = frame.map_err(|error| Failure::Broken(error.into()))?;

@@ -46,7 +46,8 @@ enum Exchange {
 impl Engine {
     pub(super) fn send_with_retries(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
         let deadline = Instant::now() + self.config.timeout;
-        let mut url = request.url.clone();
+        // The request's own address until the portal moves: no copy.
+        let mut url = std::borrow::Cow::Borrowed(&*request.url);
         let mut redirects = 0;
         let mut attempt = 1;
         let mut budget_refusals = 0;
@@ -62,7 +63,7 @@ impl Engine {
                 Exchange::Moved(location) => {
                     redirects += 1;
                     match follow(&url, &location, redirects) {
-                        Ok(next) => url = next,
+                        Ok(next) => url = std::borrow::Cow::Owned(next),
                         Err(error) => return (Err(error), Ran::No),
                     }
                     continue;
@@ -122,7 +123,7 @@ impl Engine {
         let mut now = Instant::now();
         if let Some(limiter) = &self.limiter {
             let host = url.host_str().unwrap_or_default();
-            match limiter.reserve(&url.origin().ascii_serialization(), host, now, deadline) {
+            match limiter.reserve(&url[..url::Position::BeforePath], host, now, deadline) {
                 Some(start) => {
                     let wait = start.saturating_duration_since(now);
                     if !wait.is_zero() {
@@ -289,7 +290,7 @@ impl Engine {
         let ran = match ServerRefusal::of(code) {
             Some(ServerRefusal::QueryLimit) => {
                 if let Some(limiter) = &self.limiter {
-                    limiter.note_query_limit(&url.origin().ascii_serialization(), Instant::now());
+                    limiter.note_query_limit(&url[..url::Position::BeforePath], Instant::now());
                 }
                 Ran::No
             }
