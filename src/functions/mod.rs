@@ -102,7 +102,10 @@ pub struct Function {
     pub summary: &'static str,
     /// Its parameters, in OpenIntegrations' order.
     pub params: &'static [Param],
-    /// Fields it always sends: a target and JSON text.
+    /// The parameters that fill the body, as indices into `params`, in the
+    /// order OpenIntegrations adds their fields.
+    pub(crate) fills: &'static [u8],
+    /// Fields it always sends, after the parameters': a target and JSON text.
     pub(crate) constants: &'static [(&'static str, &'static str)],
     /// An offline function's templates: a variant and JSON text.
     pub(crate) templates: &'static [(&'static str, &'static str)],
