@@ -96,6 +96,10 @@ impl std::fmt::Debug for Request {
     }
 }
 
+/// What an OAuth grant calls, in place of a REST method: for error texts
+/// and the request log.
+pub(crate) const OAUTH_METHOD: &str = "oauth/token";
+
 /// An OAuth grant of the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
@@ -246,7 +250,7 @@ impl Request {
             body: String::new(),
             form: None,
             secrets: Secrets::of([client_secret, credential]),
-            method: "oauth/token".to_owned(),
+            method: OAUTH_METHOD.to_owned(),
             // A code is used once and a refresh token is spent by its
             // exchange: a grant the server may have answered is not repeated.
             repeatable: false,
