@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::address::{self, AuthKind};
+use crate::echo;
 use crate::error::Error;
 use crate::json::{self, Refused};
 use crate::retry;
@@ -151,8 +152,8 @@ impl Request {
         let token = Some(token).filter(|t| !t.is_empty());
         if let (Some(_), Some(name)) = (token, &object.auth_key) {
             return Err(Error::invalid_argument(format!(
-                "Parameters hold '{}' and a Token is given too; give the token in one place",
-                text::shown(name, 20)
+                "Parameters hold {} and a Token is given too; give the token in one place",
+                echo::value(name, 20)
             )));
         }
         let auth = match token {
@@ -523,8 +524,8 @@ pub fn normalize_status(status: &str) -> Result<&'static str, Error> {
         .copied()
         .ok_or_else(|| {
             Error::invalid_argument(format!(
-                "Status '{}' is not allowed; it must be one of: {}",
-                text::shown(given, 32),
+                "Status {} is not allowed; it must be one of: {}",
+                echo::value(given, 32),
                 STATUSES.join(", ")
             ))
         })
@@ -687,16 +688,13 @@ mod tests {
             ("{'a': 1}", "not valid JSON"),
             (
                 r#"{"ID": 1, "ID": 2}"#,
-                "Parameters: the key \"ID\" is given twice in one object",
+                "Parameters: the key 'ID' is given twice in one object",
             ),
             (
                 r#"{"fields": {"TITLE": "a", "OPENED": "Y", "TITLE": "b"}}"#,
-                "the key \"TITLE\" is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 48)",
+                "the key 'TITLE' is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 48)",
             ),
-            (
-                r#"{"a": [{"b": {"c": 1, "c": 1}}]}"#,
-                "\"c\" is given twice",
-            ),
+            (r#"{"a": [{"b": {"c": 1, "c": 1}}]}"#, "'c' is given twice"),
         ] {
             let error = checked_object(params).err().unwrap();
             assert!(error.description().contains(why), "{params}: {error}");

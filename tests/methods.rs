@@ -473,7 +473,7 @@ fn bad_input_on_the_new_functions_is_refused_on_every_front_before_sending() {
         (
             Function::Call,
             vec![&webhook, "crm.deal.get", r#"{"ID": 1, "ID": 2}"#, ""],
-            "Parameters: the key \"ID\" is given twice in one object",
+            "Parameters: the key 'ID' is given twice in one object",
         ),
         (
             Function::Call,
@@ -483,7 +483,7 @@ fn bad_input_on_the_new_functions_is_refused_on_every_front_before_sending() {
                 r#"{"fields": {"TITLE": "promD-1", "TITLE": "promD-2"}}"#,
                 "",
             ],
-            "the key \"TITLE\" is given twice in one object, and the portal would read only its last value",
+            "the key 'TITLE' is given twice in one object, and the portal would read only its last value",
         ),
         (
             Function::Call,

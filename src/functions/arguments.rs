@@ -10,9 +10,9 @@ use super::body::{Body, Node};
 use super::coerce;
 use super::{Function, Kind, Param};
 use crate::config::FileAccess;
+use crate::echo;
 use crate::error::Error;
 use crate::json::{Json, Pairs};
-use crate::text;
 
 /// A function with its arguments: each parameter's value as JSON text
 /// (given, or its default; None for neither), the address and the token,
@@ -56,10 +56,10 @@ impl<'a> Arguments<'a> {
         let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
         for (key, value) in pairs.0 {
             let Some((index, param)) = function.param(&key) else {
-                let named = text::plain(&key, 40).map_or(String::new(), |k| format!(" '{k}'"));
                 return Err(Error::invalid_argument(format!(
-                    "{} has no parameter{named}; its parameters are {}",
+                    "{} has no parameter {}; its parameters are {}",
                     function.name,
+                    echo::value(&key, 40),
                     names(function)
                 )));
             };

@@ -198,7 +198,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
             }),
             _ => continue,
         };
-        let sent = sent.map_err(|e| bad(format!("'{key}' {e}")))?;
+        let sent = sent.map_err(|e| bad(format!("{} {e}", crate::echo::value(&key, 40))))?;
         body.put_member(key.into_owned(), sent);
     }
     Ok(body)

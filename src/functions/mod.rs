@@ -211,9 +211,9 @@ impl Function {
 /// text of a JSON object (`Client::run_function_json`).
 pub(crate) fn run(engine: &Engine, name: &str, args: &str) -> Answer {
     let Some((function, russian)) = find_named(name) else {
-        let named = crate::text::plain(name, 60).map_or(String::new(), |n| format!(" '{n}'"));
         return Error::invalid_argument(format!(
-            "there is no function{named} (docs/functions.md lists them)"
+            "there is no function {} (docs/functions.md lists them)",
+            crate::echo::value(name, 60)
         ))
         .into();
     };
