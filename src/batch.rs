@@ -13,13 +13,13 @@ use serde_json::value::RawValue;
 use crate::answer::Answer;
 use crate::budget::TimeReport;
 use crate::credentials;
+use crate::echo;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Json, Pairs};
 use crate::query::{self, Param};
 use crate::request::{self, MAX_PARAMS_BYTES, Request};
 use crate::retry::Ran;
-use crate::text;
 
 /// Commands one batch request may carry; the portal refuses more
 /// (`ERROR_BATCH_LENGTH_EXCEEDED`).
@@ -151,11 +151,7 @@ pub fn body(commands: &[Command], halt: bool) -> String {
 fn in_command(key: &str, error: Error) -> Error {
     Error::new(
         error.code(),
-        format!(
-            "command '{}': {}",
-            text::shown(key, 40),
-            error.description()
-        ),
+        format!("command {}: {}", echo::value(key, 40), error.description()),
     )
 }
 
@@ -198,8 +194,8 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
             "params" => params = Some(value),
             other => {
                 return Err(Error::invalid_argument(format!(
-                    "it has a field '{}'; a command has only \"method\" and \"params\"",
-                    text::shown(other, 20)
+                    "it has a field {}; a command has only \"method\" and \"params\"",
+                    echo::value(other, 20)
                 )));
             }
         }

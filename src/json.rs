@@ -146,15 +146,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
 
 /// Why a key given twice in one object is refused, for an error text.
 pub(crate) fn given_twice(key: &str) -> String {
-    // At most 40 characters of it: text.rs's `shown`, which this module
-    // cannot import (text.rs imports error.rs, which imports this).
-    let mut shown: String = key.chars().take(40).collect();
-    if shown.len() < key.len() {
-        shown.push('…');
-    }
     format!(
         "the key {} is given twice in one object, and the portal would read only its last value: give each key once",
-        string_literal(&shown)
+        crate::echo::value(key, 40)
     )
 }
 
@@ -422,9 +416,10 @@ mod tests {
     #[test]
     fn a_key_given_twice_is_refused_by_the_strict_readers_at_any_depth() {
         let twice = |key: &str| given_twice(key);
-        let long = format!("{}{}", "k".repeat(40), "é".repeat(3));
-        assert!(twice(&long).starts_with(&format!("the key \"{}…\" is given", "k".repeat(40))));
-        assert!(twice("ключ").starts_with("the key \"ключ\" is given"));
+        let long = format!("{}{}", "k-".repeat(20), "é".repeat(3));
+        assert!(twice(&long).starts_with(&format!("the key '{}…' is given", "k-".repeat(20))));
+        assert!(twice("ключ").starts_with("the key 'ключ' is given"));
+        assert!(twice("4swokunb3tk7h7dt").starts_with("the key <a value of 16 characters> is"));
         let strict = |text: &str| {
             Json::read_strict(raw(text))
                 .map(|_| ())

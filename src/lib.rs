@@ -27,6 +27,7 @@ mod budget;
 mod client;
 mod config;
 mod credentials;
+mod echo;
 mod engine;
 mod error;
 pub mod functions;

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::address::{self, AuthKind};
+use crate::echo;
 use crate::error::Error;
 use crate::json::{self, Refused};
 use crate::retry;
@@ -101,6 +102,10 @@ impl std::fmt::Debug for Request {
     }
 }
 
+/// What an OAuth grant calls, in place of a REST method: for error texts
+/// and the request log.
+pub(crate) const OAUTH_METHOD: &str = "oauth/token";
+
 /// An OAuth grant of the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
@@ -152,8 +157,8 @@ impl Request {
         let token = Some(token).filter(|t| !t.is_empty());
         if let (Some(_), Some(name)) = (token, &object.auth_key) {
             return Err(Error::invalid_argument(format!(
-                "Parameters hold '{}' and a Token is given too; give the token in one place",
-                text::shown(name, 20)
+                "Parameters hold {} and a Token is given too; give the token in one place",
+                echo::value(name, 20)
             )));
         }
         let auth = match token {
@@ -246,7 +251,7 @@ impl Request {
             body: Bytes::new(),
             form: None,
             secrets: Secrets::of([client_secret, credential]),
-            method: Arc::from("oauth/token"),
+            method: Arc::from(OAUTH_METHOD),
             // A code is used once and a refresh token is spent by its
             // exchange: a grant the server may have answered is not repeated.
             repeatable: false,
@@ -440,19 +445,20 @@ pub(crate) fn is_credential(name: &str) -> bool {
         .any(|key| name.eq_ignore_ascii_case(key))
 }
 
-/// A JSON object's text with the token added as `auth`.
+/// A JSON object's text with the token added as `auth`, its first member,
+/// where OpenIntegrations' functions put it (docs/functions-table.md).
 fn with_auth(object: Object, token: Option<&str>) -> String {
     let Some(token) = token else {
         return object.text;
     };
-    let mut text = object.text;
-    text.pop();
+    let members = object.text.trim_start().strip_prefix('{').unwrap_or("}");
+    let mut text = String::with_capacity(object.text.len() + token.len() + 12);
+    text.push_str("{\"auth\":");
+    text.push_str(&Value::from(token).to_string());
     if !object.is_empty {
         text.push(',');
     }
-    text.push_str("\"auth\":");
-    text.push_str(&Value::from(token).to_string());
-    text.push('}');
+    text.push_str(members);
     text
 }
 
@@ -530,8 +536,8 @@ pub fn normalize_status(status: &str) -> Result<&'static str, Error> {
         .copied()
         .ok_or_else(|| {
             Error::invalid_argument(format!(
-                "Status '{}' is not allowed; it must be one of: {}",
-                text::shown(given, 32),
+                "Status {} is not allowed; it must be one of: {}",
+                echo::value(given, 32),
                 STATUSES.join(", ")
             ))
         })
@@ -602,9 +608,9 @@ mod tests {
     #[test]
     fn token_body_has_status_and_auth() {
         let request = Request::set_user_status("portal.example", "away", " tok123 ").unwrap();
-        assert_eq!(request.body, r#"{"STATUS":"away","auth":"tok123"}"#);
+        assert_eq!(request.body, r#"{"auth":"tok123","STATUS":"away"}"#);
         let request = Request::set_user_status("portal.example", "away", r#"t"o\k"#).unwrap();
-        assert_eq!(request.body, r#"{"STATUS":"away","auth":"t\"o\\k"}"#);
+        assert_eq!(request.body, r#"{"auth":"t\"o\\k","STATUS":"away"}"#);
         assert_eq!(
             request.url.as_str(),
             "https://portal.example/rest/im.user.status.set"
@@ -645,7 +651,7 @@ mod tests {
         );
         assert_eq!(
             request.body,
-            r#"{"fields":{"TITLE":"A&B"},"ID":1,"auth":"tok"}"#
+            r#"{"auth":"tok","fields":{"TITLE":"A&B"},"ID":1}"#
         );
         assert!(!request.repeatable);
         let request =
@@ -694,16 +700,13 @@ mod tests {
             ("{'a': 1}", "not valid JSON"),
             (
                 r#"{"ID": 1, "ID": 2}"#,
-                "Parameters: the key \"ID\" is given twice in one object",
+                "Parameters: the key 'ID' is given twice in one object",
             ),
             (
                 r#"{"fields": {"TITLE": "a", "OPENED": "Y", "TITLE": "b"}}"#,
-                "the key \"TITLE\" is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 48)",
+                "the key 'TITLE' is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 48)",
             ),
-            (
-                r#"{"a": [{"b": {"c": 1, "c": 1}}]}"#,
-                "\"c\" is given twice",
-            ),
+            (r#"{"a": [{"b": {"c": 1, "c": 1}}]}"#, "'c' is given twice"),
         ] {
             let error = checked_object(params).err().unwrap();
             assert!(error.description().contains(why), "{params}: {error}");
@@ -723,10 +726,10 @@ mod tests {
         let request = Request::call_json("portal.example", "crm.deal.get", given, "tok").unwrap();
         assert_eq!(
             request.body,
-            r#"{ "ID" : 12345678901234567890123, "PRICE": 100.10, "x": "\u0041" ,"auth":"tok"}"#
+            r#"{"auth":"tok", "ID" : 12345678901234567890123, "PRICE": 100.10, "x": "\u0041" }"#
         );
         let empty = Request::call_json("portal.example", "server.time", "{ }", "tok").unwrap();
-        assert_eq!(empty.body, r#"{ "auth":"tok"}"#);
+        assert_eq!(empty.body, r#"{"auth":"tok" }"#);
         let escaped = Request::call_json("portal.example", "x.get", r#"{"\u0061uth": 1}"#, "tok");
         assert!(
             escaped

@@ -234,7 +234,7 @@ impl RequestLog {
     /// taken at once is no wait: under a millisecond is not logged).
     pub(crate) fn token_refresh_wait(&self, oauth_url: &Url, length: Duration) {
         if length >= Duration::from_millis(1) {
-            let method = "oauth/token";
+            let method = crate::request::OAUTH_METHOD;
             let reason = Wait::TokenRefresh;
             self.wait_line(oauth_url, method, &Secrets::default(), reason, length);
         }

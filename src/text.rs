@@ -42,29 +42,6 @@ pub(crate) fn required_word<'a>(
     Ok(value)
 }
 
-/// The first `max_chars` characters of a refused value, with `…` when cut:
-/// enough to recognise it, never a whole pasted document.
-pub(crate) fn shown(value: &str, max_chars: usize) -> String {
-    let mut chars = value.chars();
-    let head: String = chars.by_ref().take(max_chars).collect();
-    match chars.next() {
-        Some(_) => format!("{head}…"),
-        None => head,
-    }
-}
-
-/// `value` for an error text when it is a plain word — letters and `-_. `
-/// only, at most `max_chars` — else None: a caller's name or value in the
-/// wrong place may be a webhook, its secret or a token (which have digits),
-/// and must not be echoed. No function, parameter or option name has one.
-pub(crate) fn plain(value: &str, max_chars: usize) -> Option<&str> {
-    let plain = value.chars().count() <= max_chars
-        && value
-            .chars()
-            .all(|c| c.is_alphabetic() || "-_. ".contains(c));
-    plain.then_some(value)
-}
-
 /// A Unix time shown as UTC in ISO 8601: `2026-12-02T07:40:01Z`, or with
 /// milliseconds, `2026-12-02T07:40:01.123Z`. The one civil-date conversion
 /// of the library (the request log's times, the budget's reset times).
@@ -134,12 +111,6 @@ mod tests {
             required_word("Code", "  ", 10).unwrap_err().description(),
             "Code is empty"
         );
-    }
-
-    #[test]
-    fn shown_values_are_cut_on_character_boundaries() {
-        assert_eq!(shown("abc", 5), "abc");
-        assert_eq!(shown("абвгд", 2), "аб…");
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! `OPI_BITRIX24_CA_FILE` (and on Windows the store's).
 
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -16,6 +18,7 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, OtherError, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::Error;
 
@@ -239,6 +242,103 @@ pub(crate) fn explained_refusal(error: std::io::Error) -> Box<dyn std::error::Er
     Box::new(TlsMismatch { why, error })
 }
 
+/// A connection that keeps the first bytes the server sends, so that a
+/// failed handshake can say what answered it: a plain-HTTP server answers
+/// a TLS hello with `HTTP/1.1 400 …` (or an HTML page), which rustls reads
+/// as a corrupt record (docs/answers-and-errors.md).
+pub(crate) struct Opening<T> {
+    inner: T,
+    head: [u8; 5],
+    seen: usize,
+}
+
+impl<T> Opening<T> {
+    pub(crate) fn new(inner: T) -> Self {
+        Opening {
+            inner,
+            head: [0; 5],
+            seen: 0,
+        }
+    }
+
+    /// Whether the server's first bytes were those of an HTTP answer: a
+    /// status line, or an HTML page as a server answers a request it reads
+    /// as HTTP/0.9 (Python's http.server does).
+    pub(crate) fn answered_plain_http(&self) -> bool {
+        let head = &self.head[..self.seen];
+        head == b"HTTP/" || head.first() == Some(&b'<')
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Opening<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if this.seen < this.head.len() {
+            let read = &buf.filled()[before..];
+            let take = read.len().min(this.head.len() - this.seen);
+            this.head[this.seen..this.seen + take].copy_from_slice(&read[..take]);
+            this.seen += take;
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Opening<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// A server that answered the TLS handshake in plain HTTP, at `place`
+/// (`host:port`): it has no HTTPS on that port. The engine adds what to do,
+/// which depends on what was called.
+#[derive(Debug)]
+pub(crate) struct PlainHttp {
+    pub(crate) place: String,
+}
+
+impl std::fmt::Display for PlainHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} answers in plain HTTP on this port, not in HTTPS",
+            self.place
+        )
+    }
+}
+
+impl std::error::Error for PlainHttp {}
+
 /// `UnknownIssuer`, with the issuer of the last certificate the portal sent.
 fn unknown_issuer(
     end_entity: &CertificateDer<'_>,
@@ -326,6 +426,30 @@ fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_answered_a_handshake_is_told_from_its_first_bytes() {
+        use tokio::io::AsyncReadExt;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for (answer, plain) in [
+            (&b"HTTP/1.1 400 Bad Request\r\n"[..], true),
+            (b"<!DOCTYPE HTML>", true),
+            (b"\x15\x03\x03\x00\x02\x02\x28", false),
+            (b"SSH-2.0-OpenSSH_9.2", false),
+            (b"HTTP", false),
+            (b"", false),
+        ] {
+            let mut opening = Opening::new(answer);
+            runtime.block_on(async {
+                // Two bytes a read: the head is kept across reads.
+                let mut bytes = [0u8; 2];
+                while opening.read(&mut bytes).await.unwrap() > 0 {}
+            });
+            assert_eq!(opening.answered_plain_http(), plain, "{answer:?}");
+        }
+    }
 
     #[test]
     fn der_elements_are_read_within_bounds() {

@@ -37,6 +37,7 @@ use tower_service::Service;
 use url::{Host, Position, Url};
 
 use crate::request::Verb;
+use crate::tls::{Opening, PlainHttp};
 
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -290,14 +291,27 @@ impl Transport {
             return Ok(Route::Direct);
         };
         let uri = proxy.uri();
-        if uri.scheme_str() != Some("http") {
-            return Err(Failure::Fatal(
-                format!(
-                    "the proxy at {} is not an http:// proxy; only those are supported",
-                    uri.authority().map_or("?", |a| a.as_str())
-                )
-                .into(),
-            ));
+        let place = uri.authority().map_or("?", |a| a.as_str());
+        match uri.scheme_str() {
+            Some("http") => {}
+            // The usual slip: HTTPS_PROXY given as https:// for a proxy
+            // that speaks plain HTTP, as nearly all do.
+            Some("https") => {
+                return Err(Failure::Fatal(
+                    format!(
+                        "the proxy {place} is given as https://, and a proxy is spoken to here in plain HTTP (an https address through it in a CONNECT tunnel): give it as http://{place}"
+                    )
+                    .into(),
+                ));
+            }
+            _ => {
+                return Err(Failure::Fatal(
+                    format!(
+                        "the proxy at {place} is not an http:// proxy; only those are supported"
+                    )
+                    .into(),
+                ));
+            }
         }
         let (proxy, auth) = (uri.clone(), proxy.basic_auth().cloned());
         Ok(match url.scheme() {
@@ -402,10 +416,14 @@ impl Transport {
             if url.scheme() == "https" {
                 let tls = self
                     .tls
-                    .connect(server_name(url)?, tcp)
+                    .connect(server_name(url)?, Opening::new(tcp))
+                    .into_fallible()
                     .await
-                    .map_err(|e| {
-                        if is_tls_refusal(&e) {
+                    .map_err(|(e, opening)| {
+                        if opening.answered_plain_http() {
+                            let place = url[Position::BeforeHost..Position::AfterPort].to_owned();
+                            Failure::Fatal(Box::new(PlainHttp { place }))
+                        } else if is_tls_refusal(&e) {
                             Failure::Fatal(crate::tls::explained_refusal(e))
                         } else {
                             network(e)

@@ -459,15 +459,15 @@ fn bad_commands_are_refused_on_every_front_before_anything_is_sent() {
         (
             r#"{"a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "promD-1"}}},
                 "a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "promD-2"}}}}"#,
-            "Commands: the key \"a\" is given twice in one object",
+            "Commands: the key 'a' is given twice in one object",
         ),
         (
             r#"[{"method": "crm.deal.add", "method": "crm.deal.delete", "params": {"id": 1}}]"#,
-            "command '0': the key \"method\" is given twice in one object",
+            "command '0': the key 'method' is given twice in one object",
         ),
         (
             r#"{"a": {"method": "crm.deal.add", "params": {"fields": {"TITLE": "A", "TITLE": "B"}}}}"#,
-            "command 'a': the key \"TITLE\" is given twice in one object",
+            "command 'a': the key 'TITLE' is given twice in one object",
         ),
         (
             "{\"a\": {\"method\": \"server.time\"}",

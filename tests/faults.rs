@@ -365,3 +365,72 @@ fn a_certificate_whose_intermediate_the_portal_does_not_send_is_refused_naming_t
     );
     assert_no_secret(description);
 }
+
+/// An address given without a scheme is taken as https://. A portal that
+/// has only plain HTTP on that port answers the TLS hello with `HTTP/1.1
+/// 400`: the error says so and what to give instead, at once, without the
+/// webhook's secret or the token — run as OpenIntegrations' documentation
+/// writes the call, through oint; and so for an OAuth server given as
+/// https:// that has only plain HTTP.
+#[test]
+fn tls_spoken_to_a_plain_http_server_says_so_and_how_to_call_it() {
+    let portal = Portal::with(PortalOptions {
+        https: false,
+        webhooks_need_https: false,
+        ..PortalOptions::default()
+    });
+    let domain = portal.domain();
+    let webhook = format!("{domain}/rest/{WEBHOOK_USER}/{WEBHOOK_SECRET}/");
+    for (url, token) in [(domain.as_str(), APP_TOKEN), (webhook.as_str(), "")] {
+        let mut args = vec!["bitrix24", "ServerTime", "--url", url];
+        if !token.is_empty() {
+            args.extend(["--token", token]);
+        }
+        let started = Instant::now();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_oint"))
+            .args(&args)
+            .env("OPI_BITRIX24_RETRY_DELAY", "0.5")
+            .output()
+            .expect("run oint");
+        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(output.status.code(), Some(1), "{url}: {printed}");
+        let json = parse(&printed);
+        assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{url}: {json}");
+        let description = json["error_description"].as_str().unwrap();
+        for part in [
+            format!("{domain} answers in plain HTTP on this port, not in HTTPS"),
+            "an address without a scheme is taken as https://".to_owned(),
+            format!("a webhook http://{domain}/rest/<user>/<secret>/"),
+        ] {
+            assert!(description.contains(&part), "{description} lacks {part:?}");
+        }
+        assert!(
+            !description.contains("attempts") && started.elapsed() < Duration::from_secs(2),
+            "not retried: {description}"
+        );
+        assert!(!description.contains(APP_TOKEN), "{description}");
+        assert_no_secret(description);
+    }
+    assert!(portal.requests().is_empty(), "nothing reached the portal");
+
+    let oauth = test_client(Config {
+        oauth_url: url::Url::parse(&format!("https://{domain}/")).unwrap(),
+        ..Config::default()
+    });
+    let answer = parse(
+        oauth
+            .get_token(CLIENT_ID, CLIENT_SECRET, "c0de4f00d0000")
+            .json(),
+    );
+    assert_eq!(answer["error"], "OPI_NETWORK_ERROR", "{answer}");
+    let description = answer["error_description"].as_str().unwrap();
+    for part in [
+        format!("{domain} answers in plain HTTP on this port, not in HTTPS"),
+        format!("set OPI_BITRIX24_OAUTH_URL to http://{domain}/"),
+    ] {
+        assert!(description.contains(&part), "{description} lacks {part:?}");
+    }
+    for secret in [CLIENT_SECRET, "c0de4f00d0000"] {
+        assert!(!description.contains(secret), "{description}");
+    }
+}

@@ -242,7 +242,7 @@ fn with_a_directory_only_the_files_inside_it_are_read() {
         json!({"UserIDs": "missing.json"}),
     );
     assert!(
-        refusal(&answer).contains("names no file: missing.json"),
+        refusal(&answer).contains("names no file: 'missing.json'"),
         "{answer}"
     );
     // Base64 that starts as an absolute path does (a JPEG's, "/9j/…") is

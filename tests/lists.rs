@@ -253,7 +253,7 @@ fn bad_list_calls_are_refused_on_every_front_before_sending() {
             (
                 "crm.contact.list",
                 r#"{"filter": {">ID": 10, ">ID": 20}}"#,
-                "the key \">ID\" is given twice in one object",
+                "the key '>ID' is given twice in one object",
             ),
         ] {
             let before = portal.requests().len();

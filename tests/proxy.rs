@@ -363,3 +363,56 @@ fn a_proxy_that_refuses_the_tunnel_is_named_with_its_status_and_not_retried() {
     assert!(!answer.is_error(), "{}", answer.json());
     assert_eq!(portal.status_of(WEBHOOK_USER).as_deref(), Some("away"));
 }
+
+/// TLS spoken where plain HTTP answers, through a proxy: HTTPS_PROXY given
+/// as https:// for a proxy that speaks plain HTTP is refused at once with
+/// the address to give instead, the proxy's password unshown and nothing
+/// sent; and a portal given without a scheme, reached through a proxy's
+/// tunnel, that has only plain HTTP is named as such.
+#[test]
+fn tls_to_a_plain_http_proxy_or_portal_says_to_give_it_with_http() {
+    let https = Portal::start();
+    let proxy = TestProxy::start();
+    let place = proxy.url.strip_prefix("http://").unwrap().to_owned();
+    let as_https = with_credentials(&proxy.url).replacen("http://", "https://", 1);
+    set_proxies(&as_https, "");
+    let started = std::time::Instant::now();
+    let answer = retrying_client().set_user_status(&https.webhook_url(), "dnd", "");
+    let json = parse(answer.json());
+    assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{json}");
+    let description = json["error_description"].as_str().unwrap();
+    for part in [
+        format!("the proxy {place} is given as https://"),
+        format!("give it as http://{place}"),
+    ] {
+        assert!(description.contains(&part), "{description} lacks {part:?}");
+    }
+    assert!(!description.contains("pa55"), "{description}");
+    assert!(started.elapsed().as_millis() < 1000, "not retried");
+    assert!(proxy.asked().is_empty() && https.requests().is_empty());
+
+    let plain = Portal::with(PortalOptions {
+        https: false,
+        webhooks_need_https: false,
+        ..PortalOptions::default()
+    });
+    set_proxies(&with_credentials(&proxy.url), "");
+    let answer = retrying_client().set_user_status(&plain.domain(), "dnd", APP_TOKEN);
+    let json = parse(answer.json());
+    assert_eq!(json["error"], "OPI_NETWORK_ERROR", "{json}");
+    let description = json["error_description"].as_str().unwrap();
+    let domain = plain.domain();
+    for part in [
+        format!("{domain} answers in plain HTTP on this port, not in HTTPS"),
+        format!("with a token, http://{domain}"),
+    ] {
+        assert!(description.contains(&part), "{description} lacks {part:?}");
+    }
+    assert!(!description.contains(APP_TOKEN) && !description.contains("pa55"));
+    assert_eq!(
+        proxy.asked()[0].line,
+        format!("CONNECT {domain} HTTP/1.1"),
+        "through the proxy's tunnel"
+    );
+    assert!(plain.requests().is_empty());
+}

@@ -68,7 +68,7 @@ fn seed_token_example_sends_what_the_original_sends() {
     );
     assert_eq!(
         String::from_utf8_lossy(&sent.body),
-        format!(r#"{{"STATUS":"away","auth":"{APP_TOKEN}"}}"#)
+        format!(r#"{{"auth":"{APP_TOKEN}","STATUS":"away"}}"#)
     );
     assert_eq!(sent.header("authorization"), None);
     assert_eq!(portal.status_of(1).as_deref(), Some("away"));

@@ -558,3 +558,166 @@ fn no_text_of_a_call_with_a_token_file_holds_its_client_secret_or_refresh_token(
         collected.len()
     );
 }
+
+/// Credentials put where another argument goes — a BSL caller who leaves
+/// out an optional argument shifts the token into the next parameter —:
+/// the webhook secret, an OAuth token, and one that is not base64 either.
+const MISPLACED: [&str; 3] = [
+    WEBHOOK_SECRET,
+    "adf89366006e9f06006b12e40000000100000000000000000000000000000000",
+    "adf89366006e9f06006b12e400000001000000000000000000000000000000000000a1",
+];
+
+/// A value each kind of parameter takes, so that only the parameter under
+/// test can be refused; the address is a portal that refuses connections.
+fn a_valid(kind: opi_bitrix24::functions::Kind) -> serde_json::Value {
+    use opi_bitrix24::functions::Kind;
+    match kind {
+        Kind::Url => "http://127.0.0.1:1/rest/1/plain/".into(),
+        Kind::Token => "".into(),
+        Kind::String => "1".into(),
+        Kind::Collection => serde_json::json!({"TITLE": "a"}),
+        Kind::Array => serde_json::json!([1]),
+        Kind::Yn | Kind::Boolean => false.into(),
+        Kind::Date | Kind::DateZ | Kind::Day => "2024-01-01".into(),
+        Kind::Files => serde_json::json!({"a.txt": "aGVsbG8="}),
+        Kind::File => "aGVsbG8=".into(),
+    }
+}
+
+/// No argument's value that could be a credential is echoed (docs/calls.md):
+/// each of [`MISPLACED`] in each parameter of every function, through the
+/// Rust API — the refusals name the parameter and the value's length —;
+/// then the refusals of a file, a boolean and a date through oint and the C
+/// ABI, and a misplaced name; and the refusals of a status, a batch
+/// command's key and a key given twice.
+#[test]
+fn no_refusal_of_a_function_echoes_a_value_that_could_be_a_credential() {
+    use opi_bitrix24::functions;
+    use support::fronts::{Front, Function, invoke};
+    let client = test_client(Config {
+        attempts: 1,
+        oauth_url: url::Url::parse("http://127.0.0.1:1/").unwrap(),
+        ..Config::default()
+    });
+    let (mut told_by_length, mut searched) = (0, 0);
+    for function in functions::functions() {
+        for (at, param) in function.params.iter().enumerate() {
+            for misplaced in MISPLACED {
+                let mut args = serde_json::Map::new();
+                for (other, p) in function.params.iter().enumerate() {
+                    let value = match other == at {
+                        true => misplaced.into(),
+                        false => a_valid(p.kind),
+                    };
+                    args.insert(p.name.to_owned(), value);
+                }
+                let answer = client.run_function(function.name, &args);
+                let text = answer.json();
+                if !answer.is_error() {
+                    continue; // an offline function's value, or the portal's
+                }
+                searched += 1;
+                assert!(
+                    !text.contains(misplaced),
+                    "{}({}) showed it: {text}",
+                    function.name,
+                    param.name
+                );
+                // A refusal that shows the value tells it by its length.
+                let length = format!("<a value of {} characters>", misplaced.len());
+                if answer.error_code() == Some("OPI_INVALID_ARGUMENT")
+                    && text.contains(&format!("{} (--{}) ", param.name, param.option))
+                    && text.contains(&length)
+                {
+                    told_by_length += 1;
+                }
+            }
+        }
+    }
+    // Booleans, Y/N, dates, files: 81 as the table stands.
+    assert!(
+        told_by_length >= 60,
+        "only {told_by_length} refusals told a value by its length"
+    );
+    let picture = client.run_function(
+        "ChangeChatPicture",
+        serde_json::json!({"URL": "http://127.0.0.1:1/rest/1/plain/", "ChatID": 1, "Image": MISPLACED[2]})
+            .as_object()
+            .unwrap(),
+    );
+    assert_eq!(
+        parse(picture.json())["error_description"],
+        "ChangeChatPicture: Image (--picture) is neither an existing file nor base64: <a value of 70 characters>"
+    );
+
+    // The calls of our own word their refusals by the same rule.
+    let url = "http://127.0.0.1:1/rest/1/plain/";
+    let code = MISPLACED[0];
+    for (answer, says) in [
+        (
+            client.set_user_status(url, MISPLACED[1], ""),
+            "Status <a value of 64 characters> is not allowed",
+        ),
+        (
+            client.batch(
+                url,
+                &format!(r#"{{"{code}": {{"params": {{}}}}}}"#),
+                false,
+                "",
+            ),
+            "command <a value of 16 characters>: it has no \"method\"",
+        ),
+        (
+            client.call_json(
+                url,
+                "crm.deal.add",
+                &format!(r#"{{"{code}": 1, "{code}": 2}}"#),
+                "",
+            ),
+            "the key <a value of 16 characters> is given twice",
+        ),
+    ] {
+        let answer = parse(answer.json());
+        let description = answer["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains(says), "{description}");
+    }
+    let mut through_fronts = 0;
+    for (function, args) in [
+        (
+            "ChangeChatPicture",
+            serde_json::json!({"url": url, "chat": 1, "picture": MISPLACED[2]}),
+        ),
+        (
+            "UploadFileToFolder",
+            serde_json::json!({"url": url, "title": "a.txt", "file": MISPLACED[2], "folderid": 1}),
+        ),
+        (
+            "CreatePost",
+            serde_json::json!({"url": url, "text": "a", "important": MISPLACED[1]}),
+        ),
+        (
+            "GetUserBusy",
+            serde_json::json!({"url": url, "users": 1, "from": MISPLACED[0], "to": "2024-01-01"}),
+        ),
+        (MISPLACED[0], serde_json::json!({"url": url})),
+        ("GetTask", serde_json::json!({"url": url, MISPLACED[1]: 1})),
+    ] {
+        for front in [Front::Cli, Front::CAbi] {
+            let answer = invoke(front, Function::RunFunction, &[function, &args.to_string()]);
+            assert_eq!(
+                answer["error"], "OPI_INVALID_ARGUMENT",
+                "{front:?}: {answer}"
+            );
+            let text = answer.to_string();
+            for misplaced in MISPLACED {
+                assert!(!text.contains(misplaced), "{front:?} showed it: {text}");
+            }
+            assert!(text.contains("<a value of "), "{front:?}: {text}");
+            through_fronts += 1;
+        }
+    }
+    eprintln!(
+        "{searched} errors through the Rust API ({told_by_length} telling the value by its length) and {through_fronts} through oint and the C ABI searched, none echoes a credential"
+    );
+}

@@ -307,7 +307,6 @@ impl Engine {
     }
 
     fn transport_failure(&self, failure: Failure, url: &Url, request: &Request) -> Exchange {
-        let verb = request.verb.as_str();
         let (result, ran) = match failure {
             Failure::ConnectTimeout => (
                 Error::new(
@@ -321,10 +320,10 @@ impl Engine {
                 Ran::No,
             ),
             Failure::Fatal(error) => {
-                return Exchange::Done(Err(network_error(verb, url, &*error)));
+                return Exchange::Done(Err(network_error(request, url, &*error)));
             }
-            Failure::Unsent(error) => (network_error(verb, url, &*error), Ran::No),
-            Failure::Broken(error) => (network_error(verb, url, &*error), Ran::Maybe),
+            Failure::Unsent(error) => (network_error(request, url, &*error), Ran::No),
+            Failure::Broken(error) => (network_error(request, url, &*error), Ran::Maybe),
             Failure::ReadTimeout(waited) => (
                 Error::new(
                     ErrorCode::Timeout,

@@ -12,6 +12,8 @@ use url::Url;
 use crate::answer::Answer;
 use crate::budget::TimeReport;
 use crate::error::{Error, ErrorCode};
+use crate::request::{OAUTH_METHOD, Request};
+use crate::tls::PlainHttp;
 
 use super::{MAX_ANSWER_BYTES, MAX_REDIRECTS};
 
@@ -100,11 +102,29 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-pub(super) fn network_error(verb: &str, url: &Url, error: &(dyn StdError + 'static)) -> Error {
-    Error::new(
-        ErrorCode::NetworkError,
-        format!("{verb} {}: {}", without_query(url), chain(error)),
-    )
+/// A connection that failed, on one line: the request, what failed, and
+/// what to do when the server answered in plain HTTP where TLS was spoken.
+pub(super) fn network_error(
+    request: &Request,
+    url: &Url,
+    error: &(dyn StdError + 'static),
+) -> Error {
+    let verb = request.verb.as_str();
+    let mut text = format!("{verb} {}: {}", without_query(url), chain(error));
+    let plain = causes(error)
+        .into_iter()
+        .find_map(|c| c.downcast_ref::<PlainHttp>());
+    if let Some(PlainHttp { place }) = plain {
+        text.push_str(&match *request.method == *OAUTH_METHOD {
+            true => format!(
+                "; where the OAuth server has no HTTPS, set OPI_BITRIX24_OAUTH_URL to http://{place}/"
+            ),
+            false => format!(
+                "; an address without a scheme is taken as https://: where the portal has no HTTPS, give it with http://, as a webhook http://{place}/rest/<user>/<secret>/ or, with a token, http://{place}"
+            ),
+        });
+    }
+    Error::new(ErrorCode::NetworkError, text)
 }
 
 /// The address without its query, which holds an OAuth grant's secrets.

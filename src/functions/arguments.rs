@@ -10,9 +10,9 @@ use super::body::{Body, Node};
 use super::coerce;
 use super::{Function, Kind, Param};
 use crate::config::FileAccess;
+use crate::echo;
 use crate::error::Error;
 use crate::json::{Json, Pairs};
-use crate::text;
 
 /// A function with its arguments: each parameter's value as JSON text
 /// (given, or its default; None for neither), the address and the token,
@@ -56,10 +56,10 @@ impl<'a> Arguments<'a> {
         let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
         for (key, value) in pairs.0 {
             let Some((index, param)) = function.param(&key) else {
-                let named = text::plain(&key, 40).map_or(String::new(), |k| format!(" '{k}'"));
                 return Err(Error::invalid_argument(format!(
-                    "{} has no parameter{named}; its parameters are {}",
+                    "{} has no parameter {}; its parameters are {}",
                     function.name,
+                    echo::value(&key, 40),
                     names(function)
                 )));
             };
@@ -162,23 +162,28 @@ impl<'a> Arguments<'a> {
         ))
     }
 
-    /// The body the row builds: each value coerced and put at its target in
-    /// the parameters' order (a spread structure's members whole, empty ones
-    /// too), a target marked `>` after all of them, then the constants.
+    /// The body the row builds: each value coerced and put at its target,
+    /// in the order OpenIntegrations adds the fields (a spread structure's
+    /// members whole, empty ones too; a later field of a key already there
+    /// takes its place), then the constants.
     pub fn body(&self) -> Result<Body<'a>, Error> {
-        let mut body = Body::default();
-        for last in [false, true] {
-            for (param, value) in self.function.params.iter().zip(&self.values) {
-                let (Some(value), Some(target)) = (value, target(param, last)) else {
-                    continue;
-                };
-                let coerced =
-                    coerce::coerce(param, value, self.files).map_err(|e| self.bad(param, e))?;
-                match (coerced, target) {
-                    (None, _) => {}
-                    (Some(value), "*") => self.spread(&mut body, param, value)?,
-                    (Some(value), path) => body.put(path, value),
-                }
+        self.body_after(Body::default())
+    }
+
+    /// As [`Arguments::body`], the fields put after those of `body`: a
+    /// handler's that OpenIntegrations adds first.
+    pub fn body_after(&self, mut body: Body<'a>) -> Result<Body<'a>, Error> {
+        for &at in self.function.fills {
+            let (param, value) = (&self.function.params[at as usize], self.values[at as usize]);
+            let Some(value) = value else {
+                continue;
+            };
+            let coerced =
+                coerce::coerce(param, value, self.files).map_err(|e| self.bad(param, e))?;
+            match (coerced, param.target) {
+                (None, _) => {}
+                (Some(value), "*") => self.spread(&mut body, param, value)?,
+                (Some(value), path) => body.put(path, value),
             }
         }
         for (target, json) in self.function.constants {
@@ -201,16 +206,6 @@ impl<'a> Arguments<'a> {
             body.put_member(key.into_owned(), member.get().to_owned());
         }
         Ok(())
-    }
-}
-
-/// Where `param` goes in the pass `last` (the targets marked `>`), None
-/// when it is not sent in that pass.
-fn target(param: &Param, last: bool) -> Option<&'static str> {
-    match (param.target, last) {
-        ("-", _) => None,
-        (target, true) => target.strip_prefix('>'),
-        (target, false) => Some(target).filter(|t| !t.starts_with('>')),
     }
 }
 

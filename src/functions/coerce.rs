@@ -16,6 +16,7 @@ use super::body::Node;
 use super::paths::{self, Place};
 use super::{Kind, Param};
 use crate::config::FileAccess;
+use crate::echo;
 use crate::json::{self, Json, Pairs, Refused, string_literal};
 use crate::request::{A_REQUEST, MAX_PARAMS_BYTES, too_large};
 
@@ -127,10 +128,7 @@ pub(super) fn truth(value: &Json) -> Result<bool, String> {
         Json::Text(s) => match s.trim().to_lowercase().as_str() {
             "true" | "1" | "истина" | "да" => Ok(true),
             "false" | "0" | "ложь" | "нет" => Ok(false),
-            _ => Err(match crate::text::plain(s, 40) {
-                Some(s) => format!("is not a boolean: '{s}'"),
-                None => "is not a boolean".to_owned(),
-            }),
+            _ => Err(format!("is not a boolean: {}", echo::value(s, 40))),
         },
         _ => Err("must be true or false".to_owned()),
     }
@@ -180,7 +178,7 @@ fn collection_text(text: &str, files: &FileAccess) -> Result<Option<String>, Str
         return Err("is an address; structures are taken as JSON or from a file's path".to_owned());
     }
     // Only for an error: most text given for a structure names no file.
-    let named = || crate::text::shown(trimmed, 80);
+    let named = || echo::value(trimmed, 80);
     let json_name = || trimmed.to_lowercase().ends_with(".json");
     let read = match paths::place(files, trimmed) {
         Place::Path(path) => read_file(&path, trimmed, JSON_FILE)?,
@@ -225,7 +223,7 @@ fn read_file(path: &Path, text: &str, limit: FileLimit) -> Result<Option<Vec<u8>
     let Some(metadata) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
         return Ok(None);
     };
-    let named = crate::text::shown(text, 80);
+    let named = echo::value(text, 80);
     let over = |size: u64| {
         format!(
             "is a file of {} ({named})",
@@ -319,12 +317,12 @@ pub(super) fn date(value: &Json) -> Result<String, String> {
             b'd' => c.is_ascii_digit(),
             other => c == other,
         });
-    match (fits, crate::text::plain(text, 40)) {
-        (true, _) => Ok(full),
-        (false, Some(text)) => Err(format!(
-            "is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss): '{text}'"
+    match fits {
+        true => Ok(full),
+        false => Err(format!(
+            "is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss): {}",
+            echo::value(text, 40)
         )),
-        (false, None) => Err("is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss)".to_owned()),
     }
 }
 
@@ -345,12 +343,13 @@ fn file_list(raw: &RawValue, read: &Json, files: &FileAccess) -> Result<String, 
     let mut list = Vec::with_capacity(members.0.len());
     let mut room = INLINE_FILES.bytes;
     for (name, content_of) in members.0 {
-        let read = Json::read(content_of).map_err(|e| format!("'{name}': {e}"))?;
+        let named = || echo::value(&name, 40);
+        let read = Json::read(content_of).map_err(|e| format!("{}: {e}", named()))?;
         let left = FileLimit {
             bytes: room,
             of: "left for the files of this request",
         };
-        let bytes = content(&read, left, files).map_err(|e| format!("'{name}': {e}"))?;
+        let bytes = content(&read, left, files).map_err(|e| format!("{}: {e}", named()))?;
         room -= bytes.len() as u64;
         list.push(Value::Array(vec![
             Value::String(name.into_owned()),
@@ -395,7 +394,7 @@ pub(super) fn content(
             _ => Err("must be a path, base64 text or {\"base64\": …}".to_owned()),
         },
         Json::Text(text) => {
-            let named = crate::text::shown(text, 80);
+            let named = echo::value(text, 80);
             let barred = match paths::place(files, text) {
                 Place::Path(path) => match read_file(&path, text, limit)? {
                     Some(bytes) => return Ok(bytes),

@@ -61,6 +61,7 @@ pub fn rust_table(table: &TableRows) -> Result<String, String> {
             .unwrap();
         }
         writeln!(out, "        ],").unwrap();
+        writeln!(out, "        fills: &{:?},", function.fills()?).unwrap();
         writeln!(out, "        constants: &{:?},", function.constants).unwrap();
         writeln!(out, "        templates: &{:?},", function.templates).unwrap();
         writeln!(out, "    }},").unwrap();

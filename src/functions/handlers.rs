@@ -155,16 +155,17 @@ fn kanban_move<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
 }
 
 /// ChangeUserStatus: UpdateUser with `ACTIVE` "N" to deactivate (Fire,
-/// the default) or "Y" to bring the user back.
+/// the default) or "Y" to bring the user back, in the fields UpdateUser
+/// spreads before the ID.
 fn user_status<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
-    let mut body = arguments.body()?;
     let active = if flag(arguments, "Fire")? {
         "\"N\""
     } else {
         "\"Y\""
     };
+    let mut body = Body::default();
     body.put("ACTIVE", Node::Json(Cow::Borrowed(active)));
-    Ok(body)
+    arguments.body_after(body)
 }
 
 /// GetCalendarEvents: of the filter, `section` as an array and `from` and
@@ -197,22 +198,24 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
             }),
             _ => continue,
         };
-        let sent = sent.map_err(|e| bad(format!("'{key}' {e}")))?;
+        let sent = sent.map_err(|e| bad(format!("{} {e}", crate::echo::value(&key, 40))))?;
         body.put_member(key.into_owned(), sent);
     }
     Ok(body)
 }
 
-/// UploadFileToStorage: the storage's `id`, the name as `data.NAME` (sent
-/// even when empty), and the file inline as `fileContent: [name, base64]`.
+/// UploadFileToStorage: the name as `data.NAME` (first, and sent even when
+/// empty), the rights and the storage's `id`, and the file inline as
+/// `fileContent: [name, base64]`.
 fn upload_to_storage<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
-    let mut body = arguments.body()?;
     let name = arguments
         .value("Name")
         .map(coerce::text)
         .unwrap_or_default();
     let content = file_bytes(arguments, "File", coerce::INLINE_FILES)?;
+    let mut body = Body::default();
     body.put("data.NAME", Node::Json(Cow::Owned(string_literal(&name))));
+    let mut body = arguments.body_after(body)?;
     let file = Value::Array(vec![
         Value::String(name),
         Value::String(STANDARD.encode(content)),

@@ -102,7 +102,10 @@ pub struct Function {
     pub summary: &'static str,
     /// Its parameters, in OpenIntegrations' order.
     pub params: &'static [Param],
-    /// Fields it always sends: a target and JSON text.
+    /// The parameters that fill the body, as indices into `params`, in the
+    /// order OpenIntegrations adds their fields.
+    pub(crate) fills: &'static [u8],
+    /// Fields it always sends, after the parameters': a target and JSON text.
     pub(crate) constants: &'static [(&'static str, &'static str)],
     /// An offline function's templates: a variant and JSON text.
     pub(crate) templates: &'static [(&'static str, &'static str)],
@@ -208,9 +211,9 @@ impl Function {
 /// text of a JSON object (`Client::run_function_json`).
 pub(crate) fn run(engine: &Engine, name: &str, args: &str) -> Answer {
     let Some((function, russian)) = find_named(name) else {
-        let named = crate::text::plain(name, 60).map_or(String::new(), |n| format!(" '{n}'"));
         return Error::invalid_argument(format!(
-            "there is no function{named} (docs/functions.md lists them)"
+            "there is no function {} (docs/functions.md lists them)",
+            crate::echo::value(name, 60)
         ))
         .into();
     };

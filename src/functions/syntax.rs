@@ -28,6 +28,10 @@ pub struct FunctionRow {
     pub constants: Vec<(String, String)>,
     /// `template` lines: a variant and its JSON text.
     pub templates: Vec<(String, String)>,
+    /// The `order` line: the parameters that fill the body, by English
+    /// name, in the order OpenIntegrations adds their fields; empty when
+    /// that is the parameters' own order.
+    pub order: Vec<String>,
 }
 
 /// One parameter of a function.
@@ -129,6 +133,7 @@ impl TableRows {
                     params: Vec::new(),
                     constants: Vec::new(),
                     templates: Vec::new(),
+                    order: Vec::new(),
                 });
                 Ok(())
             }
@@ -148,6 +153,14 @@ impl TableRows {
                 self.last()?
                     .templates
                     .push((variant.to_string(), json.to_owned()));
+                Ok(())
+            }
+            (true, ["order", names @ ..]) => {
+                let function = self.last()?;
+                if !function.order.is_empty() || names.is_empty() {
+                    return Err("one order line per function, naming its parameters".to_owned());
+                }
+                function.order = names.iter().map(|name| name.to_string()).collect();
                 Ok(())
             }
             (true, [name, russian, option, kind, target, rest @ ..]) if rest.len() <= 1 => {
@@ -194,7 +207,8 @@ impl TableRows {
 
     /// The rules no single line shows: names unique, every name a function
     /// is called by (its names, its parameters' names and options) unique
-    /// within it, templates only for offline functions.
+    /// within it, an order line naming each parameter that fills the body
+    /// once, templates only for offline functions.
     fn check(&self) -> Result<(), String> {
         let mut names = std::collections::HashSet::new();
         for function in &self.functions {
@@ -216,6 +230,9 @@ impl TableRows {
                     }
                 }
             }
+            function
+                .fills()
+                .map_err(|e| format!("{}: {e}", function.name))?;
             if !function.templates.is_empty() && !function.method.is_empty() {
                 return Err(format!(
                     "{}: templates are for offline functions",
@@ -224,5 +241,40 @@ impl TableRows {
             }
         }
         Ok(())
+    }
+}
+
+impl FunctionRow {
+    /// The indices of the parameters that fill the body (those with a
+    /// target), in the order their fields are put: the order line's, or the
+    /// parameters' own.
+    pub fn fills(&self) -> Result<Vec<usize>, String> {
+        let fills = |param: &ParamRow| param.target != "-";
+        if self.order.is_empty() {
+            return Ok((0..self.params.len())
+                .filter(|&at| fills(&self.params[at]))
+                .collect());
+        }
+        let mut order = Vec::with_capacity(self.order.len());
+        for name in &self.order {
+            let at = self
+                .params
+                .iter()
+                .position(|param| &param.name == name && fills(param))
+                .ok_or_else(|| format!("the order names {name}, no parameter with a target"))?;
+            if order.contains(&at) {
+                return Err(format!("the order names {name} twice"));
+            }
+            order.push(at);
+        }
+        if let Some(left) = self
+            .params
+            .iter()
+            .enumerate()
+            .find(|(at, param)| fills(param) && !order.contains(at))
+        {
+            return Err(format!("the order leaves out {}", left.1.name));
+        }
+        Ok(order)
     }
 }

@@ -34,7 +34,7 @@ fn message_of(payload: &(dyn Any + Send)) -> String {
         (None, Some(text)) => text.as_str(),
         (None, None) => "(no message)",
     };
-    crate::text::shown(text, PANIC_MESSAGE_CHARS)
+    crate::echo::cut(text, PANIC_MESSAGE_CHARS)
 }
 
 /// Runs `fetch` for every index below `count` on up to `parallel` threads,

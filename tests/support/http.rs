@@ -203,8 +203,33 @@ fn serve_connection(
                 handler,
             )
         }
+        None if starts_tls(&stream) => answer_not_http(stream),
         None => serve(stream, &raw, id, false, handler),
     }
+}
+
+/// Whether a client opened a plain connection with a TLS hello (a record of
+/// type 22, handshake): an https client at a plain-HTTP port.
+fn starts_tls(stream: &TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    matches!(stream.peek(&mut first), Ok(1) if first[0] == 0x16)
+}
+
+/// What web servers (nginx, Apache) answer bytes that are no HTTP request,
+/// a TLS hello among them: 400, and the connection closed once the client
+/// is done (the hello read first, so that closing sends no reset).
+fn answer_not_http(mut stream: TcpStream) -> io::Result<()> {
+    let mut hello = [0u8; 4096];
+    let _ = stream.read(&mut hello)?;
+    let body = "Bad Request";
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(answer.as_bytes())?;
+    stream.shutdown(Shutdown::Write)?;
+    while stream.read(&mut hello)? > 0 {}
+    Ok(())
 }
 
 fn serve<S: Read + Write>(
