@@ -17,6 +17,7 @@
 //   OPI_BAD_RESPONSE       The portal answered with something that is not a JSON object.
 //   OPI_IO_ERROR           A file of the caller's (GetList's output) could not be created or written.
 //   OPI_INTERNAL_ERROR     A fault inside the library itself.
+//   OPI_EVENT_FORGED       An event request whose application token is missing or not the one given.
 
 // The library's version, as in Cargo.toml. The SONAME changes with the major version
 // (docs/c-library.md); opi_version() gives the version of the library loaded.
