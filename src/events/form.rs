@@ -147,10 +147,7 @@ fn percent_decode(text: &str) -> (String, bool) {
     }
     match String::from_utf8(out) {
         Ok(text) => (text, false),
-        Err(error) => (
-            String::from_utf8_lossy(error.as_bytes()).into_owned(),
-            true,
-        ),
+        Err(error) => (String::from_utf8_lossy(error.as_bytes()).into_owned(), true),
     }
 }
 
@@ -269,7 +266,10 @@ mod tests {
         assert_eq!(top("a[05]=x&a[-0]=y"), json!({"a": {"05": "x", "-0": "y"}}));
         assert_eq!(top("a[5]=x&a[]=y"), json!({"a": {"5": "x", "6": "y"}}));
         assert_eq!(top("0=a&1=b"), json!(["a", "b"]));
-        assert_eq!(top("a=%zz%4&b=1+2%2B3"), json!({"a": "%zz%4", "b": "1 2+3"}));
+        assert_eq!(
+            top("a=%zz%4&b=1+2%2B3"),
+            json!({"a": "%zz%4", "b": "1 2+3"})
+        );
         assert_eq!(top(""), json!([]));
     }
 

@@ -186,24 +186,39 @@ mod tests {
             answer["result"]["data"]["BOT"]["5"]["AUTH"]["application_token"],
             MASK
         );
-        let shown: Value =
-            serde_json::from_str(parse_event(body, "good", true).json()).unwrap();
+        let shown: Value = serde_json::from_str(parse_event(body, "good", true).json()).unwrap();
         assert_eq!(shown["result"]["auth"]["access_token"], "acc");
-        assert!(!parse_event(body, "good", false).json().contains("botsecret"));
+        assert!(
+            !parse_event(body, "good", false)
+                .json()
+                .contains("botsecret")
+        );
     }
 
     #[test]
     fn data_is_always_there_and_odd_shapes_are_refused() {
         let answer = parsed("event=ONOFFLINEEVENT&auth[application_token]=t", "t");
         assert_eq!(answer["result"]["data"], json!({}));
-        for body in ["", "  ", "[1]", "0=a", "data[x]=1", "event=&x=1", "{\"event\": 5}", "{nope"] {
+        for body in [
+            "",
+            "  ",
+            "[1]",
+            "0=a",
+            "data[x]=1",
+            "event=&x=1",
+            "{\"event\": 5}",
+            "{nope",
+        ] {
             assert_eq!(
                 parsed(body, "t")["error"],
                 "OPI_INVALID_ARGUMENT",
                 "{body:?}"
             );
         }
-        let odd = parsed("{\"event\":\"X\",\"data\":5,\"auth\":{\"application_token\":\"t\"}}", "t");
+        let odd = parsed(
+            "{\"event\":\"X\",\"data\":5,\"auth\":{\"application_token\":\"t\"}}",
+            "t",
+        );
         assert_eq!(odd["error"], "OPI_INVALID_ARGUMENT");
     }
 }

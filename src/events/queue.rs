@@ -199,7 +199,10 @@ impl Watcher<'_> {
 
     /// One step: adopt lost batches, work through a recorded one, or
     /// reserve a new one.
-    fn step(&mut self, deliver: &mut dyn FnMut(&OfflineEvent) -> Delivery) -> Result<Next, Failure> {
+    fn step(
+        &mut self,
+        deliver: &mut dyn FnMut(&OfflineEvent) -> Delivery,
+    ) -> Result<Next, Failure> {
         if self.state.reserving {
             self.adopt()?;
             return Ok(Next::Go);

@@ -251,7 +251,10 @@ mod tests {
         std::fs::write(&path, "{\"something\": \"else\"}").unwrap();
         let held = StateFile::hold(&path).unwrap();
         assert!(held.load().is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"something\": \"else\"}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"something\": \"else\"}"
+        );
         let other = StateFile::hold(&dir.join("c.state")).unwrap();
         let mut state = other.load().unwrap();
         state.batches = vec!["q1".into(), "q2".into()];

@@ -40,9 +40,8 @@ pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
         }
         Handler::FolderFilter => folder_filter(engine, &arguments),
         Handler::ParseEvent => parse_event(&arguments),
-        Handler::OfflineGet => offline_get(&arguments).map(|body| {
-            crate::events::offline::explain_license(send(engine, &arguments, &body))
-        }),
+        Handler::OfflineGet => offline_get(&arguments)
+            .map(|body| crate::events::offline::explain_license(send(engine, &arguments, &body))),
         Handler::UploadToFolder => upload_to_folder(engine, &arguments),
     };
     sent.unwrap_or_else(Answer::from)

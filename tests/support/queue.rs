@@ -212,7 +212,11 @@ fn filter_of(value: Option<&Value>, listed: bool) -> Result<Vec<Check>, HttpResp
     Ok(checks)
 }
 
-fn order_of(value: Option<&Value>, default: &str, listed: bool) -> Result<Vec<(&'static str, bool)>, HttpResponse> {
+fn order_of(
+    value: Option<&Value>,
+    default: &str,
+    listed: bool,
+) -> Result<Vec<(&'static str, bool)>, HttpResponse> {
     let mut order = Vec::new();
     if let Some(Value::Object(fields)) = value {
         for (name, direction) in fields {
@@ -354,8 +358,10 @@ impl OfflineQueue {
                     .collect();
                 self.sort(&mut held, &order);
                 held.truncate(limit as usize);
-                let events: Vec<Value> =
-                    held.iter().map(|&at| self.records[at].to_json(false)).collect();
+                let events: Vec<Value> = held
+                    .iter()
+                    .map(|&at| self.records[at].to_json(false))
+                    .collect();
                 let answered = !clear || process_given;
                 if clear {
                     self.records.retain(|r| r.process_id != process);
@@ -366,7 +372,8 @@ impl OfflineQueue {
                 if process.is_empty() {
                     return Err(argument("Process ID is required"));
                 }
-                let messages: Vec<String> = list(params.get("message_id")).iter().map(text).collect();
+                let messages: Vec<String> =
+                    list(params.get("message_id")).iter().map(text).collect();
                 let ids = list(params.get("id"));
                 if messages.iter().any(|m| m.len() != 32) {
                     return Err(argument("Wrong message_id value"));
@@ -434,7 +441,11 @@ impl OfflineQueue {
                 .iter()
                 .map(|(field, descending)| {
                     let ordering = compare(&a.field(field), &b.field(field));
-                    if *descending { ordering.reverse() } else { ordering }
+                    if *descending {
+                        ordering.reverse()
+                    } else {
+                        ordering
+                    }
                 })
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
@@ -457,7 +468,11 @@ impl OfflineQueue {
         self.records.retain(|r| {
             r.id == held_id || r.message_id != message || r.connector != connector || r.error
         });
-        let held = self.records.iter().position(|r| r.id == held_id).expect("kept");
+        let held = self
+            .records
+            .iter()
+            .position(|r| r.id == held_id)
+            .expect("kept");
         let failed = self
             .records
             .iter()

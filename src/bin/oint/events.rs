@@ -221,7 +221,10 @@ fn run_command(command: &str, event: &OfflineEvent) -> Delivery {
         .env("OPI_EVENT_ID", &event.id)
         .env("OPI_EVENT_NAME", &event.name)
         .env("OPI_EVENT_MESSAGE_ID", &event.message_id)
-        .env("OPI_EVENT_REDELIVERED", if event.redelivered { "1" } else { "0" })
+        .env(
+            "OPI_EVENT_REDELIVERED",
+            if event.redelivered { "1" } else { "0" },
+        )
         .stdin(Stdio::piped());
     let mut child = match shell.spawn() {
         Ok(child) => child,
@@ -273,8 +276,9 @@ pub fn read_body(options: &mut Map<String, Value>) -> Result<(), String> {
             bytes
         }
         Some(given) => match given.strip_prefix('@') {
-            Some(path) => std::fs::read(path)
-                .map_err(|e| format!("cannot read --body from {path}: {e}"))?,
+            Some(path) => {
+                std::fs::read(path).map_err(|e| format!("cannot read --body from {path}: {e}"))?
+            }
             None => return Ok(()),
         },
     };
@@ -284,6 +288,9 @@ pub fn read_body(options: &mut Map<String, Value>) -> Result<(), String> {
             e.utf8_error().valid_up_to()
         )
     })?;
-    options.insert(key.unwrap_or_else(|| "body".to_owned()), Value::String(body));
+    options.insert(
+        key.unwrap_or_else(|| "body".to_owned()),
+        Value::String(body),
+    );
     Ok(())
 }
