@@ -17,6 +17,7 @@
 //   OPI_BAD_RESPONSE       The portal answered with something that is not a JSON object.
 //   OPI_IO_ERROR           A file of the caller's (GetList's output) could not be created or written.
 //   OPI_INTERNAL_ERROR     A fault inside the library itself.
+//   OPI_EVENT_FORGED       An event request whose application token is missing or not the one given.
 
 // The library's version, as in Cargo.toml. The SONAME changes with the major version
 // (docs/c-library.md); opi_version() gives the version of the library loaded.
@@ -169,6 +170,28 @@ char *opi_bitrix24_get_user_status(const char *url, const char *token);
 // Each argument is NULL or a NUL-terminated string that stays valid and
 // unchanged until the call returns.
 char *opi_bitrix24_function(const char *name, const char *arguments_json);
+
+// Reads the body of a request the portal sent to an event handler and
+// proves it came from the portal (docs/events.md). Offline: nothing is
+// sent.
+//
+// - `body`: the request's body as received, form-encoded as PHP writes it
+//   (`event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D=5&…`) or JSON.
+// - `application_token`: the token stored from ONAPPINSTALL (or the
+//   outgoing webhook's), compared in constant time with the body's
+//   top-level `auth[application_token]`. NULL or "" accepts ONAPPINSTALL
+//   only, answering the token to store with `"verified": false`.
+// - `with_tokens`: show the event's tokens instead of `***`.
+//
+// Returns `{"result": <the event>, "verified": true}` (ONAPPINSTALL adds
+// `"application_token"`), `OPI_EVENT_FORGED` for a token missing or not
+// the one given, `OPI_INVALID_ARGUMENT` for a body that is no event.
+// Release it with `opi_string_free`.
+//
+// # Safety
+// `body` and `application_token` are each NULL or a NUL-terminated string
+// that stays valid and unchanged until the call returns.
+char *opi_bitrix24_parse_event(const char *body, const char *application_token, bool with_tokens);
 
 // Exchanges an application's authorisation `code` for tokens at the OAuth
 // server (`https://oauth.bitrix.info`, or `OPI_BITRIX24_OAUTH_URL`).

@@ -232,6 +232,40 @@ pub unsafe extern "C" fn opi_bitrix24_function(
     }
 }
 
+/// Reads the body of a request the portal sent to an event handler and
+/// proves it came from the portal (docs/events.md). Offline: nothing is
+/// sent.
+///
+/// - `body`: the request's body as received, form-encoded as PHP writes it
+///   (`event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D=5&…`) or JSON.
+/// - `application_token`: the token stored from ONAPPINSTALL (or the
+///   outgoing webhook's), compared in constant time with the body's
+///   top-level `auth[application_token]`. NULL or "" accepts ONAPPINSTALL
+///   only, answering the token to store with `"verified": false`.
+/// - `with_tokens`: show the event's tokens instead of `***`.
+///
+/// Returns `{"result": <the event>, "verified": true}` (ONAPPINSTALL adds
+/// `"application_token"`), `OPI_EVENT_FORGED` for a token missing or not
+/// the one given, `OPI_INVALID_ARGUMENT` for a body that is no event.
+/// Release it with `opi_string_free`.
+///
+/// # Safety
+/// `body` and `application_token` are each NULL or a NUL-terminated string
+/// that stays valid and unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_parse_event(
+    body: *const c_char,
+    application_token: *const c_char,
+    with_tokens: bool,
+) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps each string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::parse_event(borrowed_str(body, "body")?, optional_str(application_token, "application_token")?, with_tokens))
+        })
+    }
+}
+
 /// Exchanges an application's authorisation `code` for tokens at the OAuth
 /// server (`https://oauth.bitrix.info`, or `OPI_BITRIX24_OAUTH_URL`).
 ///

@@ -18,17 +18,20 @@ pub enum ErrorCode {
     IoError,
     /// A fault inside the library itself.
     InternalError,
+    /// An event request whose application token is missing or not the one given.
+    EventForged,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 6] = [
+    pub const ALL: [ErrorCode; 7] = [
         ErrorCode::InvalidArgument,
         ErrorCode::NetworkError,
         ErrorCode::Timeout,
         ErrorCode::BadResponse,
         ErrorCode::IoError,
         ErrorCode::InternalError,
+        ErrorCode::EventForged,
     ];
 
     /// The code as it appears in the `error` field.
@@ -40,6 +43,7 @@ impl ErrorCode {
             ErrorCode::BadResponse => "OPI_BAD_RESPONSE",
             ErrorCode::IoError => "OPI_IO_ERROR",
             ErrorCode::InternalError => "OPI_INTERNAL_ERROR",
+            ErrorCode::EventForged => "OPI_EVENT_FORGED",
         }
     }
 }

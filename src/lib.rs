@@ -30,6 +30,7 @@ mod credentials;
 mod echo;
 mod engine;
 mod error;
+mod events;
 pub mod functions;
 mod json;
 mod limiter;
@@ -54,6 +55,9 @@ pub use client::Client;
 pub use config::{Config, DEFAULT_OAUTH_URL, FileAccess, Setting};
 pub use engine::USER_AGENT;
 pub use error::{Error, ErrorCode};
+#[doc(hidden)] // Public for the timing test and the fuzz target only.
+pub use events::same_token;
+pub use events::{Delivery, OfflineEvent, WatchSettings};
 pub use limiter::{Pacing, RateLimit, is_cloud_host};
 pub use list::{ListMode, ListProgress};
 pub use request::{GET_STATUS_METHOD, SET_STATUS_METHOD, STATUSES};
@@ -159,4 +163,19 @@ pub fn run_function(name: &str, args: &str) -> Answer {
 /// as a map of parameter → value.
 pub fn run_function_with(name: &str, args: &serde_json::Map<String, serde_json::Value>) -> Answer {
     with_shared(|client| client.run_function(name, args))
+}
+
+/// ParseEvent: the body of a request the portal sent to an event handler
+/// (form-encoded as PHP writes it, or JSON), read and proven by its
+/// top-level `auth[application_token]`, compared with `application_token`
+/// in constant time (docs/events.md). Offline: no client is needed.
+///
+/// Answers `{"result": <the event>, "verified": true}`, the event's tokens
+/// shown as `***` unless `with_tokens`; for ONAPPINSTALL, also
+/// `"application_token"` to store (with `"verified": false` when
+/// `application_token` is empty: nothing proved it). A token missing or
+/// not the one given is `OPI_EVENT_FORGED`; a body that is no event,
+/// `OPI_INVALID_ARGUMENT`.
+pub fn parse_event(body: &str, application_token: &str, with_tokens: bool) -> Answer {
+    events::parse_event(body, application_token, with_tokens)
 }

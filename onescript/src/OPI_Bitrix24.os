@@ -3778,6 +3778,134 @@ EndFunction
 
 #EndRegion
 
+#Region EventsManagement
+
+// Reads the body of a request the portal sent to an event handler and proves it by its application token; no request is made.
+//
+// Parameters:
+//  Body - the request's body as received, form-encoded or JSON (string); oint reads it from a file with @FILE, or from standard input with - or when left out - body
+//  ApplicationToken - the application token stored from ONAPPINSTALL, or the outgoing webhook's; empty only to accept ONAPPINSTALL (string) - apptoken
+//  WithTokens - show the event's tokens instead of *** (boolean) - withtokens
+Function ParseEvent(Val Body, Val ApplicationToken, Val WithTokens = False) Export
+
+    Arguments = New Structure("Body,ApplicationToken,WithTokens", Body, ApplicationToken, WithTokens);
+    Return Called("ParseEvent", Arguments);
+
+EndFunction
+
+Функция РазобратьСобытие(Знач Тело, Знач ТокенПриложения, Знач СТокенами = Ложь) Экспорт
+
+    Возврат ParseEvent(Тело, ТокенПриложения, СТокенами);
+
+КонецФункции
+
+// Reserves a batch of offline events (clear=0) and answers it with its process_id, or reads a reserved batch again by its process_id.
+//
+// Parameters:
+//  URL - the portal's address; offline events need an application's token - url
+//  Limit - how many events to reserve at most (number) - limit
+//  Filter - filter object, e.g. {"=EVENT_NAME": "ONCRMDEALADD"}, or its JSON text - filter
+//  Connector - the auth_connector the events were bound with (string) - connector
+//  ProcessID - a reserved batch's process_id, to read what is left of it (string) - process
+//  Clear - delete what is read instead of reserving it (clear=1): events whose processing fails are lost (boolean) - clear
+//  Errors - read the events marked as failed (error=1) (boolean) - errors
+//  Token - OAuth access token of an administrator (string) - token
+Function GetOfflineEvents(Val URL, Val Limit = 50, Val Filter = "", Val Connector = "", Val ProcessID = "", Val Clear = False, Val Errors = False, Val Token = "") Export
+
+    Arguments = New Structure("URL,Limit,Filter,Connector,ProcessID,Clear,Errors,Token", URL, Limit, Filter, Connector, ProcessID, Clear, Errors, Token);
+    Return Called("GetOfflineEvents", Arguments);
+
+EndFunction
+
+Функция ПолучитьОфлайнСобытия(Знач URL, Знач Лимит = 50, Знач Фильтр = "", Знач Коннектор = "", Знач IDПроцесса = "", Знач Очистить = Ложь, Знач Ошибки = Ложь, Знач Токен = "") Экспорт
+
+    Возврат GetOfflineEvents(URL, Лимит, Фильтр, Коннектор, IDПроцесса, Очистить, Ошибки, Токен);
+
+КонецФункции
+
+// Removes processed events of a reserved batch from the queue.
+//
+// Parameters:
+//  URL - the portal's address; offline events need an application's token - url
+//  ProcessID - the batch's process_id (string) - process
+//  IDs - the events' IDs: one or an array; all of the batch when left out with MessageIDs - ids
+//  MessageIDs - the events' MESSAGE_IDs instead of IDs: one or an array - messages
+//  Token - OAuth access token of an administrator (string) - token
+Function ClearOfflineEvents(Val URL, Val ProcessID, Val IDs = "", Val MessageIDs = "", Val Token = "") Export
+
+    Arguments = New Structure("URL,ProcessID,IDs,MessageIDs,Token", URL, ProcessID, IDs, MessageIDs, Token);
+    Return Called("ClearOfflineEvents", Arguments);
+
+EndFunction
+
+Функция ОчиститьОфлайнСобытия(Знач URL, Знач IDПроцесса, Знач IDЗаписей = "", Знач IDСообщений = "", Знач Токен = "") Экспорт
+
+    Возврат ClearOfflineEvents(URL, IDПроцесса, IDЗаписей, IDСообщений, Токен);
+
+КонецФункции
+
+// Marks events of a reserved batch as failed: kept in the queue, read again with Errors.
+//
+// Parameters:
+//  URL - the portal's address; offline events need an application's token - url
+//  ProcessID - the batch's process_id (string) - process
+//  MessageIDs - the failed events' MESSAGE_IDs: one or an array - messages
+//  Token - OAuth access token of an administrator (string) - token
+Function FailOfflineEvents(Val URL, Val ProcessID, Val MessageIDs, Val Token = "") Export
+
+    Arguments = New Structure("URL,ProcessID,MessageIDs,Token", URL, ProcessID, MessageIDs, Token);
+    Return Called("FailOfflineEvents", Arguments);
+
+EndFunction
+
+Функция ОтметитьОшибкиОфлайнСобытий(Знач URL, Знач IDПроцесса, Знач IDСообщений, Знач Токен = "") Экспорт
+
+    Возврат FailOfflineEvents(URL, IDПроцесса, IDСообщений, Токен);
+
+КонецФункции
+
+// Has the portal write an event to the offline queue instead of calling a handler.
+//
+// Parameters:
+//  URL - the portal's address; offline events need an application's token - url
+//  Event - the event's code, e.g. ONCRMDEALADD (string) - event
+//  Connector - a source name of your own, for a queue of its own (string) - connector
+//  Token - OAuth access token of an administrator (string) - token
+Function BindOfflineEvent(Val URL, Val Event, Val Connector = "", Val Token = "") Export
+
+    Arguments = New Structure("URL,Event,Connector,Token", URL, Event, Connector, Token);
+    Return Called("BindOfflineEvent", Arguments);
+
+EndFunction
+
+Функция ПодключитьОфлайнСобытие(Знач URL, Знач Событие, Знач Коннектор = "", Знач Токен = "") Экспорт
+
+    Возврат BindOfflineEvent(URL, Событие, Коннектор, Токен);
+
+КонецФункции
+
+// Stops writing an event to the offline queue.
+//
+// Parameters:
+//  URL - the portal's address; offline events need an application's token - url
+//  Event - the event's code, e.g. ONCRMDEALADD (string) - event
+//  Connector - the source name it was bound with (string) - connector
+//  Token - OAuth access token of an administrator (string) - token
+Function UnbindOfflineEvent(Val URL, Val Event, Val Connector = "", Val Token = "") Export
+
+    Arguments = New Structure("URL,Event,Connector,Token", URL, Event, Connector, Token);
+    Return Called("UnbindOfflineEvent", Arguments);
+
+EndFunction
+
+Функция ОтключитьОфлайнСобытие(Знач URL, Знач Событие, Знач Коннектор = "", Знач Токен = "") Экспорт
+
+    Возврат UnbindOfflineEvent(URL, Событие, Коннектор, Токен);
+
+КонецФункции
+
+#EndRegion
+
 // End of the generated functions.
 
 #EndRegion

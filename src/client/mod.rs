@@ -8,6 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
 
 use serde_json::{Map, Value};
 
@@ -16,9 +17,10 @@ use crate::config::Config;
 use crate::credentials;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::events::{Delivery, OfflineEvent, WatchSettings};
 use crate::list::{ListMode, ListProgress};
 use crate::request::{Grant, Request};
-use crate::{batch, functions, list};
+use crate::{batch, events, functions, list};
 
 /// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
 /// Cheap to share: all calls and threads may use one.
@@ -234,6 +236,25 @@ impl Client {
     /// object (empty text for none).
     pub fn run_function_json(&self, name: &str, args: &str) -> Answer {
         functions::run(&self.engine, name, args)
+    }
+
+    /// Consumes the offline event queue at least once (docs/events.md):
+    /// reserves a batch and records its `process_id` in the state file
+    /// before anything else, hands each event to `deliver`, clears the
+    /// delivered ones and marks the failed ones (`event.offline.error`);
+    /// after a crash, reads the recorded batches again. Runs until `stop`
+    /// is set (finishing the event in hand), or with `once` until the queue
+    /// is empty; waits `interval` while it is empty, and after a failure
+    /// that may pass (told to `notice`). Answers a summary, or the error
+    /// that ended it.
+    pub fn watch_offline_events(
+        &self,
+        settings: &WatchSettings,
+        deliver: &mut dyn FnMut(&OfflineEvent) -> Delivery,
+        stop: &AtomicBool,
+        notice: &mut dyn FnMut(&str),
+    ) -> Answer {
+        events::watch(&self.engine, settings, deliver, stop, notice)
     }
 }
 

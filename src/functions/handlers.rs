@@ -39,6 +39,9 @@ pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
             upload_to_storage(&arguments).map(|body| send(engine, &arguments, &body))
         }
         Handler::FolderFilter => folder_filter(engine, &arguments),
+        Handler::ParseEvent => parse_event(&arguments),
+        Handler::OfflineGet => offline_get(&arguments)
+            .map(|body| crate::events::offline::explain_license(send(engine, &arguments, &body))),
         Handler::UploadToFolder => upload_to_folder(engine, &arguments),
     };
     sent.unwrap_or_else(Answer::from)
@@ -121,6 +124,26 @@ fn auth_link(arguments: &Arguments) -> Result<String, Error> {
     link.push_str("oauth/authorize/?client_id=");
     link.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
     Ok(link)
+}
+
+/// ParseEvent: the body read and its token checked (src/events/), offline.
+fn parse_event(arguments: &Arguments) -> Result<Answer, Error> {
+    let text = |name| arguments.value(name).map(coerce::text).unwrap_or_default();
+    let with_tokens = flag(arguments, "WithTokens")?;
+    let (body, token) = (text("Body"), text("ApplicationToken"));
+    Ok(crate::events::parse_event(&body, &token, with_tokens))
+}
+
+/// GetOfflineEvents: `clear` 0 (reserve, the default) or 1 (delete what is
+/// read), and `error` 1 to read the records marked as failed.
+fn offline_get<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
+    let mut body = arguments.body()?;
+    let bit = |on: bool| Node::Json(Cow::Borrowed(if on { "1" } else { "0" }));
+    body.put("clear", bit(flag(arguments, "Clear")?));
+    if flag(arguments, "Errors")? {
+        body.put("error", bit(true));
+    }
+    Ok(body)
 }
 
 /// GetToken and RefreshToken: the OAuth server's grants.

@@ -73,6 +73,11 @@ pub(crate) enum Handler {
     PictureBlock,
     /// GetFileBlock: an offline `{"FILE": …}` block.
     FileBlock,
+    /// ParseEvent: an event handler's request body read and proven, offline.
+    ParseEvent,
+    /// GetOfflineEvents: `clear` and `error` as 0 or 1, and the portal's
+    /// `WRONG_LICENSE` explained.
+    OfflineGet,
 }
 
 /// A region of OpenIntegrations' module.
@@ -84,9 +89,12 @@ pub struct Group {
     pub russian: &'static str,
     /// What its functions are about.
     pub title: &'static str,
+    /// This library's own functions, not OpenIntegrations'.
+    pub ours: bool,
 }
 
-/// One of OpenIntegrations' functions.
+/// A function by name: one of OpenIntegrations', or of this library's own
+/// ([`Function::is_ours`]).
 #[derive(Debug)]
 pub struct Function {
     /// Its English name.
@@ -181,8 +189,16 @@ impl Function {
     /// answer: the offline functions, and GetFolderFilterStructure's fields.
     /// The fronts that mirror it (the modules, oint) give the answer's
     /// `result`.
+    /// ParseEvent's answer says more than its value (the token to keep),
+    /// so it is given whole.
     pub fn returns_value(&self) -> bool {
-        self.is_offline() || self.handler == Handler::FolderFilter
+        (self.is_offline() && self.handler != Handler::ParseEvent)
+            || self.handler == Handler::FolderFilter
+    }
+
+    /// Whether it is this library's own, not one of OpenIntegrations'.
+    pub fn is_ours(&self) -> bool {
+        self.group().ours
     }
 
     /// Its group.

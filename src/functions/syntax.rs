@@ -9,6 +9,9 @@ pub struct GroupRow {
     pub name: String,
     pub russian: String,
     pub title: String,
+    /// This library's own functions (`ours` after the names), not
+    /// OpenIntegrations'.
+    pub ours: bool,
 }
 
 /// One function.
@@ -105,11 +108,12 @@ impl TableRows {
         let words: Vec<&str> = fields.split_whitespace().collect();
         let indented = line.starts_with(' ');
         match (indented, words.as_slice()) {
-            (false, ["group", name, russian]) => {
+            (false, ["group", name, russian, rest @ ..]) if matches!(rest, [] | ["ours"]) => {
                 self.groups.push(GroupRow {
                     name: name.to_string(),
                     russian: russian.to_string(),
                     title: summary,
+                    ours: !rest.is_empty(),
                 });
                 Ok(())
             }

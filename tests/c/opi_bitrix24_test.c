@@ -6,8 +6,8 @@
  *                                               the opi_bitrix24_ prefix (call, get_user_status,
  *                                               get_token, refresh_token, get_token_to_file,
  *                                               refresh_token_to_file, set_user_status, batch,
- *                                               get_list, get_list_to_file, function), with its
- *                                               arguments;
+ *                                               get_list, get_list_to_file, function,
+ *                                               parse_event), with its arguments;
  *                                               "(null)" passes NULL, and a bool is "true" or "false"
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
  *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
@@ -32,6 +32,7 @@ typedef char *(*three_fn)(const char *, const char *, const char *);
 typedef char *(*batch_fn)(const char *, const char *, bool, const char *);
 typedef char *(*get_list_fn)(const char *, const char *, const char *, const char *, bool);
 typedef char *(*get_list_to_file_fn)(const char *, const char *, const char *, const char *, bool, const char *);
+typedef char *(*parse_event_fn)(const char *, const char *, bool);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 
@@ -52,6 +53,7 @@ static batch_fn opi_batch;
 static get_list_fn opi_get_list;
 static get_list_to_file_fn opi_get_list_to_file;
 static two_fn opi_function;
+static parse_event_fn opi_parse_event;
 static string_free_fn opi_free;
 static version_fn opi_get_version;
 
@@ -77,12 +79,13 @@ static void load_library(void) {
     opi_get_list_to_file =
         (get_list_to_file_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list_to_file");
     opi_function = (two_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_function");
+    opi_parse_event = (parse_event_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_parse_event");
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
     if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
         opi_refresh_token == NULL || opi_get_token_to_file == NULL || opi_refresh_token_to_file == NULL ||
         opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL || opi_function == NULL ||
-        opi_free == NULL || opi_get_version == NULL) {
+        opi_parse_event == NULL || opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
     }
@@ -111,6 +114,7 @@ static const batch_fn opi_batch = opi_bitrix24_batch;
 static const get_list_fn opi_get_list = opi_bitrix24_get_list;
 static const get_list_to_file_fn opi_get_list_to_file = opi_bitrix24_get_list_to_file;
 static const two_fn opi_function = opi_bitrix24_function;
+static const parse_event_fn opi_parse_event = opi_bitrix24_parse_event;
 static const string_free_fn opi_free = opi_string_free;
 static const version_fn opi_get_version = opi_version;
 
@@ -236,6 +240,9 @@ static char *invoke(const char *name, int count, char **args) {
     }
     if (strcmp(name, "function") == 0 && count == 2) {
         return opi_function(ARG(0), ARG(1));
+    }
+    if (strcmp(name, "parse_event") == 0 && count == 3) {
+        return opi_parse_event(ARG(0), ARG(1), strcmp(args[2], "true") == 0);
     }
 #undef ARG
     return NULL;

@@ -7,6 +7,7 @@ pub mod fronts;
 pub mod http;
 pub mod php;
 pub mod portal;
+pub mod queue;
 pub mod tls;
 pub mod windows;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 use opi_bitrix24::{Client, Config};
 
 pub use portal::*;
+pub use queue::OfflineRecord;
 pub use tls::TestCa;
 
 /// target/<profile>, where cargo put the library and `oint`.

@@ -4,8 +4,9 @@
 //! - Pairs split at `&`, each at its first `=`; both halves are
 //!   percent-decoded, `+` as a space.
 //! - A name is a base and `[segment]`s. In the base, spaces and dots become
-//!   `_`, and a `[` without a `]` becomes `_` too; an empty base drops the
-//!   pair. Text after the last `]` that does not start a segment is dropped.
+//!   `_`; a first `[` without a `]` after it becomes `_` and the rest of the
+//!   name is kept as written; an empty base drops the pair. Text after the
+//!   last `]` that does not start a segment is dropped.
 //! - `[]` appends at the next integer index. Segments that are canonical
 //!   decimal integers are integer keys.
 //! - An array whose keys are 0, 1, … in order is a JSON array; any other is
@@ -171,19 +172,20 @@ fn split_name(name: &str) -> Option<(String, Vec<Option<String>>)> {
     let open = name.find('[');
     let has_close = open.is_some_and(|at| name[at..].contains(']'));
     let (base, mut rest) = match open {
-        Some(at) if has_close => (&name[..at], &name[at..]),
-        _ => (name, ""),
+        Some(at) => (&name[..at], &name[at..]),
+        None => (name, ""),
     };
-    let base: String = base
+    let mut base: String = base
         .chars()
-        .map(|c| {
-            if c == ' ' || c == '.' || c == '[' {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if c == ' ' || c == '.' { '_' } else { c })
         .collect();
+    // PHP stops replacing at the first `[`: without a `]` after it, that
+    // `[` is `_` and what follows stays as written.
+    if !has_close && !rest.is_empty() {
+        base.push('_');
+        base.push_str(&rest[1..]);
+        rest = "";
+    }
     if base.is_empty() {
         return None;
     }

@@ -5,8 +5,9 @@
 //! status pair, `server.time`, `user.current`, deals), an OAuth server with
 //! rotating refresh tokens, `batch` (commands read by PHP's rules, see
 //! `php.rs`, `$result[…]` references, `halt`, its limits), and the failures
-//! that leave open whether a method ran. It records every request and every
-//! batch command as it decoded it.
+//! that leave open whether a method ran, and the offline event queue
+//! (`queue.rs`). It records every request and every batch command as it
+//! decoded it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::http::{Fault, HttpRequest, HttpResponse, Server};
 use super::php::{self, Key, Node, PhpArray};
+use super::queue::{self, OfflineQueue, OfflineRecord};
 use super::tls::{SERVER_NAMES, TestCa};
 
 /// The seed page's webhook: user 1, this secret.
@@ -226,6 +228,8 @@ struct State {
     blocked: usize,
     /// Files posted to the upload addresses `disk.folder.uploadfile` gave.
     uploads: Vec<Upload>,
+    /// The offline event queue and its bindings.
+    offline: OfflineQueue,
 }
 
 /// A file as the upload address received it: the form field, the file
@@ -377,6 +381,7 @@ impl Portal {
             operating: HashMap::new(),
             blocked: 0,
             uploads: Vec::new(),
+            offline: OfflineQueue::default(),
         }));
         {
             let mut state = state.lock().unwrap();
@@ -498,6 +503,30 @@ impl Portal {
         let mut state = self.lock();
         let past = now() - 1.0;
         state.oauth.expires.values_mut().for_each(|at| *at = past);
+    }
+
+    /// A change of an object (`data`, e.g. `{"FIELDS": {"ID": "5"}}`), made
+    /// by a user: recorded in the offline queue when `event` is bound
+    /// offline with `connector` (docs/events.md). Whether it was.
+    pub fn raise_event(&self, event: &str, data: Value, connector: &str) -> bool {
+        self.lock().offline.raise(event, data, connector, now())
+    }
+
+    /// The offline queue's records, in the order they were made.
+    pub fn offline_records(&self) -> Vec<OfflineRecord> {
+        self.lock().offline.records.clone()
+    }
+
+    /// Whether the plan has the extended offline events feature
+    /// (`rest_offline_extended`; on by default): without it a reservation
+    /// (`clear=0`) is 403 `WRONG_LICENSE`.
+    pub fn set_offline_extended(&self, extended: bool) {
+        self.lock().offline.extended = extended;
+    }
+
+    /// The events bound offline, with their connectors.
+    pub fn offline_bindings(&self) -> Vec<(String, String)> {
+        self.lock().offline.bound.clone()
     }
 
     /// The portal's base URL as the OAuth server's address, for `Config::oauth_url`.
@@ -991,6 +1020,7 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
             return error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests");
         }
     }
+    let by_webhook = segments.len() == 3;
     let (user, method) = match segments.as_slice() {
         [method] => match oauth_user(&state, request, &params) {
             Ok(user) => (user, *method),
@@ -1050,7 +1080,11 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
             );
         }
     }
-    let answer = match run_method(&mut state, user, &method, &params) {
+    let ran = match queue::handles(&method, &params) {
+        true => state.offline.run(&method, &params, by_webhook),
+        false => run_method(&mut state, user, &method, &params),
+    };
+    let answer = match ran {
         Ok(answer) => answer,
         Err(_) if method == "disk.folder.uploadfile" => {
             let scheme = if request.tls { "https" } else { "http" };

@@ -49,6 +49,17 @@ pub fn run(args: &[OsString]) -> Outcome {
             };
         }
     };
+    let mut options = options;
+    if function.is_some_and(|f| f.name == "ParseEvent") {
+        if let Err(error) = crate::events::read_body(&mut options) {
+            let error = opi_bitrix24::Error::invalid_argument(format!("ParseEvent: {error}"));
+            return Outcome::Answer {
+                answer: error.into(),
+                out,
+                value_only: false,
+            };
+        }
+    }
     let value_only = function.is_some_and(Function::returns_value);
     Outcome::Answer {
         answer: opi_bitrix24::run_function_with(&name, &options),

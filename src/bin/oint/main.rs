@@ -1,6 +1,7 @@
 //! `oint`: the OpenIntegrations command line, for the Bitrix24 functions
 //! this library implements: one subcommand per function, one line each.
 
+mod events;
 mod exit;
 mod functions;
 mod help;
@@ -121,6 +122,14 @@ spent one gets invalid_grant.",
         after_long_help = after_help(),
     )]
     RefreshToken(RefreshTokenArgs),
+
+    /// Consume the offline event queue at least once, a command per event
+    #[command(
+        name = "WatchOfflineEvents",
+        long_about = events::WATCH_ABOUT,
+        after_long_help = format!("{}\n{}", events::WATCH_EXAMPLES, after_help()),
+    )]
+    WatchOfflineEvents(events::WatchArgs),
 
     /// Any other of OpenIntegrations' functions: oint bitrix24 <Function> --option value ...
     #[command(external_subcommand)]
@@ -372,6 +381,7 @@ fn main() -> ExitCode {
     let (answer, out) = match method {
         Bitrix24Method::GetList(a) => return get_list(&a).into(),
         Bitrix24Method::Function(args) => return run_function(&args).into(),
+        Bitrix24Method::WatchOfflineEvents(a) => return events::watch(&a).into(),
         Bitrix24Method::SetUserStatus(a) => (
             opi_bitrix24::set_user_status(&a.portal.url, &a.status, &a.token.token),
             a.out,
