@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Instructions per pooled call, counted by callgrind: the C test program
+"""Instructions and heap allocations per pooled call, counted by callgrind
+and by memcheck's heap summary: the C test program
 (tests/c/opi_bitrix24_test.c, `repeat` and `repeat-invoke` modes) makes the
 same call N times over plain HTTP against a kept-alive stand-in portal on
 loopback, for N = 200 and N = 400; the difference over 200 calls is the cost
 of one call, start-up and the first connection cancelled out. The calls:
 SetUserStatus; CallMethod of crm.deal.get {"id": "1"}; and OpenIntegrations'
 GetDeal run by name, which builds that same request from its arguments. callgrind counts instructions, not
-seconds, so the figure repeats for the same binary whatever else the machine
-does (docs/performance.md).
+seconds, and memcheck counts every malloc, so both figures repeat for the
+same binary whatever else the machine does (docs/performance.md).
 
     cargo build --release --lib && python3 benches/instructions.py [LIBRARY_DIR]
 
@@ -45,20 +46,33 @@ class Portal(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def instructions(program, library_dir, way, calls):
-    """The instructions callgrind counts for a whole run of `calls` calls."""
+def counted(program, library_dir, way, calls, tool, pattern):
+    """What valgrind's `tool` counts (the number `pattern` finds in its
+    report) for a whole run of `calls` calls."""
     mode, *args = way
     run = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         program, mode, str(calls), *args],
+        ["valgrind", *tool, program, mode, str(calls), *args],
         env=dict(os.environ, LD_LIBRARY_PATH=library_dir),
         capture_output=True, text=True, check=False)
     if run.returncode != 0 or f"calls {calls} failures 0" not in run.stdout:
         sys.exit(f"the run of {calls} calls failed:\n{run.stdout}\n{run.stderr}")
-    found = re.search(r"Collected : (\d+)", run.stderr)
+    found = re.search(pattern, run.stderr)
     if not found:
-        sys.exit(f"callgrind printed no count:\n{run.stderr}")
-    return int(found.group(1))
+        sys.exit(f"valgrind printed no count:\n{run.stderr}")
+    return int(found.group(1).replace(",", ""))
+
+
+def instructions(program, library_dir, way, calls):
+    """The instructions callgrind counts for a whole run of `calls` calls."""
+    return counted(program, library_dir, way, calls,
+                   ["--tool=callgrind", "--callgrind-out-file=/dev/null"],
+                   r"Collected : (\d+)")
+
+
+def allocations(program, library_dir, way, calls):
+    """The heap blocks allocated in a whole run of `calls` calls."""
+    return counted(program, library_dir, way, calls, ["--leak-check=no"],
+                   r"total heap usage: ([\d,]+) allocs")
 
 
 def main():
@@ -85,6 +99,9 @@ def main():
             short, long = (instructions(program, library_dir, way, n) for n in (200, 400))
             per_call[name] = (long - short) / 200
             print(f"{name}: {per_call[name]:,.0f} instructions per call "
+                  f"({short:,} for 200 calls, {long:,} for 400)")
+            short, long = (allocations(program, library_dir, way, n) for n in (200, 400))
+            print(f"{name}: {(long - short) / 200:,.1f} allocations per call "
                   f"({short:,} for 200 calls, {long:,} for 400)")
         server.shutdown()
     print(f"function GetDeal / CallMethod of the same request: "
