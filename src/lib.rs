@@ -31,6 +31,7 @@ mod engine;
 mod error;
 pub mod functions;
 mod json;
+mod json_text;
 mod limiter;
 mod list;
 mod query;

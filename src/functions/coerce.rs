@@ -245,21 +245,33 @@ fn read_file(path: &Path, text: &str, limit: FileLimit) -> Result<Option<Vec<u8>
     }
 }
 
-/// `text` if it is one JSON value, as [`strict`] reads it.
+/// `text` as one JSON value, converted from OpenIntegrations' dialect
+/// when it is not JSON (docs/json-text.md), with no object holding a key
+/// twice ([`strict`]).
 fn checked_json(text: &str) -> Result<String, String> {
-    strict(text).map(|()| text.to_owned())
+    let mut kept = String::new();
+    json::read_given(text, &mut kept, |text| {
+        json::read_whole(text, &mut |_, _| {}).map(|_| text)
+    })
+    .map(str::to_owned)
+    .map_err(refusal)
 }
 
 /// Whether a structure's JSON `text` is one value with no object holding a
 /// key twice: its keys become the portal's names, read by PHP, which keeps
 /// the last of equal keys (docs/calls.md).
 fn strict(text: &str) -> Result<(), String> {
-    json::read_whole(text, &mut |_| {})
+    json::read_whole(text, &mut |_, _| {})
         .map(|_| ())
-        .map_err(|refused| match refused {
-            Refused::NotJson(error) => format!("is not JSON: {error}"),
-            Refused::Twice(why) => format!("is refused: {why}"),
-        })
+        .map_err(|unread| refusal(unread.worded(text)))
+}
+
+/// Why a structure's text is refused, for the caller to name the parameter.
+fn refusal(refused: Refused) -> String {
+    match refused {
+        Refused::NotJson(why) => format!("is not JSON: {why}"),
+        Refused::Twice(why) => format!("is refused: {why}"),
+    }
 }
 
 /// An array as given, or read as [`collection`] reads text; one value (an
