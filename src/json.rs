@@ -53,10 +53,16 @@ impl<'a> Json<'a> {
     }
 
     /// The value of `text`, its members raw: the top level of a caller's
-    /// text, for [`read_given`].
+    /// text, for [`read_given`]. An object or an array is read in one pass.
     pub(crate) fn read_text(text: &'a str) -> Result<Json<'a>, Unread> {
-        let raw: &RawValue = serde_json::from_str(text).map_err(|e| Unread::of(text, &e))?;
-        Json::read(raw).map_err(|e| Unread::of(text, &e))
+        let read = match text.trim_start().as_bytes().first() {
+            Some(b'{') => {
+                serde_json::from_str::<Pairs<'a>>(text).map(|pairs| Json::Object(pairs.0))
+            }
+            Some(b'[') => serde_json::from_str(text).map(Json::List),
+            _ => serde_json::from_str(text).and_then(Json::read),
+        };
+        read.map_err(|e| Unread::of(text, &e))
     }
 
     /// As [`Json::read`], for a value of the caller's whose keys become
