@@ -63,11 +63,12 @@ impl Plan {
                 )
             )));
         }
-        let invalid = |error: serde_json::Error| {
-            Error::invalid_argument(format!("Commands are not valid JSON: {error}"))
-        };
-        let raw: &RawValue = serde_json::from_str(commands.trim()).map_err(invalid)?;
-        let entries = match Json::read(raw).map_err(invalid)? {
+        let mut kept = String::new();
+        let read =
+            json::read_given(commands.trim(), &mut kept, Json::read_text).map_err(|refused| {
+                Error::invalid_argument(format!("Commands are not valid JSON: {}", refused.words()))
+            })?;
+        let entries = match read {
             // The body's `cmd` would keep one command of a key, and PHP
             // the last: a write would be dropped without a word.
             Json::Object(pairs) => match json::repeated_key(&pairs) {

@@ -19,6 +19,8 @@ use serde::de::{
 };
 use serde_json::value::RawValue;
 
+use crate::json_text;
+
 /// Objects of up to this many keys are searched for a key given twice by
 /// comparing each key with those before it, borrowed from the text; larger
 /// ones through a hash set.
@@ -48,6 +50,19 @@ impl<'a> Json<'a> {
             Some(b'n') => Json::Null,
             _ => Json::Number(text),
         })
+    }
+
+    /// The value of `text`, its members raw: the top level of a caller's
+    /// text, for [`read_given`]. An object or an array is read in one pass.
+    pub(crate) fn read_text(text: &'a str) -> Result<Json<'a>, Unread> {
+        let read = match text.trim_start().as_bytes().first() {
+            Some(b'{') => {
+                serde_json::from_str::<Pairs<'a>>(text).map(|pairs| Json::Object(pairs.0))
+            }
+            Some(b'[') => serde_json::from_str(text).map(Json::List),
+            _ => serde_json::from_str(text).and_then(Json::read),
+        };
+        read.map_err(|e| Unread::of(text, &e))
     }
 
     /// As [`Json::read`], for a value of the caller's whose keys become
@@ -176,16 +191,17 @@ pub(crate) struct Keys<'de> {
 
 impl<'de> Keys<'de> {
     /// Reads an object's members, each value as [`Strict`] reads it, and
-    /// gives each key to `each`; refuses a key given twice (kept in
-    /// `twice`). Keys are compared as the text holds them (borrowed unless
+    /// gives each key to `each` with its index; refuses a key given twice
+    /// (kept in `twice`). Keys are compared as the text holds them (borrowed unless
     /// escaped), with no allocation per key.
     pub(crate) fn members<A: MapAccess<'de>>(
         &mut self,
         map: &mut A,
-        mut each: impl FnMut(&str),
+        mut each: impl FnMut(usize, &str),
     ) -> Result<(), A::Error> {
         let start = self.seen.len();
         let mut many: Option<HashSet<Cow<'de, str>>> = None;
+        let mut index = 0;
         while let Some(Key(key)) = map.next_key()? {
             let repeated = match &many {
                 Some(set) => set.contains(&key),
@@ -196,7 +212,8 @@ impl<'de> Keys<'de> {
                 self.twice = Some(key.into_owned());
                 return Err(error);
             }
-            each(&key);
+            each(index, &key);
+            index += 1;
             match &mut many {
                 Some(set) => {
                     set.insert(key);
@@ -265,28 +282,119 @@ impl<'de> Visitor<'de> for Strict<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.0.members(&mut map, |_| {})
+        self.0.members(&mut map, |_, _| {})
     }
 }
 
 /// What [`Json::kind`] and [`read_whole`] call an object.
 pub(crate) const AN_OBJECT: &str = "an object";
 
-/// Why [`read_whole`] refused a caller's JSON text.
+/// Why a caller's JSON text was refused, worded with where (line and
+/// column in the text given).
 #[derive(Debug)]
 pub(crate) enum Refused {
-    /// It is not one JSON value.
-    NotJson(serde_json::Error),
+    /// It is not one JSON value, nor one in OpenIntegrations' dialect.
+    NotJson(String),
     /// An object holds a key twice: [`given_twice`], and where.
     Twice(String),
 }
 
+impl Refused {
+    /// The words, whichever the refusal.
+    pub(crate) fn words(self) -> String {
+        match self {
+            Refused::NotJson(words) | Refused::Twice(words) => words,
+        }
+    }
+}
+
+/// Why a text read was refused, and the byte offset in it where that was
+/// seen; [`Unread::worded`] says it with the line and column.
+#[derive(Debug)]
+pub(crate) struct Unread {
+    /// A key given twice, rather than text that does not read.
+    twice: bool,
+    why: String,
+    at: usize,
+}
+
+impl Unread {
+    /// serde_json's refusal of `text`.
+    pub(crate) fn of(text: &str, error: &serde_json::Error) -> Unread {
+        let full = error.to_string();
+        let place = format!(" at line {} column {}", error.line(), error.column());
+        Unread {
+            twice: false,
+            why: full.strip_suffix(&place).unwrap_or(&full).to_owned(),
+            at: offset_of(text, error.line(), error.column()),
+        }
+    }
+
+    /// The refusal, worded with where it is in `text`, the text read.
+    pub(crate) fn worded(self, text: &str) -> Refused {
+        let (line, column) = json_text::position(text, self.at);
+        match self.twice {
+            true => Refused::Twice(format!("{} (line {line}, column {column})", self.why)),
+            false => Refused::NotJson(format!("{} at line {line} column {column}", self.why)),
+        }
+    }
+}
+
+/// The byte offset of serde_json's line and column (the column in bytes,
+/// from 1; 0 for the line's start) in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+/// Reads the caller's JSON `text` with `read`: as it is, and when that
+/// finds it is not JSON, converted from OpenIntegrations' dialect
+/// (docs/json-text.md) into `kept` and read from there. JSON is read once,
+/// as before; only text that is not pays for the conversion. A refusal is
+/// worded with where it is in `text` — the conversion's own, or `read`'s
+/// of the converted text (a key given twice) placed back in `text`.
+pub(crate) fn read_given<'t, T>(
+    text: &'t str,
+    kept: &'t mut String,
+    mut read: impl FnMut(&'t str) -> Result<T, Unread>,
+) -> Result<T, Refused> {
+    match read(text) {
+        Err(unread) if !unread.twice => {}
+        read => return read.map_err(|unread| unread.worded(text)),
+    }
+    let mut converted = json_text::convert(text).map_err(|refusal| {
+        Unread {
+            twice: false,
+            why: refusal.why,
+            at: refusal.at,
+        }
+        .worded(text)
+    })?;
+    *kept = std::mem::take(&mut converted.text);
+    let kept: &'t String = kept;
+    read(kept).map_err(|unread| {
+        Unread {
+            at: converted.original(unread.at),
+            ..unread
+        }
+        .worded(text)
+    })
+}
+
 /// Reads the caller's JSON `text` whole and keeps nothing of it, refusing
 /// an object that holds a key twice at any depth; gives each key of the
-/// top-level object to `each`. What the value is, as [`Json::kind`] says
-/// it: the check of a caller's JSON sent as written (CallMethod's
-/// parameters, a function's structure), in the one pass that reads it.
-pub(crate) fn read_whole(text: &str, each: &mut dyn FnMut(&str)) -> Result<&'static str, Refused> {
+/// top-level object to `each`, with its index among them. What the value
+/// is, as [`Json::kind`] says it: the check of a caller's JSON sent as
+/// written (CallMethod's parameters, a function's structure), in the one
+/// pass that reads it.
+pub(crate) fn read_whole(
+    text: &str,
+    each: &mut dyn FnMut(usize, &str),
+) -> Result<&'static str, Unread> {
     let mut keys = Keys::default();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let read = deserializer
@@ -295,14 +403,13 @@ pub(crate) fn read_whole(text: &str, each: &mut dyn FnMut(&str)) -> Result<&'sta
             each,
         })
         .and_then(|kind| deserializer.end().map(|()| kind));
-    read.map_err(|error| match keys.twice {
-        Some(key) => Refused::Twice(format!(
-            "{} (line {}, column {})",
-            given_twice(&key),
-            error.line(),
-            error.column()
-        )),
-        None => Refused::NotJson(error),
+    read.map_err(|error| {
+        let mut unread = Unread::of(text, &error);
+        if let Some(key) = keys.twice {
+            unread.twice = true;
+            unread.why = given_twice(&key);
+        }
+        unread
     })
 }
 
@@ -310,7 +417,7 @@ pub(crate) fn read_whole(text: &str, each: &mut dyn FnMut(&str)) -> Result<&'sta
 /// an object's keys given to `each`; what it is.
 struct Top<'k, 'de, 'f> {
     keys: &'k mut Keys<'de>,
-    each: &'f mut dyn FnMut(&str),
+    each: &'f mut dyn FnMut(usize, &str),
 }
 
 impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
@@ -425,10 +532,12 @@ mod tests {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         };
-        let deep = |text: &str| match read_whole(text, &mut |_| {}) {
+        let deep = |text: &str| match read_whole(text, &mut |_, _| {}) {
             Ok(_) => Ok(()),
-            Err(Refused::Twice(why)) => Err(why),
-            Err(Refused::NotJson(error)) => Err(format!("not JSON: {error}")),
+            Err(unread) => match unread.worded(text) {
+                Refused::Twice(why) => Err(why),
+                Refused::NotJson(why) => Err(format!("not JSON: {why}")),
+            },
         };
         // One level: small and large objects, keys escaped or not.
         assert_eq!(strict(r#"{"a":1,"b":2,"a":3}"#), Err(twice("a")));
@@ -476,25 +585,75 @@ mod tests {
             Err(format!("{} (line 2, column 4)", twice("a")))
         );
         let mut top = Vec::new();
-        let kind = read_whole(r#" {"b":{"x":1},"a":[1]} "#, &mut |key| {
-            top.push(key.to_owned())
+        let kind = read_whole(r#" {"b":{"x":1},"a":[1]} "#, &mut |index, key| {
+            top.push((index, key.to_owned()))
         });
         assert_eq!(
             (kind.unwrap(), top),
-            (AN_OBJECT, vec!["b".to_owned(), "a".to_owned()])
+            (AN_OBJECT, vec![(0, "b".to_owned()), (1, "a".to_owned())])
         );
-        assert_eq!(read_whole("[1]", &mut |_| {}).unwrap(), "an array");
-        assert_eq!(read_whole("null", &mut |_| {}).unwrap(), "null");
-        assert!(matches!(
-            read_whole("{", &mut |_| {}),
-            Err(Refused::NotJson(_))
-        ));
+        assert_eq!(read_whole("[1]", &mut |_, _| {}).unwrap(), "an array");
+        assert_eq!(read_whole("null", &mut |_, _| {}).unwrap(), "null");
+        assert_eq!(
+            deep("{"),
+            Err("not JSON: EOF while parsing an object at line 1 column 1".to_owned())
+        );
         assert!(deep(r#"{"a":1"#).is_err());
         assert!(deep(r#"{"a":1} x"#).is_err());
         let mut keys = Keys::default();
         let mut deserializer = serde_json::Deserializer::from_str(r#"{"x":[{"q\"":1,"q\"":2}]}"#);
         assert!(Strict(&mut keys).deserialize(&mut deserializer).is_err());
         assert_eq!(keys.twice.as_deref(), Some("q\""));
+    }
+
+    #[test]
+    fn the_dialect_is_read_only_where_json_is_not_and_refusals_name_the_place_given() {
+        // What was read, the keys of the top level as `each` saw them last,
+        // and whether the text was converted.
+        let read = |text: &str| {
+            let mut kept = String::new();
+            let mut keys = Vec::new();
+            let read = read_given(text, &mut kept, |text| {
+                read_whole(text, &mut |index, key| {
+                    keys.truncate(index);
+                    keys.push(key.to_owned());
+                })
+            });
+            (read.map_err(Refused::words), keys, !kept.is_empty())
+        };
+        assert_eq!(
+            read(r#"{"a": 1, "b": [2]}"#),
+            (Ok(AN_OBJECT), vec!["a".into(), "b".into()], false)
+        );
+        // Read as far as JSON goes, then again converted: the keys counted
+        // from the first again.
+        assert_eq!(
+            read("{\"a\": 1, b: ['x',]}"),
+            (Ok(AN_OBJECT), vec!["a".into(), "b".into()], true)
+        );
+        let twice = |key: &str, line: usize, column: usize| {
+            Err(format!(
+                "{} (line {line}, column {column})",
+                given_twice(key)
+            ))
+        };
+        // A key given twice in JSON is refused as it is, not converted.
+        let (words, _, converted) = read(r#"{"a":1,"a":2}"#);
+        assert_eq!((words, converted), (twice("a", 1, 10), false));
+        // In the dialect, where it is in the text given.
+        assert_eq!(read("{a:1,\n a:2}").0, twice("a", 2, 2));
+        assert_eq!(read("{'ключ':1,'ключ':2}").0, twice("ключ", 1, 16));
+        assert_eq!(
+            read("{'a': NaN}").0,
+            Err("NaN is not a number JSON can carry at line 1 column 7".to_owned())
+        );
+        // The conversion's text is read as strictly as JSON is.
+        let deep = format!("{}'x'{}", "[".repeat(200), "]".repeat(200));
+        let words = read(&deep).0.unwrap_err();
+        assert!(
+            words.starts_with("recursion limit exceeded at line 1 column "),
+            "{words}"
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ mod error;
 mod events;
 pub mod functions;
 mod json;
+mod json_text;
 mod limiter;
 mod list;
 mod query;

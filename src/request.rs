@@ -413,21 +413,37 @@ fn checked_object(params: &str) -> Result<Object, Error> {
         });
     }
     let (mut count, mut auth_key) = (0, None);
-    let kind = json::read_whole(text, &mut |key| {
-        count += 1;
-        if auth_key.is_none() && is_credential(key) {
-            auth_key = Some(key.to_owned());
-        }
+    let mut kept = String::new();
+    let (kind, text) = json::read_given(text, &mut kept, |text| {
+        // Counted again from the first key when the text is read a second
+        // time, converted from OpenIntegrations' dialect.
+        let mut each = |index: usize, key: &str| {
+            if index == 0 {
+                auth_key = None;
+            }
+            count = index + 1;
+            if auth_key.is_none() && is_credential(key) {
+                auth_key = Some(key.to_owned());
+            }
+        };
+        json::read_whole(text, &mut each).map(|kind| (kind, text))
     })
     .map_err(|refused| match refused {
-        Refused::NotJson(error) => {
-            Error::invalid_argument(format!("Parameters are not valid JSON: {error}"))
+        Refused::NotJson(why) => {
+            Error::invalid_argument(format!("Parameters are not valid JSON: {why}"))
         }
         Refused::Twice(why) => Error::invalid_argument(format!("Parameters: {why}")),
     })?;
     if kind != json::AN_OBJECT {
         return Err(Error::invalid_argument(format!(
             "Parameters must be a JSON object, such as {{\"ID\": 1}}; they are {kind}"
+        )));
+    }
+    if text.len() > MAX_PARAMS_BYTES {
+        // Converted from OpenIntegrations' dialect, and grown past the limit.
+        return Err(Error::invalid_argument(format!(
+            "Parameters as JSON are {}",
+            too_large(text.len() as u64, MAX_PARAMS_BYTES as u64, A_REQUEST)
         )));
     }
     Ok(Object {
@@ -697,7 +713,10 @@ mod tests {
             ("null", "they are null"),
             ("\"x\"", "they are a string"),
             ("{\"a\":", "not valid JSON"),
-            ("{'a': 1}", "not valid JSON"),
+            (
+                "{'a': undefined}",
+                "Parameters are not valid JSON: undefined is not a JSON value at line 1 column 7",
+            ),
             (
                 r#"{"ID": 1, "ID": 2}"#,
                 "Parameters: the key 'ID' is given twice in one object",

@@ -12,7 +12,7 @@ use super::{Function, Kind, Param};
 use crate::config::FileAccess;
 use crate::echo;
 use crate::error::Error;
-use crate::json::{Json, Pairs};
+use crate::json::{self, Json, Pairs};
 
 /// A function with its arguments: each parameter's value as JSON text
 /// (given, or its default; None for neither), the address and the token,
@@ -34,24 +34,32 @@ pub(super) struct Arguments<'a> {
 static NO_FILES: FileAccess = FileAccess::None;
 
 impl<'a> Arguments<'a> {
-    /// Reads `args`, a JSON object (or empty text), by parameter name: an
-    /// unknown name, a required parameter left out or null, is refused,
-    /// naming both.
-    pub fn read(function: &'static Function, russian: bool, args: &'a str) -> Result<Self, Error> {
-        let pairs = match args.trim_start().as_bytes().first() {
-            None => Pairs(Vec::new()),
-            Some(b'{') => serde_json::from_str(args).map_err(|e| {
+    /// Reads `args`, a JSON object (or empty text; converted into `kept`
+    /// when in OpenIntegrations' dialect), by parameter name: an unknown
+    /// name, a required parameter left out or null, is refused, naming both.
+    pub fn read(
+        function: &'static Function,
+        russian: bool,
+        args: &'a str,
+        kept: &'a mut String,
+    ) -> Result<Self, Error> {
+        let pairs = match args.trim() {
+            "" => Pairs(Vec::new()),
+            text => match json::read_given(text, kept, Json::read_text).map_err(|refused| {
                 Error::invalid_argument(format!(
-                    "{}: the arguments are not JSON: {e}",
-                    function.name
+                    "{}: the arguments are not JSON: {}",
+                    function.name,
+                    refused.words()
                 ))
-            })?,
-            Some(_) => {
-                return Err(Error::invalid_argument(format!(
-                    "{}: the arguments must be a JSON object of parameter → value",
-                    function.name
-                )));
-            }
+            })? {
+                Json::Object(pairs) => Pairs(pairs),
+                _ => {
+                    return Err(Error::invalid_argument(format!(
+                        "{}: the arguments must be a JSON object of parameter → value",
+                        function.name
+                    )));
+                }
+            },
         };
         let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
         for (key, value) in pairs.0 {

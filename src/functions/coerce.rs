@@ -243,21 +243,33 @@ fn read_file(path: &Path, text: &str, limit: FileLimit) -> Result<Option<Vec<u8>
     }
 }
 
-/// `text` if it is one JSON value, as [`strict`] reads it.
+/// `text` as one JSON value, converted from OpenIntegrations' dialect
+/// when it is not JSON (docs/json-text.md), with no object holding a key
+/// twice ([`strict`]).
 fn checked_json(text: &str) -> Result<String, String> {
-    strict(text).map(|()| text.to_owned())
+    let mut kept = String::new();
+    json::read_given(text, &mut kept, |text| {
+        json::read_whole(text, &mut |_, _| {}).map(|_| text)
+    })
+    .map(str::to_owned)
+    .map_err(refusal)
 }
 
 /// Whether a structure's JSON `text` is one value with no object holding a
 /// key twice: its keys become the portal's names, read by PHP, which keeps
 /// the last of equal keys (docs/calls.md).
 fn strict(text: &str) -> Result<(), String> {
-    json::read_whole(text, &mut |_| {})
+    json::read_whole(text, &mut |_, _| {})
         .map(|_| ())
-        .map_err(|refused| match refused {
-            Refused::NotJson(error) => format!("is not JSON: {error}"),
-            Refused::Twice(why) => format!("is refused: {why}"),
-        })
+        .map_err(|unread| refusal(unread.worded(text)))
+}
+
+/// Why a structure's text is refused, for the caller to name the parameter.
+fn refusal(refused: Refused) -> String {
+    match refused {
+        Refused::NotJson(why) => format!("is not JSON: {why}"),
+        Refused::Twice(why) => format!("is refused: {why}"),
+    }
 }
 
 /// An array as given, or read as [`collection`] reads text; one value (an
@@ -300,12 +312,17 @@ fn is_address(text: &str) -> bool {
 
 /// `yyyy-MM-ddTHH:mm:ss` of an ISO date or date-time (a bare date is
 /// midnight); what follows the seconds (a zone, fractions) is dropped, as
-/// OpenIntegrations takes the first 19 characters.
+/// OpenIntegrations takes the first 19 characters. A date written month
+/// first with slashes (`10/31/2025 8:25:50 PM`, as OpenIntegrations'
+/// documentation writes dates) is read too ([`month_first`]).
 pub(super) fn date(value: &Json) -> Result<String, String> {
     let Json::Text(text) = value else {
         return Err("must be a date, as text yyyy-MM-ddTHH:mm:ss".to_owned());
     };
     let text = text.trim();
+    if let Some(full) = month_first(text) {
+        return Ok(full);
+    }
     let full = match text.len() {
         10 => format!("{text}T00:00:00"),
         n if n >= 19 && text.is_char_boundary(19) => text[..19].replace(' ', "T"),
@@ -323,6 +340,55 @@ pub(super) fn date(value: &Json) -> Result<String, String> {
             "is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss): {}",
             echo::value(text, 40)
         )),
+    }
+}
+
+/// `yyyy-MM-ddTHH:mm:ss` of `M/d/yyyy`, optionally followed by `H:mm` or
+/// `H:mm:ss` and then `AM` or `PM` (a 12-hour clock): the month first, as
+/// .NET writes a date for the United States and OpenIntegrations'
+/// documentation shows it (docs/functions-table.md). None for other text.
+fn month_first(text: &str) -> Option<String> {
+    let mut words = text.split_whitespace();
+    let date: Vec<&str> = words.next()?.split('/').collect();
+    let [month, day, year] = date.as_slice() else {
+        return None;
+    };
+    let (month, day, year) = (
+        number(month, 1..=2)?,
+        number(day, 1..=2)?,
+        number(year, 4..=4)?,
+    );
+    let (mut hour, minute, second) = match words.next() {
+        None => (0, 0, 0),
+        Some(time) => {
+            let time: Vec<&str> = time.split(':').collect();
+            match time.as_slice() {
+                [hour, minute] => (number(hour, 1..=2)?, number(minute, 2..=2)?, 0),
+                [hour, minute, second] => (
+                    number(hour, 1..=2)?,
+                    number(minute, 2..=2)?,
+                    number(second, 2..=2)?,
+                ),
+                _ => return None,
+            }
+        }
+    };
+    match words.next().map(str::to_ascii_uppercase).as_deref() {
+        None if hour < 24 => {}
+        Some("AM") if (1..=12).contains(&hour) => hour %= 12,
+        Some("PM") if (1..=12).contains(&hour) => hour = hour % 12 + 12,
+        _ => return None,
+    }
+    let fits = (1..=12).contains(&month) && (1..=31).contains(&day) && minute < 60 && second < 60;
+    (fits && words.next().is_none())
+        .then(|| format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"))
+}
+
+/// A number of `digits` ASCII digits.
+fn number(text: &str, digits: std::ops::RangeInclusive<usize>) -> Option<u32> {
+    match digits.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        true => text.parse().ok(),
+        false => None,
     }
 }
 
@@ -448,3 +514,43 @@ pub(super) const INLINE_FILES: FileLimit = FileLimit {
     bytes: (12 << 20) - (64 << 10),
     of: "the files of one request may hold",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date_of(text: &str) -> Result<String, String> {
+        date(&Json::Text(text.to_owned()))
+    }
+
+    #[test]
+    fn dates_are_read_in_iso_form_and_month_first_as_the_documentation_writes_them() {
+        for (given, read) in [
+            ("2025-10-31", "2025-10-31T00:00:00"),
+            ("2025-10-31T20:25:56.6716941", "2025-10-31T20:25:56"),
+            ("2025-10-31 20:25:56", "2025-10-31T20:25:56"),
+            ("10/31/2025 8:25:50 PM", "2025-10-31T20:25:50"),
+            ("11/1/2025 8:25:50 AM", "2025-11-01T08:25:50"),
+            ("1/7/2026 12:00:00 AM", "2026-01-07T00:00:00"),
+            ("1/7/2026 12:30 pm", "2026-01-07T12:30:00"),
+            ("05/13/2026 12:10:27", "2026-05-13T12:10:27"),
+            (" 5/3/2026 ", "2026-05-03T00:00:00"),
+        ] {
+            assert_eq!(date_of(given).as_deref(), Ok(read), "{given}");
+        }
+        for not_a_date in [
+            "31/10/2025",
+            "10/31/25",
+            "10/31/2025 13:00 PM",
+            "10/31/2025 0:00 AM",
+            "10/31/2025 24:00",
+            "10/31/2025 8:5",
+            "10/31/2025 8:25:50 PM x",
+            "1/2/3/2025",
+            "31.10.2025",
+            "yesterday",
+        ] {
+            assert!(date_of(not_a_date).is_err(), "{not_a_date}");
+        }
+    }
+}

@@ -233,7 +233,8 @@ pub(crate) fn run(engine: &Engine, name: &str, args: &str) -> Answer {
         ))
         .into();
     };
-    match Arguments::read(function, russian, args) {
+    let mut kept = String::new();
+    match Arguments::read(function, russian, args, &mut kept) {
         Ok(arguments) => handlers::run(engine, arguments),
         Err(error) => error.into(),
     }

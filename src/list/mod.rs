@@ -158,7 +158,8 @@ fn export(
     progress: &mut dyn FnMut(&ListProgress),
 ) -> Result<Outcome, std::io::Error> {
     let mut writer = Writer::new(out);
-    let params = match checked_params(source, params) {
+    let mut kept = String::new();
+    let params = match checked_params(source, params, &mut kept) {
         Ok(params) => params,
         Err(error) => {
             let failure = ErrorDocument::from(&error);
@@ -174,10 +175,12 @@ fn export(
 }
 
 /// The caller's arguments checked as CallMethod checks them, and the
-/// parameters' members.
+/// parameters' members (read from `kept` when converted from
+/// OpenIntegrations' dialect).
 fn checked_params<'a>(
     source: Source,
     params: &'a str,
+    kept: &'a mut String,
 ) -> Result<Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>, Error> {
     // A token file is read with the first page.
     let token = token_file::stand_in(source.token);
@@ -186,11 +189,13 @@ fn checked_params<'a>(
         "" => "{}",
         text => text,
     };
-    let invalid = |e: serde_json::Error| {
-        Error::invalid_argument(format!("Parameters are not valid JSON: {e}"))
-    };
-    let params: &RawValue = serde_json::from_str(text).map_err(invalid)?;
-    match Json::read(params).map_err(invalid)? {
+    let read = json::read_given(text, kept, Json::read_text).map_err(|refused| {
+        Error::invalid_argument(format!(
+            "Parameters are not valid JSON: {}",
+            refused.words()
+        ))
+    })?;
+    match read {
         Json::Object(pairs) => Ok(pairs),
         _ => Err(Error::invalid_argument("Parameters must be a JSON object")),
     }
