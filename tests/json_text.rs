@@ -197,7 +197,7 @@ fn what_has_no_json_meaning_is_refused_where_it_is_and_nothing_is_sent() {
                 "{fields: {TITLE: 'a', TITLE: 'b'}}",
                 "",
             ],
-            "Parameters: the key \"TITLE\" is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 27)",
+            "Parameters: the key 'TITLE' is given twice in one object, and the portal would read only its last value: give each key once (line 1, column 27)",
         ),
         (
             Function::Batch,
@@ -223,7 +223,7 @@ fn what_has_no_json_meaning_is_refused_where_it_is_and_nothing_is_sent() {
         (
             Function::RunFunction,
             vec!["CreateTask", &twice],
-            "CreateTask: FieldsStructure (--fields) is refused: the key \"TITLE\" is given twice in one object, and the portal would read only its last value: give each key once (line 2, column 6)",
+            "CreateTask: FieldsStructure (--fields) is refused: the key 'TITLE' is given twice in one object, and the portal would read only its last value: give each key once (line 2, column 6)",
         ),
     ];
     for (function, args, why) in &cases {

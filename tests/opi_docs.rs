@@ -355,8 +355,11 @@ fn every_documented_cli_example_runs_and_sends_the_method_of_openintegrations_so
             }
         }
     }
+    // OpenIntegrations' functions, each documented on its pages; our own
+    // (the events') are not there.
     let missing: Vec<&str> = functions::functions()
         .iter()
+        .filter(|f| !f.is_ours())
         .map(|f| f.name)
         .filter(|name| seen.iter().filter(|seen| *seen == name).count() != 1)
         .collect();
