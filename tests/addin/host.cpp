@@ -9,6 +9,9 @@
 //   host LIBRARY bad-calls WEBHOOK_URL
 //   host LIBRARY cycles N WEBHOOK_URL
 //   host LIBRARY names                       prints the classes, methods and properties
+//   host LIBRARY configure SETTINGS_JSON URL Configure by its Russian name (Настроить), then
+//                                            GetUserStatus of URL, as the platform calls them:
+//                                            the answers labelled configure and next
 //   host LIBRARY invoke ORDER METHOD [KINDS] < ARGUMENTS
 //                                            any method by name, as host ORDER (platform or onescript)
 //                                            calls it: the arguments from stdin, separated by NUL
@@ -653,6 +656,27 @@ static void names(const Library &lib) {
     check(memory.outstanding() == 0, "names: every block handed over was freed");
 }
 
+// Configure, then a call that runs with what it set, as the platform calls them.
+static void configure_then_call(const Library &lib, char **args) {
+    TrackingMemory memory(false);
+    Connection connection;
+    IComponentBase *object = nullptr;
+    check(lib.GetClassObject(u"Main", &object) != 0 && object != nullptr, "GetClassObject");
+    if (object == nullptr) {
+        return;
+    }
+    object->Init(&connection);
+    object->setMemManager(&memory);
+    long configure = object->FindMethod(u"Настроить");
+    check(configure >= 0 && configure == object->FindMethod(u"configure"), "FindMethod Настроить");
+    check(object->GetNParams(configure) == 1, "Configure takes one parameter");
+    call(object, memory, configure, {text_param(args[0])}, "configure");
+    call(object, memory, object->FindMethod(u"GetUserStatus"), {text_param(args[1])}, "next");
+    object->Done();
+    check(lib.DestroyObject(&object) == 0, "DestroyObject");
+    check(memory.outstanding() == 0, "configure: every block handed over was freed");
+}
+
 // Parameters from standard input, separated by NUL bytes; none for empty
 // input. Each is a String, or a Boolean holding the byte its text gives where
 // `kinds` says 'b'.
@@ -786,6 +810,8 @@ int main(int argc, char **argv) {
         as_onescript(lib, argv + 3);
     } else if (mode == "bad-calls" && argc == 4) {
         bad_calls(lib, argv + 3);
+    } else if (mode == "configure" && argc == 5) {
+        configure_then_call(lib, argv + 3);
     } else if (mode == "cycles" && argc == 5) {
         cycles(lib, atol(argv[3]), argv[4]);
     } else {
