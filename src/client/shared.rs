@@ -110,10 +110,13 @@ fn configured(settings: &str) -> Result<Config, Error> {
         _ => Arc::new(Client::new(config)?),
     };
     let config = client.config().clone();
-    *write() = Shared {
+    let new = Shared {
         configured,
         client: Some(Ok(client)),
     };
+    let old = std::mem::replace(&mut *write(), new);
+    // The old client, when no call holds it, goes here, out of the lock.
+    drop(old);
     Ok(config)
 }
 
