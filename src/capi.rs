@@ -358,6 +358,39 @@ pub unsafe extern "C" fn opi_bitrix24_refresh_token_to_file(
     }
 }
 
+/// Changes the library's settings for this process, for every call that
+/// starts after it (calls running meanwhile end with the settings they
+/// began with): where the environment's variables cannot be set, as in a
+/// service whose environment belongs to its administrator.
+///
+/// - `settings_json`: a JSON object of variable → value, the library's
+///   `OPI_BITRIX24_…` variables with their text as the environment would
+///   give it (a number is taken as its text), e.g. `{"OPI_BITRIX24_LOG":
+///   "/var/log/opi.log", "OPI_BITRIX24_TIMEOUT": "30"}`. What it names is in
+///   force over the environment and earlier calls; a value of `""` is the
+///   variable's default, whatever the environment says. NULL or "" changes
+///   nothing.
+///
+/// Returns `{"result": {"<VARIABLE>": "<text>", …}}`, every setting then
+/// in force (`""` for a default that is no value of its own, a password as
+/// `***`), or an `OPI_INVALID_ARGUMENT` error naming an unknown variable or
+/// a bad value in the words the environment's would get, and then nothing
+/// has changed. The caller owns the answer and releases it with
+/// `opi_string_free`. Thread-safe.
+///
+/// # Safety
+/// `settings_json` is NULL or a NUL-terminated string that stays valid and
+/// unchanged until the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn opi_bitrix24_configure(settings_json: *const c_char) -> *mut c_char {
+    ffi_boundary! {
+        // SAFETY: the caller keeps the string valid for the whole call.
+        answer_of(|| unsafe {
+            Ok(crate::configure(optional_str(settings_json, "settings_json")?))
+        })
+    }
+}
+
 /// Releases a string returned by this library.
 ///
 /// Calling with NULL is fine. Must not be called twice for one string, nor

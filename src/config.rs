@@ -217,91 +217,121 @@ impl Config {
     /// Every setting [`Config::from_env`] reads, with its default taken
     /// from [`Config::default`]: the one statement of both.
     pub fn settings() -> Vec<Setting> {
-        let defaults = Config::default();
-        let seconds = |duration: Duration| format!("{}", duration.as_secs_f64());
-        let setting = |variable, meaning, default: String| Setting {
-            variable,
-            meaning,
-            default,
-        };
-        vec![
-            setting(
-                CONNECT_TIMEOUT.variable,
-                "seconds to connect (TCP and TLS)",
-                seconds(defaults.connect_timeout),
-            ),
-            setting(
+        // Each variable and what it sets, in the order of `Config::values`.
+        const MEANINGS: [(&str, &str); 12] = [
+            (CONNECT_TIMEOUT.variable, "seconds to connect (TCP and TLS)"),
+            (
                 TIMEOUT.variable,
                 "seconds for a whole call, retries and redirects included",
-                seconds(defaults.timeout),
             ),
-            setting(
+            (
                 READ_TIMEOUT.variable,
                 "seconds to wait for one answer once the request is written",
-                defaults
-                    .read_timeout
-                    .map_or_else(|| "the whole call's".to_owned(), seconds),
             ),
-            setting(
+            (
                 ATTEMPTS,
                 "attempts per call, the first included, 1 to 10 (retries: docs/retries.md)",
-                defaults.attempts.to_string(),
             ),
-            setting(
+            (
                 RETRY_DELAY.variable,
                 "seconds before the first retry, doubling after, with jitter",
-                seconds(defaults.retry_delay),
             ),
-            setting(
+            (
                 CA_FILE,
                 "PEM file of extra trusted CA certificates, added to the system's",
-                defaults
-                    .ca_file
-                    .map_or_else(|| "none".to_owned(), |path| path.display().to_string()),
             ),
-            setting(
+            (
                 RATE_LIMIT,
                 "pacing: auto (cloud portals at 50, 2/s from the first call, others once they answer QUERY_LIMIT_EXCEEDED), or for every portal standard (50, 2/s), enterprise (250, 5/s), off, or CAPACITY/PER_SECOND",
-                pacing_name(defaults.pacing),
             ),
-            setting(
+            (
                 OPERATING_LIMIT.variable,
                 "a method's operating-time budget, seconds of processing per 10 minutes; a call that would pass it waits for the window's reset",
-                defaults.operating_limit.map_or_else(
-                    || "480 on cloud portals, 420 on others once they report a budget".to_owned(),
-                    |limit| limit.to_string(),
-                ),
             ),
-            setting(
-                OAUTH_URL,
-                "OAuth server of GetToken and RefreshToken",
-                defaults.oauth_url.to_string(),
-            ),
-            setting(
+            (OAUTH_URL, "OAuth server of GetToken and RefreshToken"),
+            (
                 LOG,
                 "request log: a file to append a line per request and per wait to, or stderr (docs/logging.md)",
-                match defaults.log {
-                    None => "none".to_owned(),
-                    Some(LogTarget::Stderr) => "stderr".to_owned(),
-                    Some(LogTarget::File(path)) => path.display().to_string(),
-                },
             ),
-            setting(
+            (
                 LOG_LEVEL,
                 "request log's level: error, warn, info (every request and wait), debug (each request as it is sent too), or off",
-                defaults.log_level.as_str().to_ascii_lowercase(),
             ),
-            setting(
+            (
                 FILES,
                 "which files the structure, array and file arguments of OpenIntegrations' functions may name: any, none (text is taken as text, a file's bytes as base64), or an absolute directory whose files alone are read",
-                files_name(&defaults.files),
             ),
+        ];
+        // How a default that is no value of its own (an empty text of
+        // `Config::values`) reads.
+        let unset = |variable| match variable {
+            v if v == READ_TIMEOUT.variable => "the whole call's",
+            v if v == OPERATING_LIMIT.variable => {
+                "480 on cloud portals, 420 on others once they report a budget"
+            }
+            _ => "none",
+        };
+        let defaults = Config::default().values();
+        (MEANINGS.iter().zip(defaults))
+            .map(|(&(variable, meaning), (_, value))| Setting {
+                variable,
+                meaning,
+                default: Some(value)
+                    .filter(|value| !value.is_empty())
+                    .unwrap_or_else(|| unset(variable).to_owned()),
+            })
+            .collect()
+    }
+
+    /// The text of each setting in force, by variable, in the order of
+    /// [`Config::settings`]: what [`Config::set`] takes back to this very
+    /// setting, or "" for one at a default that is no value of its own (no
+    /// read timeout but the call's, no CA file, the portals' operating
+    /// limit, no log). A password in the OAuth server's address reads `***`.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        let seconds = |duration: Duration| format!("{}", duration.as_secs_f64());
+        let path = |path: &Path| path.display().to_string();
+        let mut oauth_url = self.oauth_url.clone();
+        if oauth_url.password().is_some() {
+            // Only an address with a host has a password, and it can take another.
+            let _ = oauth_url.set_password(Some("***"));
+        }
+        vec![
+            (CONNECT_TIMEOUT.variable, seconds(self.connect_timeout)),
+            (TIMEOUT.variable, seconds(self.timeout)),
+            (
+                READ_TIMEOUT.variable,
+                self.read_timeout.map_or_else(String::new, seconds),
+            ),
+            (ATTEMPTS, self.attempts.to_string()),
+            (RETRY_DELAY.variable, seconds(self.retry_delay)),
+            (
+                CA_FILE,
+                self.ca_file.as_deref().map_or_else(String::new, path),
+            ),
+            (RATE_LIMIT, pacing_name(self.pacing)),
+            (
+                OPERATING_LIMIT.variable,
+                self.operating_limit
+                    .map_or_else(String::new, |limit| limit.to_string()),
+            ),
+            (OAUTH_URL, oauth_url.to_string()),
+            (
+                LOG,
+                match &self.log {
+                    None => String::new(),
+                    Some(LogTarget::Stderr) => "stderr".to_owned(),
+                    Some(LogTarget::File(file)) => path(file),
+                },
+            ),
+            (LOG_LEVEL, self.log_level.as_str().to_ascii_lowercase()),
+            (FILES, files_name(&self.files)),
         ]
     }
 
     /// The defaults, changed by whichever of [`Config::settings`] are set.
     pub fn from_env() -> Result<Config, Error> {
-        Config::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+        Config::from_vars(env_var)
     }
 
     /// The defaults, changed by whichever of [`Config::settings`] `lookup` knows:
@@ -358,17 +388,7 @@ impl Config {
             LOG_LEVEL => self.log_level = parse_log_level(text)?,
             FILES if blank => self.files = defaults().files,
             FILES => self.files = parse_files(text)?,
-            _ => {
-                // A variable's name is shown only when it could be one.
-                let named = Some(variable)
-                    .filter(|v| {
-                        v.len() <= 60 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                    })
-                    .map_or(String::new(), |name| format!(" {name}"));
-                return Err(Error::invalid_argument(format!(
-                    "there is no setting{named}; docs/configuration.md lists them"
-                )));
-            }
+            _ => return Err(no_setting(variable)),
         }
         Ok(())
     }
@@ -394,6 +414,22 @@ impl Config {
         check_files(&self.files)?;
         Ok(())
     }
+}
+
+/// A variable's text in this process's environment, as [`Config::from_env`] reads it.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+}
+
+/// Why `variable` is refused when it is none of [`Config::settings`]; its
+/// name is shown only when it could be one.
+pub(crate) fn no_setting(variable: &str) -> Error {
+    let named = Some(variable)
+        .filter(|v| v.len() <= 60 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .map_or(String::new(), |name| format!(" {name}"));
+    Error::invalid_argument(format!(
+        "there is no setting{named}; docs/configuration.md lists them"
+    ))
 }
 
 fn attempts_refused() -> Error {
@@ -651,6 +687,49 @@ mod tests {
         assert_eq!(default_of("OPI_BITRIX24_RATE_LIMIT"), "auto");
         assert_eq!(default_of("OPI_BITRIX24_OAUTH_URL"), DEFAULT_OAUTH_URL);
         assert_eq!(default_of("OPI_BITRIX24_FILES"), "any");
+    }
+
+    /// The text of each setting is what sets it: the settings in force read
+    /// back into a default configuration make the same one.
+    #[test]
+    fn values_are_the_settings_text_and_set_them_back() {
+        let settings: Vec<&str> = Config::settings().iter().map(|s| s.variable).collect();
+        let directory = std::env::temp_dir();
+        let changed = config(&[
+            ("OPI_BITRIX24_CONNECT_TIMEOUT", "2.5"),
+            ("OPI_BITRIX24_READ_TIMEOUT", "0.1"),
+            ("OPI_BITRIX24_RATE_LIMIT", "10/20"),
+            ("OPI_BITRIX24_CA_FILE", "/etc/portal-ca.pem"),
+            ("OPI_BITRIX24_OPERATING_LIMIT", "120"),
+            ("OPI_BITRIX24_OAUTH_URL", "https://oauth.example/base"),
+            ("OPI_BITRIX24_LOG", "stderr"),
+            ("OPI_BITRIX24_LOG_LEVEL", "DEBUG"),
+            ("OPI_BITRIX24_FILES", directory.to_str().unwrap()),
+        ])
+        .unwrap();
+        for config in [Config::default(), changed] {
+            let values = config.values();
+            let variables: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
+            assert_eq!(variables, settings, "in the order of Config::settings");
+            let mut again = Config::default();
+            for (variable, text) in &values {
+                if !text.is_empty() {
+                    again.set(variable, text).unwrap();
+                }
+            }
+            assert_eq!(again, config, "{values:?}");
+        }
+        let with_password = config(&[(
+            "OPI_BITRIX24_OAUTH_URL",
+            "https://user:pa55w0rd@oauth.example/",
+        )])
+        .unwrap();
+        let values = format!("{:?}", with_password.values());
+        assert!(!values.contains("pa55w0rd"), "{values}");
+        assert!(
+            values.contains("https://user:***@oauth.example/"),
+            "{values}"
+        );
     }
 
     #[test]

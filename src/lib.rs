@@ -72,9 +72,19 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// [`Client::shared`], or its set-up error as the answer.
 fn with_shared(call: impl FnOnce(&Client) -> Answer) -> Answer {
     match Client::shared() {
-        Ok(client) => call(client),
+        Ok(client) => call(&client),
         Err(error) => error.into(),
     }
+}
+
+/// Configure: [`Client::configure_shared`], the settings of the functions
+/// below changed for the calls that start after it, as a JSON object of
+/// variable → value (`{"OPI_BITRIX24_LOG": "/var/log/opi.log"}`).
+/// Answers the settings then in force, or why the new ones were refused,
+/// nothing changed. [`Client::new`] is the typed way to a client of other
+/// settings.
+pub fn configure(settings_json: &str) -> Answer {
+    Client::configure_shared(settings_json)
 }
 
 /// [`Client::call_json`] through the process-wide client: any REST method,

@@ -207,7 +207,8 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
             });
         assert_eq!(arguments.len(), *count, "{name} takes {count} parameters");
         // The arguments are the enclosing function's parameters, in its
-        // order (CallMethod's Parameters and Batch's Commands as JSON text).
+        // order (CallMethod's Parameters, Batch's Commands and Configure's
+        // Settings as JSON text).
         let function = &module[module[..at].rfind("Function ").expect("inside a function")..at];
         let (head, _) = function.split_once(')').expect("a signature");
         let parameters: Vec<&str> = head
@@ -225,6 +226,7 @@ fn onescript_module_keeps_the_original_signature_and_calls_what_the_component_ex
                 "Parameters" => "ParamsJSON",
                 "Commands" => "CommandsJSON",
                 "Arguments" => "ArgumentsJSON",
+                "Settings" => "SettingsJSON",
                 _ => p,
             })
             .collect();

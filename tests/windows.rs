@@ -242,6 +242,55 @@ fn windows_and_linux_components_describe_themselves_alike(arch: Windows) {
 }
 per_architecture!(windows_and_linux_components_describe_themselves_alike);
 
+/// Configure by its Russian name, as the platform calls it on Windows: the
+/// settings it answers, the next call writing the log it named, and a bad
+/// value refused in the words the Linux build's environment gets.
+fn configure_applies_to_the_next_call_under_wine(arch: Windows) {
+    let portal = Portal::with(PortalOptions {
+        bucket: None,
+        ..PortalOptions::default()
+    });
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("configure-under-wine");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join(format!("{arch:?}-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let settings = serde_json::json!({
+        "OPI_BITRIX24_LOG": windows_path(&log),
+        "OPI_BITRIX24_TIMEOUT": 30,
+    })
+    .to_string();
+    let webhook = portal.webhook_url();
+    let stdout = host_stdout(&run_host(
+        Host::Wine(arch),
+        &["configure", &settings, &webhook],
+    ));
+    let results = host_results(&stdout);
+    assert_eq!(results[0].0, "configure", "{stdout}");
+    assert_eq!(results[0].1["result"]["OPI_BITRIX24_TIMEOUT"], "30");
+    assert_eq!(
+        results[0].1["result"]["OPI_BITRIX24_LOG"],
+        windows_path(&log)
+    );
+    assert!(results[1].1.get("result").is_some(), "{stdout}");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let lines = text
+        .lines()
+        .filter(|line| line.contains(" im.user.status.get "));
+    assert_eq!(lines.count(), 1, "{text}");
+
+    let stdout = host_stdout(&run_host(
+        Host::Wine(arch),
+        &["configure", r#"{"OPI_BITRIX24_TIMEOUT": "abc"}"#, &webhook],
+    ));
+    let refused = opi_bitrix24::Config::from_vars(|name| {
+        (name == "OPI_BITRIX24_TIMEOUT").then(|| "abc".to_owned())
+    })
+    .expect_err("a bad value");
+    let expected = parse(opi_bitrix24::Answer::from(refused).json());
+    assert_eq!(host_results(&stdout)[0].1, expected);
+}
+per_architecture!(configure_applies_to_the_next_call_under_wine);
+
 /// OpenIntegrations' functions by name under Wine: the C program's answer
 /// is the Linux library's, and oint.exe reads a file by its Windows path
 /// into the request.

@@ -5,7 +5,7 @@
 // add-in opi_bitrix24 (one library for 1C:Enterprise, OneScript and C): all 179 of
 // OpenIntegrations' OPI_Bitrix24 functions with its names, parameters and defaults
 // (docs/functions.md), and SetUserStatus, GetUserStatus, CallMethod (any REST method),
-// Batch and GetList, each with its Russian twin.
+// Batch, GetList and Configure (the library's settings), each with its Russian twin.
 //
 
 
@@ -267,6 +267,44 @@ EndFunction
 Функция ОбновитьТокен(Знач ClientID, Знач ClientSecret, Знач Refresh, Знач Файл = "") Экспорт
 
     Возврат RefreshToken(ClientID, ClientSecret, Refresh, Файл);
+
+КонецФункции
+
+// Configure
+// Changes the library's settings for this process (a 1C server's worker process, the
+// script), for every call that starts after it: the variables of docs/configuration.md,
+// as the environment would give them. What it names is in force over the environment
+// and earlier Configures; a value of "" is the variable's default. An unknown variable
+// or a bad value is refused, and then nothing changes
+//
+// Parameters:
+//  Settings - Structure, Map, String - variable -> value, e.g. OPI_BITRIX24_LOG, or their JSON - settings
+//
+// Returns:
+//  Map Of KeyAndValue - result: every setting in force, variable -> text; or error and error_description
+Function Configure(Val Settings) Export
+
+    SettingsJSON = AsJSON(Settings);
+    Answer = Component().Configure(SettingsJSON);
+    Return ParseAnswer(Answer);
+
+EndFunction
+
+// Настроить
+// Меняет настройки библиотеки для этого процесса (рабочего процесса сервера 1С, скрипта)
+// для всех вызовов после него: переменные из docs/configuration.md, как их задало бы
+// окружение. Названные действуют поверх окружения и прежних вызовов Настроить; значение
+// "" - значение переменной по умолчанию. Неизвестная переменная или неверное значение
+// отклоняются, и тогда ничего не меняется
+//
+// Параметры:
+//  Настройки - Структура, Соответствие, Строка - переменная -> значение, например OPI_BITRIX24_LOG, или их JSON - settings
+//
+// Возвращаемое значение:
+//  Соответствие Из КлючИЗначение - result: все действующие настройки, переменная -> текст; или error и error_description
+Функция Настроить(Знач Настройки) Экспорт
+
+    Возврат Configure(Настройки);
 
 КонецФункции
 
@@ -3906,8 +3944,9 @@ EndFunction
 
 #Region Private
 
-// CallMethod's parameters or Batch's commands as JSON text: a Structure, Map or
-// Array written with WriteJSON, a String taken as JSON already, Undefined as none.
+// CallMethod's parameters, Batch's commands or Configure's settings as JSON text: a
+// Structure, Map or Array written with WriteJSON, a String taken as JSON already,
+// Undefined as none.
 Function AsJSON(Val Value)
 
     If Value = Undefined Then

@@ -63,7 +63,7 @@ struct Method {
 }
 
 /// Every method of class `Main`, in the order of their numbers.
-const METHODS: [Method; 8] = [
+const METHODS: [Method; 9] = [
     Method {
         names: ["SetUserStatus", "УстановитьСтатусПользователя"],
         params: &[URL, param("Status", Accepts::TextOrNumber), TOKEN],
@@ -127,6 +127,11 @@ const METHODS: [Method; 8] = [
             param("ArgumentsJSON", Accepts::OptionalText),
         ],
         run: |a| crate::run_function(&a[0], &a[1]),
+    },
+    Method {
+        names: ["Configure", "Настроить"],
+        params: &[param("SettingsJSON", Accepts::Text)],
+        run: |a| crate::configure(&a[0]),
     },
 ];
 const PROPS: [[&str; 2]; 1] = [["Version", "Версия"]];

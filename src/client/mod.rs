@@ -7,7 +7,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use serde_json::{Map, Value};
@@ -21,6 +21,8 @@ use crate::events::{Delivery, OfflineEvent, WatchSettings};
 use crate::list::{ListMode, ListProgress};
 use crate::request::{Grant, Request};
 use crate::{batch, events, functions, list};
+
+mod shared;
 
 /// A Bitrix24 REST client: a pool of kept-alive connections and its settings.
 /// Cheap to share: all calls and threads may use one.
@@ -43,14 +45,35 @@ impl Client {
         Engine::new(config).map(|engine| Client { engine })
     }
 
-    /// The process-wide client, made on first use from [`Config::from_env`].
-    /// A bad setting is reported by every call, the same way.
-    pub fn shared() -> Result<&'static Client, Error> {
-        static SHARED: OnceLock<Result<Client, Error>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| Config::from_env().and_then(Client::new))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// The process-wide client the facade's functions and every front run
+    /// on: made on first use from [`Config::from_env`], and made anew by
+    /// [`Client::configure_shared`] with other settings. A bad setting is
+    /// reported by every call, the same way. The client is the one in force
+    /// when this is called: a call made on it ends on it, whatever a
+    /// Configure does meanwhile.
+    pub fn shared() -> Result<Arc<Client>, Error> {
+        shared::client()
+    }
+
+    /// Configure: changes the settings of the process-wide client
+    /// ([`Client::shared`]) for every call that starts after it.
+    /// `settings_json` is a JSON object of variable → value, the variables
+    /// of [`Config::settings`] with their text as the environment would give
+    /// it (a number is taken as its text): `{"OPI_BITRIX24_LOG":
+    /// "/var/log/opi.log", "OPI_BITRIX24_TIMEOUT": 30}`. What it names is in
+    /// force over the environment and earlier Configures; a blank value is
+    /// the variable's default, whatever the environment says; blank text
+    /// changes nothing. Answers every setting then in force, by variable, as
+    /// text (`""` for a default that is no value of its own; a password in
+    /// an address as `***`): `{"result": {"OPI_BITRIX24_TIMEOUT": "30", …}}`.
+    ///
+    /// An unknown variable, a bad value, or a file the settings name that
+    /// cannot be used is refused with `OPI_INVALID_ARGUMENT`, in the words
+    /// the environment's would be, and nothing changes. Settings that differ
+    /// from those in force make a new client: its connection pool, pacing
+    /// and operating-time budgets start afresh (docs/configuration.md).
+    pub fn configure_shared(settings_json: &str) -> Answer {
+        shared::configure(settings_json)
     }
 
     /// The settings in force.

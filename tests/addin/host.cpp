@@ -9,6 +9,9 @@
 //   host LIBRARY bad-calls WEBHOOK_URL
 //   host LIBRARY cycles N WEBHOOK_URL
 //   host LIBRARY names                       prints the classes, methods and properties
+//   host LIBRARY configure SETTINGS_JSON URL Configure by its Russian name (Настроить), then
+//                                            GetUserStatus of URL, as the platform calls them:
+//                                            the answers labelled configure and next
 //   host LIBRARY invoke ORDER METHOD [KINDS] < ARGUMENTS
 //                                            any method by name, as host ORDER (platform or onescript)
 //                                            calls it: the arguments from stdin, separated by NUL
@@ -385,7 +388,7 @@ static void as_platform(const Library &lib, char **args, bool swapped) {
         check(object->FindMethod(found) == 0, "FindMethod " + utf8(found));
     }
     check(object->FindMethod(u"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(object->GetNMethods() == 8 && object->GetNParams(0) == 3, "eight methods, SetUserStatus with three parameters");
+    check(object->GetNMethods() == 9 && object->GetNParams(0) == 3, "nine methods, SetUserStatus with three parameters");
     check(object->HasRetVal(0), "HasRetVal");
     tVariant def = empty_variant();
     check(!object->GetParamDefValue(0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");
@@ -551,7 +554,7 @@ static void bad_calls(const Library &lib, char **args) {
     check(object->CallAsFunc(0, &result, nullptr, 3), "NULL parameter array with a count is refused in JSON");
     check(take_text(result, memory, "NULL params").find("it was given 0") != std::string::npos, "NULL array");
 
-    for (long method : {object->GetNMethods(), 8L, -1L, 1000000L}) {
+    for (long method : {object->GetNMethods(), 9L, -1L, 1000000L}) {
         params = {text_param(webhook), text_param("dnd")};
         check(!object->CallAsFunc(method, &result, params.data(), 2), "CallAsFunc of unknown method " + std::to_string(method));
         check(!object->CallAsProc(method, params.data(), 2), "CallAsProc of unknown method " + std::to_string(method));
@@ -651,6 +654,27 @@ static void names(const Library &lib) {
     object->Done();
     delete object;
     check(memory.outstanding() == 0, "names: every block handed over was freed");
+}
+
+// Configure, then a call that runs with what it set, as the platform calls them.
+static void configure_then_call(const Library &lib, char **args) {
+    TrackingMemory memory(false);
+    Connection connection;
+    IComponentBase *object = nullptr;
+    check(lib.GetClassObject(u"Main", &object) != 0 && object != nullptr, "GetClassObject");
+    if (object == nullptr) {
+        return;
+    }
+    object->Init(&connection);
+    object->setMemManager(&memory);
+    long configure = object->FindMethod(u"Настроить");
+    check(configure >= 0 && configure == object->FindMethod(u"configure"), "FindMethod Настроить");
+    check(object->GetNParams(configure) == 1, "Configure takes one parameter");
+    call(object, memory, configure, {text_param(args[0])}, "configure");
+    call(object, memory, object->FindMethod(u"GetUserStatus"), {text_param(args[1])}, "next");
+    object->Done();
+    check(lib.DestroyObject(&object) == 0, "DestroyObject");
+    check(memory.outstanding() == 0, "configure: every block handed over was freed");
 }
 
 // Parameters from standard input, separated by NUL bytes; none for empty
@@ -786,6 +810,8 @@ int main(int argc, char **argv) {
         as_onescript(lib, argv + 3);
     } else if (mode == "bad-calls" && argc == 4) {
         bad_calls(lib, argv + 3);
+    } else if (mode == "configure" && argc == 5) {
+        configure_then_call(lib, argv + 3);
     } else if (mode == "cycles" && argc == 5) {
         cycles(lib, atol(argv[3]), argv[4]);
     } else {

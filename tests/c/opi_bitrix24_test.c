@@ -7,8 +7,11 @@
  *                                               get_token, refresh_token, get_token_to_file,
  *                                               refresh_token_to_file, set_user_status, batch,
  *                                               get_list, get_list_to_file, function,
- *                                               parse_event), with its arguments;
+ *                                               parse_event, configure), with its arguments;
  *                                               "(null)" passes NULL, and a bool is "true" or "false"
+ *   opi_bitrix24_test configure SETTINGS FUNCTION ARG...
+ *                                               opi_bitrix24_configure(SETTINGS), then FUNCTION as
+ *                                               invoke calls it: both answers, a line each
  *   opi_bitrix24_test selftest                  checks the calls that need no portal
  *   opi_bitrix24_test repeat N URL STATUS       N calls; prints failures and resident KiB
  *   opi_bitrix24_test repeat-invoke N FUNCTION ARG...
@@ -33,6 +36,7 @@ typedef char *(*batch_fn)(const char *, const char *, bool, const char *);
 typedef char *(*get_list_fn)(const char *, const char *, const char *, const char *, bool);
 typedef char *(*get_list_to_file_fn)(const char *, const char *, const char *, const char *, bool, const char *);
 typedef char *(*parse_event_fn)(const char *, const char *, bool);
+typedef char *(*one_fn)(const char *);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 
@@ -54,6 +58,7 @@ static get_list_fn opi_get_list;
 static get_list_to_file_fn opi_get_list_to_file;
 static two_fn opi_function;
 static parse_event_fn opi_parse_event;
+static one_fn opi_configure;
 static string_free_fn opi_free;
 static version_fn opi_get_version;
 
@@ -80,12 +85,13 @@ static void load_library(void) {
         (get_list_to_file_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_get_list_to_file");
     opi_function = (two_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_function");
     opi_parse_event = (parse_event_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_parse_event");
+    opi_configure = (one_fn)(void (*)(void))GetProcAddress(library, "opi_bitrix24_configure");
     opi_free = (string_free_fn)(void (*)(void))GetProcAddress(library, "opi_string_free");
     opi_get_version = (version_fn)(void (*)(void))GetProcAddress(library, "opi_version");
     if (opi_set_user_status == NULL || opi_call == NULL || opi_get_user_status == NULL || opi_get_token == NULL ||
         opi_refresh_token == NULL || opi_get_token_to_file == NULL || opi_refresh_token_to_file == NULL ||
         opi_batch == NULL || opi_get_list == NULL || opi_get_list_to_file == NULL || opi_function == NULL ||
-        opi_parse_event == NULL || opi_free == NULL || opi_get_version == NULL) {
+        opi_parse_event == NULL || opi_configure == NULL || opi_free == NULL || opi_get_version == NULL) {
         fprintf(stderr, "an export is missing from the DLL\n");
         exit(2);
     }
@@ -115,6 +121,7 @@ static const get_list_fn opi_get_list = opi_bitrix24_get_list;
 static const get_list_to_file_fn opi_get_list_to_file = opi_bitrix24_get_list_to_file;
 static const two_fn opi_function = opi_bitrix24_function;
 static const parse_event_fn opi_parse_event = opi_bitrix24_parse_event;
+static const one_fn opi_configure = opi_bitrix24_configure;
 static const string_free_fn opi_free = opi_string_free;
 static const version_fn opi_get_version = opi_version;
 
@@ -244,6 +251,9 @@ static char *invoke(const char *name, int count, char **args) {
     if (strcmp(name, "parse_event") == 0 && count == 3) {
         return opi_parse_event(ARG(0), ARG(1), strcmp(args[2], "true") == 0);
     }
+    if (strcmp(name, "configure") == 0 && count == 1) {
+        return opi_configure(ARG(0));
+    }
 #undef ARG
     return NULL;
 }
@@ -254,6 +264,19 @@ int main(int argc, char **argv) {
         char *answer = invoke(argv[2], argc - 3, argv + 3);
         if (answer == NULL) {
             fprintf(stderr, "unknown function %s with %d arguments\n", argv[2], argc - 3);
+            return 2;
+        }
+        printf("%s\n", answer);
+        opi_free(answer);
+        return 0;
+    }
+    if (argc >= 4 && strcmp(argv[1], "configure") == 0) {
+        char *configured = opi_configure(argument(argv, 2));
+        printf("%s\n", configured);
+        opi_free(configured);
+        char *answer = invoke(argv[3], argc - 4, argv + 4);
+        if (answer == NULL) {
+            fprintf(stderr, "unknown function %s with %d arguments\n", argv[3], argc - 4);
             return 2;
         }
         printf("%s\n", answer);
@@ -292,7 +315,7 @@ int main(int argc, char **argv) {
         opi_free(answer);
         return 0;
     }
-    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | invoke FUNCTION ARG... | selftest | repeat N URL STATUS | repeat-invoke N FUNCTION ARG...\n",
+    fprintf(stderr, "usage: %s call URL STATUS [TOKEN] | invoke FUNCTION ARG... | configure SETTINGS FUNCTION ARG... | selftest | repeat N URL STATUS | repeat-invoke N FUNCTION ARG...\n",
             argv[0]);
     return 2;
 }

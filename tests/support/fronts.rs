@@ -54,6 +54,13 @@ pub enum Function {
     /// arguments as a JSON object keyed by CLI option (the CLI passes each
     /// as `--option value`).
     RunFunction,
+    /// Configure, the settings of the process (its one argument, a JSON
+    /// object of variable → value). The Rust front is the facade's, which
+    /// changes the settings of this whole process; `oint` takes its
+    /// settings from its environment: they are given as its variables, and
+    /// it answers a GetUserStatus of [`shared_portal`], or why they are
+    /// refused.
+    Configure,
 }
 
 impl Function {
@@ -69,6 +76,7 @@ impl Function {
             Function::Batch => "batch",
             Function::GetList => "get_list",
             Function::RunFunction => "function",
+            Function::Configure => "configure",
         }
     }
 
@@ -83,6 +91,7 @@ impl Function {
             Function::Batch => "Batch",
             Function::GetList => "GetList",
             Function::RunFunction => "RunFunction",
+            Function::Configure => "Configure",
         }
     }
 
@@ -100,7 +109,7 @@ impl Function {
             }
             Function::Batch => &["--url", "--commands", "--halt", "--token"],
             Function::GetList => &["--url", "--method", "--params", "--token", "--by-id"],
-            Function::RunFunction => &[],
+            Function::RunFunction | Function::Configure => &[],
         }
     }
 
@@ -269,6 +278,30 @@ pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str
                 env,
             )
         }
+        Front::Cli if function == Function::Configure => {
+            let Value::Object(settings) = parse(args[0]) else {
+                panic!("Configure's settings are an object");
+            };
+            let mut command = Command::new(target_dir().join("oint"));
+            command.args([
+                "bitrix24",
+                "GetUserStatus",
+                "--url",
+                &shared_portal().webhook_url(),
+            ]);
+            for (name, value) in &settings {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                command.env(name, text);
+            }
+            let others: Vec<(&'static str, String)> = (env.iter())
+                .filter(|(name, _)| !settings.contains_key(*name))
+                .cloned()
+                .collect();
+            run(&mut command, None, &others)
+        }
         Front::Cli if function == Function::RunFunction => {
             let mut command = Command::new(target_dir().join("oint"));
             command.args(["bitrix24", args[0]]);
@@ -304,6 +337,10 @@ pub fn raw(front: Front, function: Function, args: &[&str], env: &[(&'static str
 }
 
 fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) -> String {
+    // Process-wide: no client of the settings `env` has a part in it.
+    if function == Function::Configure {
+        return opi_bitrix24::configure(a[0]).into_json();
+    }
     let custom;
     let client = if std::ptr::eq(env, environment()) {
         rust_client()
@@ -331,6 +368,7 @@ fn through_rust(function: Function, a: &[&str], env: &[(&'static str, String)]) 
             client.get_list(a[0], a[1], a[2], a[3], mode)
         }
         Function::RunFunction => client.run_function_json(a[0], a.get(1).copied().unwrap_or("")),
+        Function::Configure => unreachable!("answered above"),
     };
     answer.into_json()
 }
@@ -357,6 +395,7 @@ fn through_c_abi(function: Function, args: &[&str]) -> String {
             Function::Batch => opi_bitrix24_batch(a[0], a[1], args[2] == "true", a[3]),
             Function::GetList => opi_bitrix24_get_list(a[0], a[1], a[2], a[3], args[4] == "true"),
             Function::RunFunction => opi_bitrix24_function(a[0], a[1]),
+            Function::Configure => opi_bitrix24_configure(a[0]),
         }
     };
     // SAFETY: the library's answer, taken once.

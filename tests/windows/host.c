@@ -12,6 +12,10 @@
  *   host DLL bad-calls WEBHOOK_URL
  *   host DLL destructors
  *   host DLL names
+ *   host DLL configure SETTINGS_JSON URL
+ *                       Configure by its Russian name (Настроить) with SETTINGS_JSON, then
+ *                       GetUserStatus of URL, both as the platform calls them: the two
+ *                       answers, labelled configure and next
  *   host DLL batch-misaligned URL COMMANDS BYTE
  *                       Batch as the platform calls it, with its parameter array and
  *                       result 4 but not 8 bytes aligned (MSVC on x86 may place
@@ -520,8 +524,8 @@ static void as_platform(const Library *lib, char **args, bool swapped) {
         check(l->FindMethod(LANGUAGE(object), spellings[k]) == 0, "FindMethod in any case and either language");
     }
     check(l->FindMethod(LANGUAGE(object), L"NoSuchMethod") == -1, "FindMethod of an unknown name is -1");
-    check(l->GetNMethods(LANGUAGE(object)) == 8 && l->GetNParams(LANGUAGE(object), 0) == 3,
-          "eight methods, SetUserStatus with three parameters");
+    check(l->GetNMethods(LANGUAGE(object)) == 9 && l->GetNParams(LANGUAGE(object), 0) == 3,
+          "nine methods, SetUserStatus with three parameters");
     check(l->HasRetVal(LANGUAGE(object), 0), "HasRetVal");
     tVariant def = empty_variant();
     check(!l->GetParamDefValue(LANGUAGE(object), 0, 0, &def) && def.vt == VTYPE_EMPTY, "URL has no default");
@@ -689,7 +693,7 @@ static void bad_calls(const Library *lib, char **args) {
     take_text(&result, &memory, "NULL params", answer, sizeof answer);
     check(strstr(answer, "it was given 0") != NULL, "a NULL array counts as no parameters");
 
-    long unknown[] = {l->GetNMethods(LANGUAGE(object)), 8, -1, 1000000};
+    long unknown[] = {l->GetNMethods(LANGUAGE(object)), 9, -1, 1000000};
     for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++) {
         long method = unknown[k];
         tVariant call_params[2] = {text_param(webhook), text_param("dnd")};
@@ -808,6 +812,40 @@ static void batch_misaligned(const Library *lib, char **args) {
     check(outstanding(&memory) == 0, "batch-misaligned: every block handed over was freed");
 }
 
+/* Configure, then a call that runs with what it set, as the platform calls them. */
+static void configure_then_call(const Library *lib, char **args) {
+    MemoryManager memory;
+    Connection connection;
+    memory_init(&memory, false);
+    connection_init(&connection);
+    Component *object = NULL;
+    check(lib->GetClassObject(L"Main", &object) != 0 && object != NULL, "GetClassObject");
+    if (object == NULL) {
+        return;
+    }
+    const LanguageExtenderVtbl *l = object->language;
+    object->init_done->Init(INIT_DONE(object), &connection);
+    object->init_done->setMemManager(INIT_DONE(object), &memory);
+    long configure = l->FindMethod(LANGUAGE(object), L"Настроить");
+    check(configure >= 0 && configure == l->FindMethod(LANGUAGE(object), L"configure"), "FindMethod Настроить");
+    check(l->GetNParams(LANGUAGE(object), configure) == 1, "Configure takes one parameter");
+    tVariant settings[] = {text_param(args[0])};
+    tVariant result = empty_variant();
+    check(l->CallAsFunc(LANGUAGE(object), configure, &result, settings, 1), "CallAsFunc of Configure");
+    take_text(&result, &memory, "Configure result", answer, sizeof answer);
+    printf("RESULT configure %s\n", answer);
+    free_params(settings, 1);
+    long get_user_status = l->FindMethod(LANGUAGE(object), L"GetUserStatus");
+    tVariant url[] = {text_param(args[1])};
+    check(l->CallAsFunc(LANGUAGE(object), get_user_status, &result, url, 1), "CallAsFunc of GetUserStatus");
+    take_text(&result, &memory, "GetUserStatus result", answer, sizeof answer);
+    printf("RESULT next %s\n", answer);
+    free_params(url, 1);
+    object->init_done->Done(INIT_DONE(object));
+    check(lib->DestroyObject(&object) == 0, "DestroyObject");
+    check(outstanding(&memory) == 0, "configure: every block handed over was freed");
+}
+
 int main(int argc, char **argv) {
     /* The answers are UTF-8 JSON: no CRLF translation on the way out. */
     _setmode(_fileno(stdout), _O_BINARY);
@@ -828,6 +866,8 @@ int main(int argc, char **argv) {
         destructors(&lib);
     } else if (strcmp(mode, "names") == 0 && argc == 3) {
         names(&lib);
+    } else if (strcmp(mode, "configure") == 0 && argc == 5) {
+        configure_then_call(&lib, argv + 3);
     } else if (strcmp(mode, "batch-misaligned") == 0 && argc == 6) {
         batch_misaligned(&lib, argv + 3);
     } else {
