@@ -16,10 +16,27 @@ use std::time::Duration;
 
 use opi_bitrix24::{Client, Config, ListMode, Pacing};
 use opi_test_support as support;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::*;
 
 fn budget_portal(limit: f64, window: Duration, charge: f64, rows: usize) -> Portal {
+    portal_charging(false, limit, window, charge, rows)
+}
+
+/// A portal that charges each command of a batch to its own method
+/// ([`OperatingBudget::per_command`]), refusing those past the limit in
+/// `result_error` while the batch answers 200.
+fn per_command_portal(limit: f64, window: Duration, charge: f64, rows: usize) -> Portal {
+    portal_charging(true, limit, window, charge, rows)
+}
+
+fn portal_charging(
+    per_command: bool,
+    limit: f64,
+    window: Duration,
+    charge: f64,
+    rows: usize,
+) -> Portal {
     Portal::with(PortalOptions {
         bucket: None,
         list_rows: rows,
@@ -27,6 +44,7 @@ fn budget_portal(limit: f64, window: Duration, charge: f64, rows: usize) -> Port
             limit,
             window,
             charge,
+            per_command,
         }),
         ..PortalOptions::default()
     })
@@ -175,4 +193,53 @@ fn a_write_refused_for_the_budget_is_sent_again_and_runs_once() {
         1 + portal.blocked()
     );
     assert_eq!(portal.deals_titled("Once"), 1, "it ran once");
+}
+
+#[test]
+fn the_test_portal_refuses_commands_past_their_methods_budget_inside_a_batch_that_answers_200() {
+    // Four commands of a method a window: the fifth crm.deal.add is
+    // refused, the crm.deal.get beside it (its own budget) runs.
+    let portal = per_command_portal(1.0, Duration::from_secs(30), 0.25, 0);
+    let mut cmd = serde_json::Map::new();
+    for n in 1..=5 {
+        let add = format!("crm.deal.add?fields[TITLE]=Per%20command%20{n}");
+        cmd.insert(format!("a{n}"), add.into());
+    }
+    cmd.insert("g".into(), "crm.deal.get?ID=1".into());
+    let body = json!({"halt": 0, "cmd": cmd}).to_string();
+    // CallMethod of `batch`: the portal's own answer, untouched.
+    let client = budget_client(1.0, Duration::from_secs(1));
+    let answer = parse(
+        client
+            .call_json(&portal.webhook_url(), "batch", &body, "")
+            .json(),
+    );
+    let result = &answer["result"];
+    assert!(answer.get("error").is_none(), "{answer}");
+    for key in ["a1", "a2", "a3", "a4", "g"] {
+        assert!(result["result"].get(key).is_some(), "{key}: {answer}");
+        assert!(result["result_time"].get(key).is_some(), "{key}: {answer}");
+    }
+    assert_eq!(
+        result["result_error"],
+        json!({"a5": {"error": "OPERATION_TIME_LIMIT", "error_description": "Method is blocked due to operation time limit."}}),
+    );
+    // Each command that ran reports its own method's budget; a refused one
+    // nothing, as no error answer carries a `time`.
+    assert_eq!(result["result_time"]["a4"]["operating"], 1.0, "{answer}");
+    assert_eq!(result["result_time"]["g"]["operating"], 0.25, "{answer}");
+    assert!(result["result_time"].get("a5").is_none(), "{answer}");
+    assert_eq!(portal.blocked_commands(), 1);
+    assert_eq!(portal.deals_titled("Per command 5"), 0, "it did not run");
+    assert_eq!(portal.decoded_commands().len(), 5);
+    // A call of the spent method is refused as a whole (the client's time
+    // budget is too short to wait for the reset).
+    let single = client.call_json(
+        &portal.webhook_url(),
+        "crm.deal.add",
+        r#"{"fields":{"TITLE":"Single"}}"#,
+        "",
+    );
+    assert_eq!(parse(single.json())["error"], "OPERATION_TIME_LIMIT");
+    assert_eq!(portal.blocked(), 1);
 }
