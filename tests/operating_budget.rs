@@ -243,3 +243,121 @@ fn the_test_portal_refuses_commands_past_their_methods_budget_inside_a_batch_tha
     assert_eq!(parse(single.json())["error"], "OPERATION_TIME_LIMIT");
     assert_eq!(portal.blocked(), 1);
 }
+
+/// A command's charge on the portals below: 32 commands of a method a
+/// window (exact in binary, so that the 32nd reaches the limit).
+const PER_COMMAND: f64 = 1.0 / 32.0;
+
+/// `n` commands `crm.deal.add`, keyed `d0`, `d1`, …, titled `<prefix> <i>`.
+fn deal_adds(prefix: &str, n: usize) -> String {
+    let commands: serde_json::Map<String, Value> = (0..n)
+        .map(|i| {
+            let title = format!("{prefix} {i}");
+            let add = json!({"method": "crm.deal.add", "params": {"fields": {"TITLE": title}}});
+            (format!("d{i}"), add)
+        })
+        .collect();
+    Value::Object(commands).to_string()
+}
+
+#[test]
+fn a_batch_of_120_whose_commands_are_refused_runs_each_once_as_if_not_interrupted() {
+    let portal = per_command_portal(1.0, Duration::from_secs(1), PER_COMMAND, 0);
+    let client = budget_client(1.0, Duration::from_secs(60));
+    let answer = parse(
+        client
+            .batch(
+                &portal.webhook_url(),
+                &deal_adds("Budgeted", 120),
+                false,
+                "",
+            )
+            .json(),
+    );
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert!(answer.get("batch").is_none(), "{answer}");
+    let keys: Vec<String> = (0..120).map(|i| format!("d{i}")).collect();
+    let result = &answer["result"];
+    // Every command's result once, in the caller's order; no refusal left.
+    let answered: Vec<&String> = result["result"].as_object().unwrap().keys().collect();
+    assert_eq!(answered, keys.iter().collect::<Vec<_>>());
+    assert_eq!(result["result_error"], json!({}), "{answer}");
+    let timed: Vec<&String> = result["result_time"].as_object().unwrap().keys().collect();
+    assert_eq!(timed, keys.iter().collect::<Vec<_>>());
+    // Each deal made once, its ID the one answered.
+    for i in 0..120 {
+        assert_eq!(portal.deals_titled(&format!("Budgeted {i}")), 1, "deal {i}");
+    }
+    let ids: std::collections::HashSet<String> = (result["result"].as_object().unwrap())
+        .values()
+        .map(Value::to_string)
+        .collect();
+    assert_eq!(ids.len(), 120);
+    assert!(portal.blocked_commands() > 0, "no command was refused");
+    assert_eq!(
+        portal.decoded_commands().len(),
+        120,
+        "each command ran once"
+    );
+}
+
+#[test]
+fn under_halt_a_refused_command_and_those_it_stopped_are_sent_again_in_order() {
+    let portal = per_command_portal(1.0, Duration::from_secs(1), PER_COMMAND, 0);
+    let client = budget_client(1.0, Duration::from_secs(60));
+    let answer = parse(
+        client
+            .batch(&portal.webhook_url(), &deal_adds("Halted", 45), true, "")
+            .json(),
+    );
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert!(answer.get("batch").is_none(), "{answer}");
+    assert_eq!(answer["result"]["result"].as_object().unwrap().len(), 45);
+    assert_eq!(answer["result"]["result_error"], json!({}));
+    // The 33rd was refused and the portal stopped there.
+    assert_eq!(portal.blocked_commands(), 1);
+    let ran: Vec<String> = (portal.decoded_commands().iter())
+        .map(|command| command.key.clone())
+        .collect();
+    assert_eq!(ran, (0..45).map(|i| format!("d{i}")).collect::<Vec<_>>());
+}
+
+#[test]
+fn commands_whose_budget_frees_after_the_calls_time_budget_keep_the_portals_error_with_the_reset() {
+    // The window is 30 s, the call's time budget 2 s.
+    let portal = per_command_portal(1.0, Duration::from_secs(30), PER_COMMAND, 0);
+    let client = budget_client(1.0, Duration::from_secs(2));
+    let answer = parse(
+        client
+            .batch(&portal.webhook_url(), &deal_adds("Late", 40), false, "")
+            .json(),
+    );
+    let refused: Vec<String> = (32..40).map(|i| format!("d{i}")).collect();
+    let result = &answer["result"];
+    assert_eq!(result["result"].as_object().unwrap().len(), 32, "{answer}");
+    let errors = result["result_error"].as_object().unwrap();
+    assert_eq!(
+        errors.keys().collect::<Vec<_>>(),
+        refused.iter().collect::<Vec<_>>()
+    );
+    for (key, error) in errors {
+        assert_eq!(error["error"], "OPERATION_TIME_LIMIT", "{key}");
+        assert_names_the_reset(error["error_description"].as_str().unwrap(), "crm.deal.add");
+    }
+    // They did not run, so they are listed as not sent: safe to send again.
+    assert_eq!(answer["batch"]["not_sent"], json!(refused));
+    assert_eq!(portal.blocked_commands(), 8);
+    assert_eq!(portal.decoded_commands().len(), 32, "none sent again");
+}
+
+/// The portal's refusal, with when the method's budget frees: the words a
+/// single call's refusal ends with.
+fn assert_names_the_reset(description: &str, method: &str) {
+    assert!(
+        description.contains("Method is blocked due to operation time limit.; ")
+            && description.contains(&format!("{method}'s operating-time budget on 127.0.0.1:"))
+            && description.contains("frees at 20")
+            && description.ends_with("past this call's time budget"),
+        "{description}"
+    );
+}

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde_json::value::RawValue;
 
 use crate::answer::Answer;
+use crate::budget::OPERATION_TIME_LIMIT;
 use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::json::{self, Pairs};
 use crate::retry::Ran;
@@ -56,8 +57,70 @@ struct Fates {
     may_have_run: Vec<String>,
     /// In a request the portal answered, but not run: `halt` stopped it.
     skipped: Vec<String>,
-    /// In a request not sent, or one the portal refused before running it.
+    /// In a request not sent, or one the portal refused before running it;
+    /// or refused for its method's budget, and not sent again.
     not_sent: Vec<String>,
+}
+
+/// A command the portal refused for its method's operating-time budget
+/// (`OPERATION_TIME_LIMIT` in `result_error`): it did not run.
+pub(crate) struct Refusal {
+    /// Its place among the round's commands.
+    pub(crate) index: usize,
+    /// Its entry in `result_error`.
+    pub(crate) error: ErrorDocument,
+}
+
+/// One request of the plan, as answered so far: each command's members of
+/// the five sections, in the commands' order. The portal may refuse some
+/// commands for their methods' budgets; the requests that send those again
+/// belong to the same round, and their answers replace the refusals, so
+/// that the merged document holds each command once, as if the request had
+/// not been interrupted.
+pub(crate) struct Answered<'c> {
+    commands: &'c [Command],
+    /// Each command's member of each section, as raw JSON.
+    members: Vec<[Option<String>; 5]>,
+    /// Refused for its method's budget and not sent again: it did not run.
+    refused: Vec<bool>,
+    /// In a request that failed as a whole, whose fate [`Merged::take`]
+    /// told when it failed.
+    lost: Vec<bool>,
+}
+
+impl<'c> Answered<'c> {
+    pub(crate) fn new(commands: &'c [Command]) -> Answered<'c> {
+        Answered {
+            commands,
+            members: vec![Default::default(); commands.len()],
+            refused: vec![false; commands.len()],
+            lost: vec![false; commands.len()],
+        }
+    }
+
+    /// The place of the command `key` of `sent` (keyed by index when the
+    /// portal answered an array).
+    fn index_of(&self, sent: &[Command], key: &str) -> Option<usize> {
+        let key = original_key(sent, key);
+        self.commands.iter().position(|c| c.key == key)
+    }
+
+    /// The commands of `sent` the portal left out of both `result` and
+    /// `result_error`: under `halt`, those after a failed one did not run.
+    pub(crate) fn unanswered(&self, sent: &[Command]) -> Vec<usize> {
+        let answered = |index: usize| self.members[index][..2].iter().any(Option::is_some);
+        (sent.iter())
+            .filter_map(|command| self.index_of(sent, &command.key))
+            .filter(|&index| !answered(index))
+            .collect()
+    }
+
+    /// A refused command not sent again: `error` is its entry in
+    /// `result_error`, saying why.
+    pub(crate) fn keep_refused(&mut self, index: usize, error: &ErrorDocument) {
+        self.members[index][1] = Some(error.to_json());
+        self.refused[index] = true;
+    }
 }
 
 /// The answers of a batch's requests merged into one document.
@@ -82,30 +145,40 @@ impl Merged {
         }
     }
 
-    /// Takes one request's outcome: `ran` says, for a failure, whether the
-    /// portal may have run it; `on_times` is given the answer's
-    /// `result_time` section, read with the rest. False when the batch is to
-    /// stop here (a failure, or a failed command under `halt`).
-    pub fn add(
+    /// Takes the outcome of a request of `round` number `number`, which
+    /// sent `sent`: `ran` says, for a failure, whether the portal may have
+    /// run it; `on_times` is given the answer's `result_time` section, read
+    /// with the rest. Its members replace what earlier answers of the round
+    /// said of the same commands. The commands the portal refused for their
+    /// methods' budgets; None when the request failed as a whole, which
+    /// ends the batch.
+    pub(crate) fn take(
         &mut self,
         number: usize,
-        commands: &[Command],
+        round: &mut Answered,
+        sent: &[Command],
         outcome: Result<Answer, Error>,
         ran: Ran,
-        halt: bool,
         on_times: impl FnOnce(&Pairs),
-    ) -> bool {
-        let keys = || commands.iter().map(|c| c.key.clone());
+    ) -> Option<Vec<Refusal>> {
+        for command in sent {
+            if let Some(index) = round.index_of(sent, &command.key) {
+                round.members[index] = Default::default();
+            }
+        }
+        let mut failed = |failure: ErrorDocument, ran: Ran| {
+            for command in sent {
+                if let Some(index) = round.index_of(sent, &command.key) {
+                    round.lost[index] = true;
+                }
+            }
+            self.failed(number, sent, failure, ran);
+            None
+        };
         let answer = match outcome {
             Ok(answer) if !answer.is_error() => answer,
-            Ok(answer) => {
-                self.failed(number, commands, answer.error_document(), ran);
-                return false;
-            }
-            Err(error) => {
-                self.failed(number, commands, ErrorDocument::from(&error), ran);
-                return false;
-            }
+            Ok(answer) => return failed(answer.error_document(), ran),
+            Err(error) => return failed(ErrorDocument::from(&error), ran),
         };
         let parsed = match serde_json::from_str::<BatchAnswer>(answer.json()) {
             Ok(parsed) => parsed,
@@ -115,8 +188,7 @@ impl Merged {
                     ErrorCode::BadResponse,
                     format!("the portal's answer is not a batch answer ({error})"),
                 );
-                self.failed(number, commands, ErrorDocument::from(&error), Ran::Maybe);
-                return false;
+                return failed(ErrorDocument::from(&error), Ran::Maybe);
             }
         };
         let BatchSections {
@@ -129,36 +201,58 @@ impl Merged {
         if let Some(times) = &result_time {
             on_times(times);
         }
-        let any_failed = result_error.as_ref().is_some_and(|e| !e.0.is_empty());
-        let mut answered = std::collections::HashSet::new();
-        for (index, (merged, section)) in self
-            .sections
-            .iter_mut()
-            .zip([result, result_error, result_total, result_next, result_time])
-            .enumerate()
-        {
-            for (key, value) in section.map(|s| s.0).unwrap_or_default() {
-                let key = original_key(commands, &key);
-                // `result` and `result_error` say which commands ran.
-                if index < 2 {
-                    answered.insert(key.to_owned());
+        let mut refusals = Vec::new();
+        let sections = [result, result_error, result_total, result_next, result_time];
+        for (section, pairs) in sections.into_iter().enumerate() {
+            for (key, value) in pairs.map(|s| s.0).unwrap_or_default() {
+                let Some(index) = round.index_of(sent, &key) else {
+                    continue;
+                };
+                if section == 1 {
+                    let error = ErrorDocument::read(value.get());
+                    if error.code == OPERATION_TIME_LIMIT {
+                        refusals.push(Refusal { index, error });
+                    }
                 }
-                if !merged.is_empty() {
-                    merged.push(',');
-                }
-                merged.push_str(&json::string_literal(key));
-                merged.push(':');
-                merged.push_str(value.get());
+                round.members[index][section] = Some(value.get().to_owned());
             }
         }
         self.time = parsed.time.map(|time| time.get().to_owned());
-        for key in keys() {
-            match answered.contains(&key) {
-                true => self.fates.ran.push(key),
-                false => self.fates.skipped.push(key),
+        refusals.sort_by_key(|refusal| refusal.index);
+        Some(refusals)
+    }
+
+    /// Ends a round: its commands' members into the sections in their
+    /// order, and what became of each. False when the batch is to stop here
+    /// (a failure, or a failed command under `halt`).
+    pub(crate) fn close(&mut self, round: Answered, halt: bool) -> bool {
+        let mut any_failed = false;
+        for (index, command) in round.commands.iter().enumerate() {
+            let members = &round.members[index];
+            any_failed |= members[1].is_some();
+            for (merged, member) in self.sections.iter_mut().zip(members) {
+                if let Some(value) = member {
+                    if !merged.is_empty() {
+                        merged.push(',');
+                    }
+                    merged.push_str(&json::string_literal(&command.key));
+                    merged.push(':');
+                    merged.push_str(value);
+                }
+            }
+            let key = command.key.clone();
+            if round.lost[index] {
+                continue;
+            }
+            if round.refused[index] {
+                self.fates.not_sent.push(key);
+            } else if members[..2].iter().any(Option::is_some) {
+                self.fates.ran.push(key);
+            } else {
+                self.fates.skipped.push(key);
             }
         }
-        !(halt && any_failed)
+        self.failure.is_none() && !(halt && any_failed)
     }
 
     /// A request that failed as a whole. Where its commands stand follows
@@ -203,11 +297,7 @@ impl Merged {
                 self.fates.may_have_run.len(),
                 self.fates.not_sent.len()
             );
-            let failure = ErrorDocument {
-                code: failure.code.clone(),
-                description: format!("{}; {counts}", failure.description),
-            };
-            failure.write_members(&mut json);
+            failure.clone().and(&counts).write_members(&mut json);
             json.push(',');
         }
         json.push_str("\"result\":{");
@@ -266,7 +356,10 @@ mod tests {
             Plan::new(r#"{"a":{"method":"crm.deal.add"},"b":{"method":"crm.deal.add"}}"#).unwrap();
         let mut merged = Merged::new(&plan);
         let commands = plan.requests().next().unwrap();
-        assert!(!merged.add(0, commands, outcome, ran, false, |_| {}));
+        let mut answered = Answered::new(commands);
+        let taken = merged.take(0, &mut answered, commands, outcome, ran, |_| {});
+        assert!(taken.is_none());
+        assert!(!merged.close(answered, false));
         let document: serde_json::Value = serde_json::from_str(merged.finish().json()).unwrap();
         let description = document["error_description"].as_str().unwrap().to_owned();
         (description, document["batch"].clone())
@@ -332,10 +425,69 @@ mod tests {
             None,
         );
         let commands = plan.requests().next().unwrap();
-        assert!(merged.add(0, commands, Ok(answer), Ran::No, false, |_| {}));
+        let mut answered = Answered::new(commands);
+        let taken = merged.take(0, &mut answered, commands, Ok(answer), Ran::No, |_| {});
+        assert!(taken.is_some_and(|refusals| refusals.is_empty()));
+        assert!(merged.close(answered, false));
         assert_eq!(
             merged.finish().json(),
             r#"{"result":{"result":{"0":1,"1":{"ID":"7"}},"result_error":{},"result_total":{},"result_next":{},"result_time":{}},"time":{"start":1}}"#
+        );
+    }
+
+    const REFUSED: &str = r#"{"error":"OPERATION_TIME_LIMIT","error_description":"Method is blocked due to operation time limit."}"#;
+
+    #[test]
+    fn a_command_sent_again_is_merged_once_in_its_place_and_one_kept_is_listed_as_not_sent() {
+        let plan = Plan::new(
+            r#"{"a":{"method":"x.add"},"b":{"method":"x.add"},"c":{"method":"y.get"},"d":{"method":"x.add"}}"#,
+        )
+        .unwrap();
+        let mut merged = Merged::new(&plan);
+        let commands = plan.requests().next().unwrap();
+        let mut answered = Answered::new(commands);
+        let first = Answer::composed(
+            format!(
+                r#"{{"result":{{"result":{{"a":1,"c":3}},"result_error":{{"b":{REFUSED},"d":{REFUSED}}},"result_total":[],"result_next":[],"result_time":{{"a":{{"operating":1}},"c":{{"operating":0}}}}}},"time":{{"start":1}}}}"#
+            ),
+            None,
+        );
+        let refusals = merged
+            .take(0, &mut answered, commands, Ok(first), Ran::No, |_| {})
+            .unwrap();
+        let places: Vec<usize> = refusals.iter().map(|r| r.index).collect();
+        assert_eq!(places, [1, 3]);
+        assert_eq!(refusals[0].error, ErrorDocument::read(REFUSED));
+        // b goes again and runs; d is kept, its entry saying why.
+        let again = [commands[1].clone()];
+        let second = Answer::composed(
+            r#"{"result":{"result":{"b":2},"result_error":[],"result_total":[],"result_next":[],"result_time":{"b":{"operating":1}}},"time":{"start":2}}"#.into(),
+            None,
+        );
+        let refusals = merged
+            .take(0, &mut answered, &again, Ok(second), Ran::No, |_| {})
+            .unwrap();
+        assert!(refusals.is_empty());
+        let kept = ErrorDocument::read(REFUSED).and("frees later");
+        answered.keep_refused(3, &kept);
+        assert!(merged.close(answered, false));
+        let text = merged.finish().json().to_owned();
+        // In the caller's order, as if the request had not been interrupted.
+        assert!(text.contains(r#""result":{"a":1,"b":2,"c":3}"#), "{text}");
+        let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            document,
+            serde_json::json!({
+                "result": {
+                    "result": {"a": 1, "b": 2, "c": 3},
+                    "result_error": {"d": {"error": "OPERATION_TIME_LIMIT", "error_description": "Method is blocked due to operation time limit.; frees later"}},
+                    "result_total": {},
+                    "result_next": {},
+                    "result_time": {"a": {"operating": 1}, "b": {"operating": 1}, "c": {"operating": 0}},
+                },
+                "time": {"start": 2},
+                "batch": {"ran": ["a", "b", "c"], "may_have_run": [], "skipped": [], "not_sent": ["d"]},
+            })
         );
     }
 }

@@ -7,6 +7,10 @@
 //! rounded through a float), and each command's answer is copied verbatim.
 
 mod merged;
+mod resend;
+
+use std::borrow::Cow;
+use std::time::Instant;
 
 use serde_json::value::RawValue;
 
@@ -22,7 +26,7 @@ use crate::request::{self, MAX_PARAMS_BYTES, Request};
 use crate::retry::Ran;
 
 pub(crate) use merged::BatchAnswer;
-use merged::Merged;
+use merged::{Answered, Merged};
 
 /// Commands one batch request may carry; the portal refuses more
 /// (`ERROR_BATCH_LENGTH_EXCEEDED`).
@@ -241,14 +245,41 @@ pub(crate) fn note_command_times(
     times: &Pairs,
 ) {
     for command in commands {
-        let method = command.text.split('?').next().unwrap_or_default();
         let report = times
             .get(&command.key)
             .and_then(|time| serde_json::from_str::<TimeReport>(time.get()).ok());
         if let Some(report) = report {
-            engine.note_time(request, method, report);
+            engine.note_time(request, command.method(), report);
         }
     }
+}
+
+impl Command {
+    /// The method it calls, as written.
+    pub(crate) fn method(&self) -> &str {
+        self.text.split('?').next().unwrap_or_default()
+    }
+}
+
+/// The batch request of `commands` (its `body` written): charged to each
+/// command's method's operating-time budget, and, when it sends again what
+/// an earlier request was refused, within that one's time budget, which
+/// ends at `again`.
+pub(crate) fn request(
+    url: &str,
+    body: &str,
+    token: &str,
+    commands: &[Command],
+    again: Option<Instant>,
+) -> Result<Request, Error> {
+    let mut request = Request::call_json(url, "batch", body, token)?;
+    // Sorted, so that every request waits for its methods in one order.
+    let mut methods: Vec<String> = commands.iter().map(|c| c.method().to_owned()).collect();
+    methods.sort_unstable();
+    methods.dedup();
+    request.charged_to = methods;
+    request.deadline = again;
+    Ok(request)
 }
 
 /// Runs the caller's commands in requests of at most [`MAX_COMMANDS`], in
@@ -261,30 +292,93 @@ pub(crate) fn run(engine: &Engine, url: &str, commands: &str, halt: bool, token:
     let mut merged = Merged::new(&plan);
     let mut requests = plan.requests().enumerate();
     for (number, commands) in requests.by_ref() {
-        let body = body(commands, halt);
-        let sent = credentials::send(engine, token, &|token| {
-            Request::call_json(url, "batch", &body, token)
-        });
-        let (outcome, ran, request) = match sent {
-            Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
+        let round = Round {
+            engine,
+            url,
+            token,
+            halt,
+            number,
+        };
+        match round.run(commands, &mut merged) {
+            Ok(true) => {}
+            Ok(false) => break,
             // The address or token is refused before anything is sent.
-            Err(error) if number == 0 => return Answer::from(error),
-            // A token file become unreadable since the first request.
-            Err(error) => (Err(error), Ran::No, None),
-        };
-        let on_times = |times: &Pairs| {
-            if let Some(request) = &request {
-                note_command_times(engine, request, commands, times);
-            }
-        };
-        if !merged.add(number, commands, outcome, ran, halt, on_times) {
-            break;
+            Err(error) => return Answer::from(error),
         }
     }
     for (_, commands) in requests {
         merged.not_sent(commands);
     }
     merged.finish()
+}
+
+/// One request of the plan, and the requests that send again what the
+/// portal refused of it for the methods' budgets.
+struct Round<'a> {
+    engine: &'a Engine,
+    url: &'a str,
+    token: &'a str,
+    halt: bool,
+    number: usize,
+}
+
+impl Round<'_> {
+    /// Sends `commands`, then, as long as the portal refuses some for their
+    /// methods' budgets and the engine sees them free in time, those again;
+    /// merges the answers. False when the batch is to stop here; Err when
+    /// the first request's address or token is refused before sending.
+    fn run(&self, commands: &[Command], merged: &mut Merged) -> Result<bool, Error> {
+        let engine = self.engine;
+        let mut answered = Answered::new(commands);
+        // The commands' time budget begins with the request that first
+        // carries them, and the requests sending them again keep it.
+        let deadline = engine.deadline_from(Instant::now());
+        let mut sent = Cow::Borrowed(commands);
+        let mut again = None;
+        loop {
+            let body = body(&sent, self.halt);
+            let outcome = credentials::send(engine, self.token, &|token| {
+                request(self.url, &body, token, &sent, again)
+            });
+            let (outcome, ran, request) = match outcome {
+                Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
+                Err(error) if self.number == 0 && again.is_none() => return Err(error),
+                // A token file become unreadable since the first request.
+                Err(error) => (Err(error), Ran::No, None),
+            };
+            let on_times = |times: &Pairs| {
+                if let Some(request) = &request {
+                    note_command_times(engine, request, &sent, times);
+                }
+            };
+            let taken = merged.take(self.number, &mut answered, &sent, outcome, ran, on_times);
+            let (Some(refusals), Some(request)) = (taken, &request) else {
+                break;
+            };
+            if refusals.is_empty() {
+                break;
+            }
+            let judged = (refusals.into_iter())
+                .map(|refusal| {
+                    let method = commands[refusal.index].method();
+                    let error = refusal.error.clone();
+                    let verdict = engine.commands_refused(request, method, error, deadline);
+                    (refusal, verdict)
+                })
+                .collect();
+            let skipped = answered.unanswered(&sent);
+            let chosen = resend::choose(commands, judged, &skipped, self.halt);
+            for (index, error) in &chosen.kept {
+                answered.keep_refused(*index, error);
+            }
+            if chosen.again.is_empty() {
+                break;
+            }
+            sent = Cow::Owned(chosen.again.iter().map(|&i| commands[i].clone()).collect());
+            again = Some(deadline);
+        }
+        Ok(merged.close(answered, self.halt))
+    }
 }
 
 #[cfg(test)]
