@@ -224,7 +224,8 @@ impl Budgets {
         }
     }
 
-    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method` at Unix time `now`:
+    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method` at Unix time `now`,
+    /// or a batch command of it refused so in `result_error`:
     /// the method is spent until its reset, or, when no reset ahead is
     /// known (the window frees a part at a time, so a reset that passed may
     /// free too little), for [`BLOCKED_BACKOFF`]; every call of it is held
