@@ -21,6 +21,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::limiter::is_cloud_host;
 
+/// The portal's refusal of a method whose operating-time budget is spent:
+/// a call's 429, or a batch command's entry in `result_error`.
+pub(crate) const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
 /// The cloud's limit: seconds of processing per method in 10 minutes.
 pub(crate) const CLOUD_LIMIT: f64 = 480.0;
 /// A self-hosted portal's limit once an administrator turns it on.
@@ -221,7 +224,8 @@ impl Budgets {
         }
     }
 
-    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method` at Unix time `now`:
+    /// Takes a 429 `OPERATION_TIME_LIMIT` of `method` at Unix time `now`,
+    /// or a batch command of it refused so in `result_error`:
     /// the method is spent until its reset, or, when no reset ahead is
     /// known (the window frees a part at a time, so a reset that passed may
     /// free too little), for [`BLOCKED_BACKOFF`]; every call of it is held

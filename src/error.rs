@@ -147,6 +147,14 @@ impl ErrorDocument {
         }
     }
 
+    /// The same error with `more` said after its description, `; ` between.
+    pub(crate) fn and(self, more: &str) -> ErrorDocument {
+        ErrorDocument {
+            code: self.code,
+            description: format!("{}; {more}", self.description),
+        }
+    }
+
     /// `"error":"<CODE>","error_description":"<text>"`: the members, for a
     /// document that holds more.
     pub(crate) fn write_members(&self, out: &mut String) {

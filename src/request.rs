@@ -5,6 +5,7 @@
 //! for tokens, over [`Request::oauth`]. Nothing here touches the network.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use serde_json::{Map, Value};
@@ -87,6 +88,16 @@ pub struct Request {
     /// Whether the request may be sent again after a failure that leaves
     /// open whether the portal ran it (docs/retries.md).
     pub repeatable: bool,
+    /// Methods besides `method` whose operating-time budgets the portal
+    /// charges this request to: a batch's commands', each to its own
+    /// method's. The request waits for room in each, as in its own; sorted
+    /// and each once, so that every request waits for them in one order.
+    pub charged_to: Vec<String>,
+    /// When the call's time budget ends, for a request that sends again
+    /// what an earlier one was refused (a batch's commands, after their
+    /// methods' budgets freed): the budget began with the earlier request.
+    /// None: it begins when this request is sent.
+    pub deadline: Option<Instant>,
 }
 
 impl std::fmt::Debug for Request {
@@ -176,6 +187,8 @@ impl Request {
             secrets,
             method: Arc::clone(&endpoint.method),
             repeatable: retry::is_safe_to_repeat(method),
+            charged_to: Vec::new(),
+            deadline: None,
         })
     }
 
@@ -255,6 +268,8 @@ impl Request {
             // A code is used once and a refresh token is spent by its
             // exchange: a grant the server may have answered is not repeated.
             repeatable: false,
+            charged_to: Vec::new(),
+            deadline: None,
         })
     }
 }
@@ -340,6 +355,8 @@ impl Request {
             secrets: Secrets::of(secrets.iter().map(String::as_str)),
             method: Arc::from("upload"),
             repeatable: false,
+            charged_to: Vec::new(),
+            deadline: None,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The library's client: what a Rust program holds and every front runs
 //! on. Each method is one operation (docs/architecture.md): a single call
 //! through the credentials layer (`src/credentials.rs`), a batch
-//! (`src/batch.rs`), a whole list (`src/list/`) or one of OpenIntegrations'
+//! (`src/batch/`), a whole list (`src/list/`) or one of OpenIntegrations'
 //! functions (`src/functions/`), all over one engine (`src/engine/`) that
 //! sends each request to its end.
 

@@ -10,8 +10,8 @@ use hyper::header::LOCATION;
 use url::Url;
 
 use crate::answer::Answer;
-use crate::budget;
-use crate::error::{Error, ErrorCode};
+use crate::budget::{self, OPERATION_TIME_LIMIT};
+use crate::error::{Error, ErrorCode, ErrorDocument};
 use crate::request::Request;
 use crate::request_log::{self, Wait};
 use crate::retry::{self, Ran, ServerRefusal};
@@ -21,9 +21,6 @@ use super::outcome::{
     classify, follow, host_of, is_moved, network_error, random_fraction, retry_after,
 };
 use super::{Engine, MAX_ANSWER_BYTES};
-
-/// The portal's refusal of a method whose operating-time budget is spent.
-const OPERATION_TIME_LIMIT: &str = "OPERATION_TIME_LIMIT";
 
 /// How one HTTP exchange ended.
 enum Exchange {
@@ -45,7 +42,9 @@ enum Exchange {
 
 impl Engine {
     pub(super) fn send_with_retries(&self, request: &Request) -> (Result<Answer, Error>, Ran) {
-        let deadline = Instant::now() + self.config.timeout;
+        let deadline = request
+            .deadline
+            .unwrap_or_else(|| self.deadline_from(Instant::now()));
         // The request's own address until the portal moves: no copy.
         let mut url = std::borrow::Cow::Borrowed(&*request.url);
         let mut redirects = 0;
@@ -88,9 +87,7 @@ impl Engine {
                 (true, Some(until_free)) => until_free,
                 _ => self.retry_delay(attempt - budget_refusals, retry_after),
             };
-            let has_time = Instant::now()
-                .checked_add(delay)
-                .is_some_and(|after| after < deadline);
+            let has_time = has_time(delay, deadline);
             let out_of_attempts =
                 !budget_refusal && attempt - budget_refusals >= self.config.attempts;
             if out_of_attempts || !has_time {
@@ -143,16 +140,18 @@ impl Engine {
                 }
             }
         }
-        // Held back while the method's operating-time budget has no room.
-        let admission = self.budgets.admit(
-            url.host_str().unwrap_or_default(),
-            &request.method,
-            deadline,
-        );
-        if !admission.waited.is_zero() {
-            if admission.waited >= Duration::from_millis(1) {
-                self.log
-                    .wait(url, request, Wait::OperatingBudget, admission.waited);
+        // Held back while the method's operating-time budget has no room,
+        // and, for a batch, each of its commands' methods' (in one order,
+        // so that two requests never each hold what the other waits for).
+        let host = url.host_str().unwrap_or_default();
+        let commands: Vec<_> = (request.charged_to.iter())
+            .map(|method| self.budgets.admit(host, method, deadline))
+            .collect();
+        let admission = self.budgets.admit(host, &request.method, deadline);
+        let waited = commands.iter().map(|a| a.waited).sum::<Duration>() + admission.waited;
+        if !waited.is_zero() {
+            if waited >= Duration::from_millis(1) {
+                self.log.wait(url, request, Wait::OperatingBudget, waited);
             }
             now = Instant::now();
         }
@@ -195,26 +194,33 @@ impl Engine {
         if answer.error_code() != Some(OPERATION_TIME_LIMIT) {
             return answer;
         }
+        let document = self.naming_the_reset(answer.error_document(), url, &request.method);
+        Answer::composed(document.to_json(), Some(document.code))
+    }
+
+    /// The portal's refusal of `method` for its operating-time budget, when
+    /// the call (or a batch's command) cannot wait for the budget to free:
+    /// with when it frees added to its description. The one place for
+    /// these words.
+    pub(super) fn naming_the_reset(
+        &self,
+        refusal: ErrorDocument,
+        url: &Url,
+        method: &str,
+    ) -> ErrorDocument {
         let host = url.host_str().unwrap_or_default();
-        let frees = match self
-            .budgets
-            .reset_of(host, &request.method, budget::unix_now())
-        {
+        let frees = match self.budgets.reset_of(host, method, budget::unix_now()) {
             Some(reset_at) => format!(
-                "{}'s operating-time budget on {} frees at {} (Unix time {reset_at:.0}), past this call's time budget",
-                request.method,
+                "{method}'s operating-time budget on {} frees at {} (Unix time {reset_at:.0}), past this call's time budget",
                 host_of(url),
-                crate::budget::iso8601(reset_at)
+                budget::iso8601(reset_at)
             ),
             None => format!(
-                "{}'s operating-time budget on {} did not free within this call's time budget",
-                request.method,
+                "{method}'s operating-time budget on {} did not free within this call's time budget",
                 host_of(url)
             ),
         };
-        let mut document = answer.error_document();
-        document.description = format!("{}; {frees}", document.description);
-        Answer::composed(document.to_json(), Some(document.code))
+        refusal.and(&frees)
     }
 
     /// One HTTP exchange; the answer's status is left in `answered`, for the
@@ -363,6 +369,13 @@ impl Engine {
         let jittered = doubled.mul_f64(0.5 + 0.5 * random_fraction());
         retry_after.map_or(jittered, |asked| asked.max(jittered))
     }
+}
+
+/// Whether a try after `delay` from now comes before `deadline`.
+pub(super) fn has_time(delay: Duration, deadline: Instant) -> bool {
+    Instant::now()
+        .checked_add(delay)
+        .is_some_and(|after| after < deadline)
 }
 
 /// How a failure the portal may have run ends, for a method not safe to

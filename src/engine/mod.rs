@@ -7,7 +7,8 @@
 //!   portal may have run the request, and redirects, within the call's
 //!   time budget;
 //! - `exchange_paced`: the pacing slot (`src/limiter.rs`) and room in the
-//!   method's operating-time budget (`src/budget.rs`);
+//!   method's operating-time budget (`src/budget.rs`), and a batch's in
+//!   each of its commands' methods';
 //! - `exchange_once`: one HTTP exchange, classified as done, retryable or
 //!   moved (what its outcome reads as is in `outcome.rs`).
 //!
@@ -19,10 +20,12 @@
 mod exchange;
 mod outcome;
 
+use std::time::Instant;
+
 use crate::answer::Answer;
-use crate::budget::{Budgets, TimeReport};
+use crate::budget::{Budgets, TimeReport, unix_now};
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, ErrorDocument};
 use crate::limiter::Limiter;
 use crate::request::Request;
 use crate::request_log::RequestLog;
@@ -109,5 +112,33 @@ impl Engine {
     pub(crate) fn note_time(&self, request: &Request, method: &str, report: TimeReport) {
         let host = request.url.host_str().unwrap_or_default();
         self.budgets.note(host, method, report);
+    }
+
+    /// When a call's time budget (`OPI_BITRIX24_TIMEOUT`) that begins at
+    /// `start` ends.
+    pub(crate) fn deadline_from(&self, start: Instant) -> Instant {
+        start + self.config.timeout
+    }
+
+    /// Commands of `method` that the answer to `request` (a batch) refused
+    /// for the method's operating-time budget (`refusal`, their
+    /// `result_error`): they did not run. Every call of the method is held
+    /// back until its budget frees, as after a call's 429. Ok when commands
+    /// of it may be sent again before `deadline` (the request that sends
+    /// them waits for the reset: [`Request::charged_to`]); else the refusal
+    /// with when the budget frees, past the call's time budget.
+    pub(crate) fn commands_refused(
+        &self,
+        request: &Request,
+        method: &str,
+        refusal: ErrorDocument,
+        deadline: Instant,
+    ) -> Result<(), ErrorDocument> {
+        let host = request.url.host_str().unwrap_or_default();
+        let until_free = self.budgets.note_blocked(host, method, unix_now());
+        match exchange::has_time(until_free, deadline) {
+            true => Ok(()),
+            false => Err(self.naming_the_reset(refusal, &request.url, method)),
+        }
     }
 }

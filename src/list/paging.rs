@@ -5,12 +5,14 @@
 //! caller's parameters as values, never from text parsed back.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::answer::Answer;
 use crate::batch::{self, BatchAnswer, Command, MAX_COMMANDS};
+use crate::budget::OPERATION_TIME_LIMIT;
 use crate::credentials;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, ErrorDocument};
@@ -75,7 +77,18 @@ struct PageAnswer<'a> {
 enum Page {
     Items(Box<RawValue>),
     Failed(ErrorDocument),
+    /// Refused for the list method's operating-time budget (it did not
+    /// run), to be asked again once the budget frees, which the engine sees
+    /// coming within the time budget of the request that first asked.
+    Refused,
     Missing,
+}
+
+/// The pages of one batch request of the offset mode, by command key in
+/// order, and how many requests fetched them.
+struct Fetched {
+    pages: Vec<(String, Page)>,
+    requests: u64,
 }
 
 /// One export under way: what it asks, what it has written, and how far
@@ -161,13 +174,15 @@ impl<'a, 'w> Paging<'a, 'w> {
         fetch_in_order(
             requests.len(),
             PARALLEL_REQUESTS,
-            |index| source.fetch_batch(&requests[index]),
+            |index| source.fetch_whole(&requests[index]),
             |fetched| {
-                self.requests += 1;
-                let pages = fetched.map_err(|panicked| {
-                    source.panicked(&pages_of(&requests[panicked.index]), &panicked.message)
-                })?;
-                for (key, page) in pages? {
+                let fetched = fetched
+                    .map_err(|panicked| {
+                        source.panicked(&pages_of(&requests[panicked.index]), &panicked.message)
+                    })
+                    .and_then(|fetched| fetched);
+                self.requests += fetched.as_ref().map_or(1, |fetched| fetched.requests);
+                for (key, page) in fetched?.pages {
                     self.emit(&page_items(&key, page)?)?;
                 }
                 self.report();
@@ -178,10 +193,13 @@ impl<'a, 'w> Paging<'a, 'w> {
 
     /// Ordered by ID, `start=-1`, `>ID` the last seen: the first page, then
     /// 50 pages chained in a request through `$result[…]`, up to a page
-    /// shorter than 50.
+    /// shorter than 50. A page refused for the list method's budget stops
+    /// the chain there; the next request starts from it, once the budget
+    /// frees, within the time budget of the request that first asked for it.
     fn by_id(&mut self) -> Result<(), Stop> {
         let (count, _, _) = self.send_page(&self.after_id(None))?;
         let mut full = count == PAGE_ITEMS;
+        let mut refused_within = None;
         while full {
             let Some(last) = self.tally.last_id else {
                 // Not OPI_INVALID_ARGUMENT: that says nothing was sent.
@@ -204,11 +222,24 @@ impl<'a, 'w> Paging<'a, 'w> {
             }
             self.requests += 1;
             let source = self.source;
-            let pages = caught(|| source.fetch_batch(&commands)).map_err(|message| {
-                source.panicked(&format!("the pages after ID {last}"), &message)
-            });
+            let sent_at = Instant::now();
+            let deadline = refused_within.unwrap_or_else(|| source.engine.deadline_from(sent_at));
+            let again = refused_within.take().is_some();
+            let pages =
+                caught(|| source.fetch_batch(&commands, deadline, again)).map_err(|message| {
+                    source.panicked(&format!("the pages after ID {last}"), &message)
+                });
             self.report();
-            for (key, page) in pages?? {
+            for (index, (key, page)) in pages??.into_iter().enumerate() {
+                if let Page::Refused = page {
+                    // The pages after it were bound to its last ID: whatever
+                    // the portal made of them is not read.
+                    refused_within = Some(match index {
+                        0 => deadline,
+                        _ => source.engine.deadline_from(sent_at),
+                    });
+                    break;
+                }
                 // A page after a short one names an item that does not
                 // exist: whatever the portal made of it is not read.
                 full = self.emit(&page_items(&key, page)?)? == PAGE_ITEMS;
@@ -378,27 +409,68 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// The pages of one batch request, by command key in order. Takes
-    /// `&self` only, so that requests of the offset mode run side by side.
-    /// A failure names the request's pages. Its pages only read the list,
-    /// so there is no "not sent" to tell: after a failure that leaves open
-    /// whether the portal ran it, the request was sent again when the list
-    /// method is safe to repeat, and the export ends only when that failed
-    /// too (docs/lists.md).
-    fn fetch_batch(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
-        self.fetch_pages(commands).map_err(|stop| match stop {
-            Stop::Failed(failure) => {
-                let context = format!("the batch request of {} failed", pages_of(commands));
-                Stop::Failed(failure.in_context(&context))
+    /// The pages of one batch request of the offset mode: those the portal
+    /// refused for the list method's budget are asked again, in a request
+    /// of their own, once it frees, as long as the engine sees that within
+    /// the time budget of the request that first asked for them; past it,
+    /// they are failed pages naming when the budget frees. Takes `&self`
+    /// only, so that requests run side by side.
+    fn fetch_whole(&self, commands: &[Command]) -> Result<Fetched, Stop> {
+        let deadline = self.engine.deadline_from(Instant::now());
+        let mut pages = self.fetch_batch(commands, deadline, false)?;
+        let mut requests = 1;
+        loop {
+            let refused: Vec<Command> = (commands.iter().zip(&pages))
+                .filter(|(_, (_, page))| matches!(page, Page::Refused))
+                .map(|(command, _)| command.clone())
+                .collect();
+            if refused.is_empty() {
+                return Ok(Fetched { pages, requests });
             }
-            other => other,
-        })
+            requests += 1;
+            let again = self.fetch_batch(&refused, deadline, true)?;
+            for (key, page) in again {
+                if let Some(at) = pages.iter().position(|(k, _)| *k == key) {
+                    pages[at].1 = page;
+                }
+            }
+        }
     }
 
-    fn fetch_pages(&self, commands: &[Command]) -> Result<Vec<(String, Page)>, Stop> {
+    /// The pages of one batch request, by command key in order. A failure
+    /// names the request's pages. Its pages only read the list, so there is
+    /// no "not sent" to tell: after a failure that leaves open whether the
+    /// portal ran it, the request was sent again when the list method is
+    /// safe to repeat, and the export ends only when that failed too
+    /// (docs/lists.md). `deadline` ends the time budget of the request that
+    /// first asked for these pages, which this one keeps when it asks
+    /// `again`.
+    fn fetch_batch(
+        &self,
+        commands: &[Command],
+        deadline: Instant,
+        again: bool,
+    ) -> Result<Vec<(String, Page)>, Stop> {
+        self.fetch_pages(commands, deadline, again)
+            .map_err(|stop| match stop {
+                Stop::Failed(failure) => {
+                    let context = format!("the batch request of {} failed", pages_of(commands));
+                    Stop::Failed(failure.in_context(&context))
+                }
+                other => other,
+            })
+    }
+
+    fn fetch_pages(
+        &self,
+        commands: &[Command],
+        deadline: Instant,
+        again: bool,
+    ) -> Result<Vec<(String, Page)>, Stop> {
         let body = batch::body(commands, false);
+        let again = again.then_some(deadline);
         let (answer, request) = self.answered(&|token| {
-            let mut request = Request::call_json(self.url, "batch", &body, token)?;
+            let mut request = batch::request(self.url, &body, token, commands, again)?;
             // Every command reads the list: the request may be repeated when
             // the list method may be.
             request.repeatable = retry::is_safe_to_repeat(self.method);
@@ -414,6 +486,9 @@ impl<'a> Source<'a> {
             batch::note_command_times(self.engine, &request, commands, times);
         }
         let (results, errors) = (parsed.result.result, parsed.result.result_error);
+        // Every page is of the list method: the engine's verdict on one
+        // refused for its budget holds for all.
+        let mut verdict = None;
         Ok(commands
             .iter()
             .map(|command| {
@@ -423,7 +498,21 @@ impl<'a> Source<'a> {
                     errors.as_ref().and_then(|e| e.get(key)),
                 ) {
                     (Some(items), _) => Page::Items(items.to_owned()),
-                    (None, Some(error)) => Page::Failed(ErrorDocument::read(error.get())),
+                    (None, Some(error)) => {
+                        let error = ErrorDocument::read(error.get());
+                        if error.code != OPERATION_TIME_LIMIT {
+                            Page::Failed(error)
+                        } else {
+                            let verdict = verdict.get_or_insert_with(|| {
+                                let engine = self.engine;
+                                engine.commands_refused(&request, self.method, error, deadline)
+                            });
+                            match verdict {
+                                Ok(()) => Page::Refused,
+                                Err(error) => Page::Failed(error.clone()),
+                            }
+                        }
+                    }
                     (None, None) => Page::Missing,
                 };
                 (command.key.clone(), page)
@@ -476,6 +565,11 @@ fn pages_of(commands: &[Command]) -> String {
 fn page_items(key: &str, page: Page) -> Result<Box<RawValue>, Stop> {
     match page {
         Page::Items(items) => Ok(items),
+        // Asked again until fetched, or failed naming the budget's reset.
+        Page::Refused => Err(Error::internal(format!(
+            "the page {key}, refused for the operating-time budget, was not asked again"
+        ))
+        .into()),
         Page::Failed(failure) => Err(Stop::Failed(
             failure.in_context(&format!("the page {key} failed")),
         )),

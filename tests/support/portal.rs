@@ -72,17 +72,25 @@ pub struct PortalOptions {
 }
 
 /// The portal's operating-time limit, scaled down so that tests meet it in
-/// seconds: each call charges `charge` seconds (a batch, `charge` per
-/// command, all to `batch`, as the portal was measured to do) to its method
-/// within a sliding `window`; once a method's charges reach `limit`, its
-/// calls are refused with 429 `OPERATION_TIME_LIMIT`, before they run, until
-/// the oldest charge leaves the window. Answers report `operating` and
+/// seconds: each call charges `charge` seconds to its method within a
+/// sliding `window`; once a method's charges reach `limit`, its calls are
+/// refused with 429 `OPERATION_TIME_LIMIT`, before they run, until the
+/// oldest charge leaves the window. Answers report `operating` and
 /// `operating_reset_at` (fractional here, for the short window).
+///
+/// A batch is charged one of the two ways sources report (docs/portal.md):
+/// `charge` per command, all to `batch`, as the portal was measured to do;
+/// or, with `per_command`, each command to its own method, as the
+/// documentation says — a command past its method's limit is then refused
+/// in `result_error`, before it runs, while the batch answers 200 and the
+/// other commands run; each command that ran reports its method's budget
+/// in `result_time`, a refused one nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct OperatingBudget {
     pub limit: f64,
     pub window: Duration,
     pub charge: f64,
+    pub per_command: bool,
 }
 
 impl Default for PortalOptions {
@@ -226,6 +234,8 @@ struct State {
     operating: HashMap<String, std::collections::VecDeque<(f64, f64)>>,
     /// Calls refused with 429 `OPERATION_TIME_LIMIT`.
     blocked: usize,
+    /// Batch commands refused with `OPERATION_TIME_LIMIT` in `result_error`.
+    blocked_commands: usize,
     /// Files posted to the upload addresses `disk.folder.uploadfile` gave.
     uploads: Vec<Upload>,
     /// The offline event queue and its bindings.
@@ -380,6 +390,7 @@ impl Portal {
             refused: 0,
             operating: HashMap::new(),
             blocked: 0,
+            blocked_commands: 0,
             uploads: Vec::new(),
             offline: OfflineQueue::default(),
         }));
@@ -454,12 +465,19 @@ impl Portal {
         self.lock().blocked
     }
 
+    /// Batch commands refused for their method's budget so far
+    /// ([`OperatingBudget::per_command`]): they did not run.
+    pub fn blocked_commands(&self) -> usize {
+        self.lock().blocked_commands
+    }
+
     /// Requests the leaky bucket refused with 503 so far.
     pub fn refused(&self) -> usize {
         self.lock().refused
     }
 
-    /// Every batch command run so far, as decoded.
+    /// Every batch command run so far, as decoded (not those refused for
+    /// their method's budget, which did not run).
     pub fn decoded_commands(&self) -> Vec<Decoded> {
         self.lock().decoded.clone()
     }
@@ -774,7 +792,25 @@ fn run_batch(
     let mut sections: [PhpArray; 5] = Default::default();
     let [result, result_error, result_total, result_next, result_time] = &mut sections;
     let mut answers = serde_json::Map::new();
+    let budget = state.options.operating_budget.filter(|b| b.per_command);
     for (key, method, query) in parsed {
+        // PHP holds the key "0" of the decoded `cmd` as the integer 0.
+        let php_key = || Key::of(&key);
+        if let Some(budget) = budget {
+            if spent(state, &method, budget).0 >= budget.limit {
+                // Refused before it runs, as a call of the method would be.
+                state.blocked_commands += 1;
+                let refusal = json!({
+                    "error": "OPERATION_TIME_LIMIT",
+                    "error_description": OPERATION_TIME_LIMIT_TEXT,
+                });
+                result_error.0.push((php_key(), json_node(&refusal)));
+                if halt {
+                    break;
+                }
+                continue;
+            }
+        }
         let mut decoded = php::parse_str(&query).to_json();
         resolve_references(&mut decoded, &answers);
         state.decoded.push(Decoded {
@@ -788,8 +824,6 @@ fn run_batch(
                 .collect(),
             _ => HashMap::new(),
         };
-        // PHP holds the key "0" of the decoded `cmd` as the integer 0.
-        let php_key = || Key::of(&key);
         let started = state.options.frozen_clock.unwrap_or_else(now);
         match run_method(state, user, &method, &arguments) {
             Ok(answer) => {
@@ -801,7 +835,11 @@ fn run_batch(
                 if let Some(next) = answer.get("next") {
                     result_next.0.push((php_key(), json_node(next)));
                 }
-                let time = time_block(started, started + 0.0004);
+                let mut time = time_block(started, started + 0.0004);
+                if let Some(budget) = budget {
+                    let charged = charged(state, &method, 1, budget, json!({}));
+                    report_budget(&mut time, &charged[OPERATING_REPORT]);
+                }
                 result_time.0.push((php_key(), json_node(&time)));
             }
             Err(response) => {
@@ -1070,14 +1108,15 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         _ => {}
     }
-    if let Some(budget) = state.options.operating_budget {
+    // Per command, a batch's commands are charged, not the batch.
+    let budget = state
+        .options
+        .operating_budget
+        .filter(|b| !(b.per_command && method == "batch"));
+    if let Some(budget) = budget {
         if spent(&mut state, &method, budget).0 >= budget.limit {
             state.blocked += 1;
-            return error(
-                429,
-                "OPERATION_TIME_LIMIT",
-                "Method is blocked due to operation time limit.",
-            );
+            return error(429, "OPERATION_TIME_LIMIT", OPERATION_TIME_LIMIT_TEXT);
         }
     }
     let ran = match queue::handles(&method, &params) {
@@ -1101,7 +1140,7 @@ fn handle(state: &Mutex<State>, request: &HttpRequest) -> HttpResponse {
         }
         Err(response) => return response,
     };
-    let answer = match state.options.operating_budget {
+    let answer = match budget {
         Some(budget) => charged(&mut state, &method, work_units(request), budget, answer),
         None => answer,
     };
@@ -1222,6 +1261,19 @@ fn charged(
 /// Where [`charged`] leaves its report for [`success`].
 const OPERATING_REPORT: &str = "__operating";
 
+/// The portal's words for a method past its operating-time budget.
+const OPERATION_TIME_LIMIT_TEXT: &str = "Method is blocked due to operation time limit.";
+
+/// A `time` block with the budget a call was charged to (`report`, as
+/// [`charged`] leaves it) in place of the idle one.
+fn report_budget(time: &mut Value, report: &Value) {
+    if let Value::Array(report) = report {
+        time["operating"] = report[0].clone();
+        time["operating_reset_at"] = report[1].clone();
+        time["processing"] = report[2].clone();
+    }
+}
+
 /// A success: `answer` with the `time` block, and the timing headers.
 fn success(state: &State, mut answer: Value) -> HttpResponse {
     let started = now();
@@ -1235,10 +1287,8 @@ fn success(state: &State, mut answer: Value) -> HttpResponse {
     let report = answer
         .as_object_mut()
         .and_then(|a| a.remove(OPERATING_REPORT));
-    if let Some(Value::Array(report)) = report {
-        answer["time"]["operating"] = report[0].clone();
-        answer["time"]["operating_reset_at"] = report[1].clone();
-        answer["time"]["processing"] = report[2].clone();
+    if let Some(report) = report {
+        report_budget(&mut answer["time"], &report);
     }
     HttpResponse::json(200, &answer)
         .with_header("X-Bitrix-Rest-Time", format!("{duration:.6}"))

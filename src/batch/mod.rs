@@ -6,7 +6,11 @@
 //! Values are read as written: numbers keep their text (a 20-digit ID is not
 //! rounded through a float), and each command's answer is copied verbatim.
 
-use std::fmt::Write as _;
+mod merged;
+mod resend;
+
+use std::borrow::Cow;
+use std::time::Instant;
 
 use serde_json::value::RawValue;
 
@@ -15,26 +19,20 @@ use crate::budget::TimeReport;
 use crate::credentials;
 use crate::echo;
 use crate::engine::Engine;
-use crate::error::{Error, ErrorCode, ErrorDocument};
+use crate::error::Error;
 use crate::json::{self, Json, Pairs};
 use crate::query::{self, Param};
 use crate::request::{self, MAX_PARAMS_BYTES, Request};
 use crate::retry::Ran;
+
+pub(crate) use merged::BatchAnswer;
+use merged::{Answered, Merged};
 
 /// Commands one batch request may carry; the portal refuses more
 /// (`ERROR_BATCH_LENGTH_EXCEEDED`).
 pub const MAX_COMMANDS: usize = 50;
 /// Longer command keys are refused.
 const MAX_KEY_BYTES: usize = 100;
-/// The sections of a batch answer, each keyed by command.
-const SECTIONS: [&str; 5] = [
-    "result",
-    "result_error",
-    "result_total",
-    "result_next",
-    "result_time",
-];
-
 /// One command: its key, and its text as the portal reads it, `method?query`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
@@ -238,221 +236,6 @@ fn encode_command(command: &RawValue) -> Result<String, Error> {
     Ok(text)
 }
 
-/// One batch answer: its `result` and its `time`.
-#[derive(serde::Deserialize)]
-pub(crate) struct BatchAnswer<'a> {
-    #[serde(borrow)]
-    pub(crate) result: BatchSections<'a>,
-    #[serde(borrow, default)]
-    time: Option<&'a RawValue>,
-}
-
-/// A batch answer's `result`: five sections, each keyed by command.
-#[derive(serde::Deserialize)]
-pub(crate) struct BatchSections<'a> {
-    #[serde(borrow, default)]
-    pub(crate) result: Option<Pairs<'a>>,
-    #[serde(borrow, default)]
-    pub(crate) result_error: Option<Pairs<'a>>,
-    #[serde(borrow, default)]
-    result_total: Option<Pairs<'a>>,
-    #[serde(borrow, default)]
-    result_next: Option<Pairs<'a>>,
-    #[serde(borrow, default)]
-    pub(crate) result_time: Option<Pairs<'a>>,
-}
-
-/// What happened to each command, for an answer after a failure.
-#[derive(Default)]
-struct Fates {
-    /// Answered: in `result` or in `result_error`.
-    ran: Vec<String>,
-    /// In a request that failed in a way that leaves open whether it ran.
-    may_have_run: Vec<String>,
-    /// In a request the portal answered, but not run: `halt` stopped it.
-    skipped: Vec<String>,
-    /// In a request not sent, or one the portal refused before running it.
-    not_sent: Vec<String>,
-}
-
-/// The answers of a batch's requests merged into one document.
-pub struct Merged {
-    /// Each section's members so far, as `"key":value` text.
-    sections: [String; 5],
-    time: Option<String>,
-    fates: Fates,
-    /// The error that ended the batch early, if one did.
-    failure: Option<ErrorDocument>,
-    requests: usize,
-}
-
-impl Merged {
-    pub fn new(plan: &Plan) -> Merged {
-        Merged {
-            sections: Default::default(),
-            time: None,
-            fates: Fates::default(),
-            failure: None,
-            requests: plan.requests().len(),
-        }
-    }
-
-    /// Takes one request's outcome: `ran` says, for a failure, whether the
-    /// portal may have run it; `on_times` is given the answer's
-    /// `result_time` section, read with the rest. False when the batch is to
-    /// stop here (a failure, or a failed command under `halt`).
-    pub fn add(
-        &mut self,
-        number: usize,
-        commands: &[Command],
-        outcome: Result<Answer, Error>,
-        ran: Ran,
-        halt: bool,
-        on_times: impl FnOnce(&Pairs),
-    ) -> bool {
-        let keys = || commands.iter().map(|c| c.key.clone());
-        let answer = match outcome {
-            Ok(answer) if !answer.is_error() => answer,
-            Ok(answer) => {
-                self.failed(number, commands, answer.error_document(), ran);
-                return false;
-            }
-            Err(error) => {
-                self.failed(number, commands, ErrorDocument::from(&error), ran);
-                return false;
-            }
-        };
-        let parsed = match serde_json::from_str::<BatchAnswer>(answer.json()) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                // Answered, but not so that it tells which commands ran.
-                let error = Error::new(
-                    ErrorCode::BadResponse,
-                    format!("the portal's answer is not a batch answer ({error})"),
-                );
-                self.failed(number, commands, ErrorDocument::from(&error), Ran::Maybe);
-                return false;
-            }
-        };
-        let BatchSections {
-            result,
-            result_error,
-            result_total,
-            result_next,
-            result_time,
-        } = parsed.result;
-        if let Some(times) = &result_time {
-            on_times(times);
-        }
-        let any_failed = result_error.as_ref().is_some_and(|e| !e.0.is_empty());
-        let mut answered = std::collections::HashSet::new();
-        for (index, (merged, section)) in self
-            .sections
-            .iter_mut()
-            .zip([result, result_error, result_total, result_next, result_time])
-            .enumerate()
-        {
-            for (key, value) in section.map(|s| s.0).unwrap_or_default() {
-                let key = original_key(commands, &key);
-                // `result` and `result_error` say which commands ran.
-                if index < 2 {
-                    answered.insert(key.to_owned());
-                }
-                if !merged.is_empty() {
-                    merged.push(',');
-                }
-                merged.push_str(&json::string_literal(key));
-                merged.push(':');
-                merged.push_str(value.get());
-            }
-        }
-        self.time = parsed.time.map(|time| time.get().to_owned());
-        for key in keys() {
-            match answered.contains(&key) {
-                true => self.fates.ran.push(key),
-                false => self.fates.skipped.push(key),
-            }
-        }
-        !(halt && any_failed)
-    }
-
-    /// A request that failed as a whole. Where its commands stand follows
-    /// only from whether the portal may have run it (`ran`, the engine's
-    /// reading of the failure), never from the failure's shape: a JSON
-    /// error may come after the portal ran every command (a 500), and is
-    /// then as ambiguous as a broken connection. Only what the portal
-    /// certainly did not run (a refusal such as a 401 or
-    /// `QUERY_LIMIT_EXCEEDED`, or nothing written) is listed as not sent,
-    /// which docs/batch.md calls safe to send again.
-    fn failed(&mut self, number: usize, commands: &[Command], failure: ErrorDocument, ran: Ran) {
-        let keys = commands.iter().map(|c| c.key.clone());
-        match ran {
-            Ran::No => self.fates.not_sent.extend(keys),
-            // The engine's error says the portal may have executed it.
-            Ran::Maybe => self.fates.may_have_run.extend(keys),
-        }
-        let context = format!("batch request {} of {} failed", number + 1, self.requests);
-        self.failure = Some(failure.in_context(&context));
-    }
-
-    /// Commands of requests never sent, after the batch stopped early.
-    pub fn not_sent(&mut self, commands: &[Command]) {
-        self.fates
-            .not_sent
-            .extend(commands.iter().map(|c| c.key.clone()));
-    }
-
-    /// The one document: the merged sections (`{}` where empty), the last
-    /// answer's `time`, and, when the batch stopped early, the error and
-    /// which commands ran, may have run, were skipped under `halt`, or were
-    /// not sent.
-    pub fn finish(self) -> Answer {
-        let mut json = String::from("{");
-        let early = !self.fates.not_sent.is_empty()
-            || !self.fates.may_have_run.is_empty()
-            || !self.fates.skipped.is_empty();
-        if let Some(failure) = &self.failure {
-            let counts = format!(
-                "{} commands ran, {} may have run, {} were not sent (see \"batch\")",
-                self.fates.ran.len(),
-                self.fates.may_have_run.len(),
-                self.fates.not_sent.len()
-            );
-            let failure = ErrorDocument {
-                code: failure.code.clone(),
-                description: format!("{}; {counts}", failure.description),
-            };
-            failure.write_members(&mut json);
-            json.push(',');
-        }
-        json.push_str("\"result\":{");
-        for (index, (name, members)) in SECTIONS.iter().zip(&self.sections).enumerate() {
-            if index > 0 {
-                json.push(',');
-            }
-            let _ = write!(json, "\"{name}\":{{{members}}}");
-        }
-        json.push('}');
-        if let Some(time) = &self.time {
-            let _ = write!(json, ",\"time\":{time}");
-        }
-        if early {
-            let _ = write!(
-                json,
-                ",\"batch\":{}",
-                serde_json::json!({
-                    "ran": self.fates.ran,
-                    "may_have_run": self.fates.may_have_run,
-                    "skipped": self.fates.skipped,
-                    "not_sent": self.fates.not_sent,
-                })
-            );
-        }
-        json.push('}');
-        Answer::composed(json, self.failure.map(|failure| failure.code))
-    }
-}
-
 /// Hands the engine what a batch answer's `result_time` section (read with
 /// the rest of the answer) reports of each command's method: the portal
 /// charges each command to its own method's operating-time budget.
@@ -463,30 +246,41 @@ pub(crate) fn note_command_times(
     times: &Pairs,
 ) {
     for command in commands {
-        let method = command.text.split('?').next().unwrap_or_default();
         let report = times
             .get(&command.key)
             .and_then(|time| serde_json::from_str::<TimeReport>(time.get()).ok());
         if let Some(report) = report {
-            engine.note_time(request, method, report);
+            engine.note_time(request, command.method(), report);
         }
     }
 }
 
-/// The key as the caller gave it: the portal answers an array for keys 0,
-/// 1, … of a request, which [`Pairs`] numbers from 0 again.
-fn original_key<'a>(commands: &'a [Command], key: &'a str) -> &'a str {
-    commands
-        .iter()
-        .map(|c| c.key.as_str())
-        .find(|k| *k == key)
-        .or_else(|| {
-            key.parse::<usize>()
-                .ok()
-                .and_then(|index| commands.get(index))
-                .map(|c| c.key.as_str())
-        })
-        .unwrap_or(key)
+impl Command {
+    /// The method it calls, as written.
+    pub(crate) fn method(&self) -> &str {
+        self.text.split('?').next().unwrap_or_default()
+    }
+}
+
+/// The batch request of `commands` (its `body` written): charged to each
+/// command's method's operating-time budget, and, when it sends again what
+/// an earlier request was refused, within that one's time budget, which
+/// ends at `again`.
+pub(crate) fn request(
+    url: &str,
+    body: &str,
+    token: &str,
+    commands: &[Command],
+    again: Option<Instant>,
+) -> Result<Request, Error> {
+    let mut request = Request::call_json(url, "batch", body, token)?;
+    // Sorted, so that every request waits for its methods in one order.
+    let mut methods: Vec<String> = commands.iter().map(|c| c.method().to_owned()).collect();
+    methods.sort_unstable();
+    methods.dedup();
+    request.charged_to = methods;
+    request.deadline = again;
+    Ok(request)
 }
 
 /// Runs the caller's commands in requests of at most [`MAX_COMMANDS`], in
@@ -499,24 +293,18 @@ pub(crate) fn run(engine: &Engine, url: &str, commands: &str, halt: bool, token:
     let mut merged = Merged::new(&plan);
     let mut requests = plan.requests().enumerate();
     for (number, commands) in requests.by_ref() {
-        let body = body(commands, halt);
-        let sent = credentials::send(engine, token, &|token| {
-            Request::call_json(url, "batch", &body, token)
-        });
-        let (outcome, ran, request) = match sent {
-            Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
+        let round = Round {
+            engine,
+            url,
+            token,
+            halt,
+            number,
+        };
+        match round.run(commands, &mut merged) {
+            Ok(true) => {}
+            Ok(false) => break,
             // The address or token is refused before anything is sent.
-            Err(error) if number == 0 => return Answer::from(error),
-            // A token file become unreadable since the first request.
-            Err(error) => (Err(error), Ran::No, None),
-        };
-        let on_times = |times: &Pairs| {
-            if let Some(request) = &request {
-                note_command_times(engine, request, commands, times);
-            }
-        };
-        if !merged.add(number, commands, outcome, ran, halt, on_times) {
-            break;
+            Err(error) => return Answer::from(error),
         }
     }
     for (_, commands) in requests {
@@ -525,10 +313,78 @@ pub(crate) fn run(engine: &Engine, url: &str, commands: &str, halt: bool, token:
     merged.finish()
 }
 
+/// One request of the plan, and the requests that send again what the
+/// portal refused of it for the methods' budgets.
+struct Round<'a> {
+    engine: &'a Engine,
+    url: &'a str,
+    token: &'a str,
+    halt: bool,
+    number: usize,
+}
+
+impl Round<'_> {
+    /// Sends `commands`, then, as long as the portal refuses some for their
+    /// methods' budgets and the engine sees them free in time, those again;
+    /// merges the answers. False when the batch is to stop here; Err when
+    /// the first request's address or token is refused before sending.
+    fn run(&self, commands: &[Command], merged: &mut Merged) -> Result<bool, Error> {
+        let engine = self.engine;
+        let mut answered = Answered::new(commands);
+        // The commands' time budget begins with the request that first
+        // carries them, and the requests sending them again keep it.
+        let deadline = engine.deadline_from(Instant::now());
+        let mut sent = Cow::Borrowed(commands);
+        let mut again = None;
+        loop {
+            let body = body(&sent, self.halt);
+            let outcome = credentials::send(engine, self.token, &|token| {
+                request(self.url, &body, token, &sent, again)
+            });
+            let (outcome, ran, request) = match outcome {
+                Ok(((outcome, ran), request)) => (outcome, ran, Some(request)),
+                Err(error) if self.number == 0 && again.is_none() => return Err(error),
+                // A token file become unreadable since the first request.
+                Err(error) => (Err(error), Ran::No, None),
+            };
+            let on_times = |times: &Pairs| {
+                if let Some(request) = &request {
+                    note_command_times(engine, request, &sent, times);
+                }
+            };
+            let taken = merged.take(self.number, &mut answered, &sent, outcome, ran, on_times);
+            let (Some(refusals), Some(request)) = (taken, &request) else {
+                break;
+            };
+            if refusals.is_empty() {
+                break;
+            }
+            let judged = (refusals.into_iter())
+                .map(|refusal| {
+                    let method = commands[refusal.index].method();
+                    let error = refusal.error.clone();
+                    let verdict = engine.commands_refused(request, method, error, deadline);
+                    (refusal, verdict)
+                })
+                .collect();
+            let skipped = answered.unanswered(&sent);
+            let chosen = resend::choose(commands, judged, &skipped, self.halt);
+            for (index, error) in &chosen.kept {
+                answered.keep_refused(*index, error);
+            }
+            if chosen.again.is_empty() {
+                break;
+            }
+            sent = Cow::Owned(chosen.again.iter().map(|&i| commands[i].clone()).collect());
+            again = Some(deadline);
+        }
+        Ok(merged.close(answered, self.halt))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::retry;
 
     fn encoded(params: &str) -> String {
         let command = format!(r#"{{"method":"crm.deal.add","params":{params}}}"#);
@@ -623,86 +479,6 @@ mod tests {
         assert_eq!(
             plan.requests().map(<[Command]>::len).collect::<Vec<_>>(),
             [50, 1]
-        );
-    }
-
-    /// What one failed request of two commands makes of the document: the
-    /// error's description and the `batch` field.
-    fn after_failure(outcome: Result<Answer, Error>, ran: Ran) -> (String, serde_json::Value) {
-        let plan =
-            Plan::new(r#"{"a":{"method":"crm.deal.add"},"b":{"method":"crm.deal.add"}}"#).unwrap();
-        let mut merged = Merged::new(&plan);
-        let commands = plan.requests().next().unwrap();
-        assert!(!merged.add(0, commands, outcome, ran, false, |_| {}));
-        let document: serde_json::Value = serde_json::from_str(merged.finish().json()).unwrap();
-        let description = document["error_description"].as_str().unwrap().to_owned();
-        (description, document["batch"].clone())
-    }
-
-    #[test]
-    fn a_failure_the_portal_may_have_run_is_never_listed_as_not_sent() {
-        let note = retry::not_repeated("batch");
-        let listed = |may: &[&str], not: &[&str]| serde_json::json!({"ran": [], "may_have_run": may, "skipped": [], "not_sent": not});
-        let portal_error = |text: &str| {
-            let answer = Answer::from_portal(text.to_owned()).unwrap().0;
-            assert!(answer.is_error());
-            answer
-        };
-        // A JSON 500 after the portal ran the commands, as the engine
-        // passes it on: with its note.
-        let (description, batch) = after_failure(
-            Ok(portal_error(&format!(
-                r#"{{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error ({note})"}}"#
-            ))),
-            Ran::Maybe,
-        );
-        assert_eq!(
-            description,
-            format!(
-                "batch request 1 of 1 failed: Internal server error ({note}); 0 commands ran, 2 may have run, 0 were not sent (see \"batch\")"
-            )
-        );
-        assert_eq!(batch, listed(&["a", "b"], &[]));
-        // The engine's own error holds it too: said once.
-        let noted = Error::new(ErrorCode::NetworkError, "connection closed").with_note(&note);
-        let (description, batch) = after_failure(Err(noted), Ran::Maybe);
-        assert_eq!(description.matches(&note).count(), 1, "{description}");
-        assert_eq!(batch, listed(&["a", "b"], &[]));
-        // A 200 that is no batch answer does not tell which commands ran.
-        let (description, batch) = after_failure(
-            Ok(Answer::composed(r#"{"result":1}"#.into(), None)),
-            Ran::Maybe,
-        );
-        assert!(description.contains("not a batch answer"), "{description}");
-        assert_eq!(batch, listed(&["a", "b"], &[]));
-        // A refusal before running (a 401): safe to send again, no note.
-        let (description, batch) = after_failure(
-            Ok(portal_error(
-                r#"{"error":"expired_token","error_description":"The access token provided has expired."}"#,
-            )),
-            Ran::No,
-        );
-        assert!(!description.contains(&note), "{description}");
-        assert!(
-            description
-                .ends_with("0 commands ran, 0 may have run, 2 were not sent (see \"batch\")")
-        );
-        assert_eq!(batch, listed(&[], &["a", "b"]));
-    }
-
-    #[test]
-    fn answers_merge_by_key_and_arrays_are_keyed_by_index() {
-        let plan = Plan::new(r#"[{"method":"a.get"},{"method":"b.get"}]"#).unwrap();
-        let mut merged = Merged::new(&plan);
-        let answer = Answer::composed(
-            r#"{"result":{"result":[1,{"ID":"7"}],"result_error":[],"result_total":[],"result_next":[],"result_time":[]},"time":{"start":1}}"#.into(),
-            None,
-        );
-        let commands = plan.requests().next().unwrap();
-        assert!(merged.add(0, commands, Ok(answer), Ran::No, false, |_| {}));
-        assert_eq!(
-            merged.finish().json(),
-            r#"{"result":{"result":{"0":1,"1":{"ID":"7"}},"result_error":{},"result_total":{},"result_next":{},"result_time":{}},"time":{"start":1}}"#
         );
     }
 }
