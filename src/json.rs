@@ -119,6 +119,33 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
     }
 }
 
+/// Reads `text`, one JSON object, giving each member to `each` as it is
+/// read: what [`Pairs`] would hold, without collecting it. The errors are
+/// serde_json's, as reading `Pairs` gives them.
+pub(crate) fn each_member<'a>(
+    text: &'a str,
+    each: impl FnMut(Cow<'a, str>, &'a RawValue),
+) -> Result<(), serde_json::Error> {
+    struct Members<F>(F);
+    impl<'de, F: FnMut(Cow<'de, str>, &'de RawValue)> Visitor<'de> for Members<F> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+            while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                (self.0)(key, value);
+            }
+            Ok(())
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.deserialize_any(Members(each))?;
+    deserializer.end()
+}
+
 /// An object's key, borrowed from the text unless it has escapes.
 struct Key<'a>(Cow<'a, str>);
 

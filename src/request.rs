@@ -142,7 +142,9 @@ impl Request {
         token: &str,
     ) -> Result<Request, Error> {
         let object = Object {
-            text: serde_json::to_string(params).expect("a map of JSON values always serialises"),
+            text: Bytes::from(
+                serde_json::to_string(params).expect("a map of JSON values always serialises"),
+            ),
             is_empty: params.is_empty(),
             auth_key: params.keys().find(|name| is_credential(name)).cloned(),
         };
@@ -171,7 +173,7 @@ impl Request {
         Ok(Request {
             verb: Verb::Post,
             url: Arc::clone(&endpoint.url),
-            body: Bytes::from(with_auth(object, token)),
+            body: with_auth(object, token),
             form: None,
             secrets,
             method: Arc::clone(&endpoint.method),
@@ -180,11 +182,13 @@ impl Request {
     }
 
     /// As [`Request::call`], with a JSON object's text this library built
-    /// (a function's body), which needs no second reading.
+    /// (a function's body), which needs no second reading; shared, not
+    /// copied, by each request made of it (a token file's renewal makes a
+    /// second).
     pub fn with_body(
         url: &str,
         method: &str,
-        text: &str,
+        text: Bytes,
         auth_key: Option<&str>,
         token: &str,
     ) -> Result<Request, Error> {
@@ -195,8 +199,8 @@ impl Request {
             )));
         }
         let object = Object {
-            text: text.to_owned(),
             is_empty: text == "{}",
+            text,
             auth_key: auth_key.map(str::to_owned),
         };
         Request::with_object(url, method, object, token)
@@ -212,7 +216,7 @@ impl Request {
     pub fn set_user_status(url: &str, status: &str, token: &str) -> Result<Request, Error> {
         // One of STATUSES, which need no escaping.
         let object = Object {
-            text: format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?),
+            text: Bytes::from(format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?)),
             is_empty: false,
             auth_key: None,
         };
@@ -385,7 +389,7 @@ pub(crate) fn checked_method(method: &str) -> Result<&str, Error> {
 
 /// A JSON object's text, checked, to be sent as it is.
 struct Object {
-    text: String,
+    text: Bytes,
     is_empty: bool,
     /// A parameter that would clash with a token (`auth`, `access_token`).
     auth_key: Option<String>,
@@ -407,7 +411,7 @@ fn checked_object(params: &str) -> Result<Object, Error> {
     let text = params.trim();
     if text.is_empty() {
         return Ok(Object {
-            text: "{}".to_owned(),
+            text: Bytes::from_static(b"{}"),
             is_empty: true,
             auth_key: None,
         });
@@ -431,7 +435,7 @@ fn checked_object(params: &str) -> Result<Object, Error> {
         )));
     }
     Ok(Object {
-        text: text.to_owned(),
+        text: Bytes::copy_from_slice(text.as_bytes()),
         is_empty: count == 0,
         auth_key,
     })
@@ -447,19 +451,20 @@ pub(crate) fn is_credential(name: &str) -> bool {
 
 /// A JSON object's text with the token added as `auth`, its first member,
 /// where OpenIntegrations' functions put it (docs/functions-table.md).
-fn with_auth(object: Object, token: Option<&str>) -> String {
+fn with_auth(object: Object, token: Option<&str>) -> Bytes {
     let Some(token) = token else {
         return object.text;
     };
-    let members = object.text.trim_start().strip_prefix('{').unwrap_or("}");
-    let mut text = String::with_capacity(object.text.len() + token.len() + 12);
-    text.push_str("{\"auth\":");
-    text.push_str(&Value::from(token).to_string());
+    // The text starts with its `{`: a caller's is trimmed when checked.
+    let members = object.text.strip_prefix(b"{").unwrap_or(b"}");
+    let mut text = Vec::with_capacity(object.text.len() + token.len() + 12);
+    text.extend_from_slice(b"{\"auth\":");
+    text.extend_from_slice(Value::from(token).to_string().as_bytes());
     if !object.is_empty {
-        text.push(',');
+        text.push(b',');
     }
-    text.push_str(members);
-    text
+    text.extend_from_slice(members);
+    Bytes::from(text)
 }
 
 /// The secrets of one call (webhook secret, token, client secret, code,

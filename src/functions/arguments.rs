@@ -6,21 +6,22 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-use super::body::{Body, Node};
+use super::body::{Body, Fields, Node, Text};
 use super::coerce;
-use super::{Function, Kind, Param};
+use super::{Function, Kind, MAX_PARAMS, Param};
 use crate::config::FileAccess;
 use crate::echo;
 use crate::error::Error;
-use crate::json::{Json, Pairs};
+use crate::json::{self, Json, Pairs};
 
 /// A function with its arguments: each parameter's value as JSON text
-/// (given, or its default; None for neither), the address and the token,
+/// (given, or its default; None for neither), in the parameters' order in
+/// an array as long as the longest row's, the address and the token,
 /// whether the function was called by its Russian name, and which files
 /// its values may name.
 pub(super) struct Arguments<'a> {
     pub function: &'static Function,
-    pub values: Vec<Option<&'a RawValue>>,
+    pub values: [Option<&'a RawValue>; MAX_PARAMS],
     pub url: Cow<'a, str>,
     pub token: Cow<'a, str>,
     pub russian: bool,
@@ -38,14 +39,18 @@ impl<'a> Arguments<'a> {
     /// unknown name, a required parameter left out or null, is refused,
     /// naming both.
     pub fn read(function: &'static Function, russian: bool, args: &'a str) -> Result<Self, Error> {
-        let pairs = match args.trim_start().as_bytes().first() {
-            None => Pairs(Vec::new()),
-            Some(b'{') => serde_json::from_str(args).map_err(|e| {
-                Error::invalid_argument(format!(
-                    "{}: the arguments are not JSON: {e}",
-                    function.name
-                ))
-            })?,
+        let mut values = [None; MAX_PARAMS];
+        // Each member is placed as it is read, nothing collected; the first
+        // refused is told once the whole text is known to be JSON, so that
+        // text that is not JSON is refused as such wherever it breaks.
+        let mut refused = None;
+        let read = match args.trim_start().as_bytes().first() {
+            None => Ok(()),
+            Some(b'{') => json::each_member(args, |key, value| {
+                if refused.is_none() {
+                    refused = place(function, &mut values, &key, value).err();
+                }
+            }),
             Some(_) => {
                 return Err(Error::invalid_argument(format!(
                     "{}: the arguments must be a JSON object of parameter → value",
@@ -53,23 +58,14 @@ impl<'a> Arguments<'a> {
                 )));
             }
         };
-        let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
-        for (key, value) in pairs.0 {
-            let Some((index, param)) = function.param(&key) else {
-                return Err(Error::invalid_argument(format!(
-                    "{} has no parameter {}; its parameters are {}",
-                    function.name,
-                    echo::value(&key, 40),
-                    names(function)
-                )));
-            };
-            if values[index].is_some() {
-                return Err(Error::invalid_argument(format!(
-                    "{}: {} is given twice",
-                    function.name, param.name
-                )));
-            }
-            values[index] = Some(value).filter(|v| v.get() != "null");
+        read.map_err(|e| {
+            Error::invalid_argument(format!(
+                "{}: the arguments are not JSON: {e}",
+                function.name
+            ))
+        })?;
+        if let Some(error) = refused {
+            return Err(error);
         }
         for (param, value) in function.params.iter().zip(values.iter_mut()) {
             if value.is_none() {
@@ -167,12 +163,23 @@ impl<'a> Arguments<'a> {
     /// members whole, empty ones too; a later field of a key already there
     /// takes its place), then the constants.
     pub fn body(&self) -> Result<Body<'a>, Error> {
-        self.body_after(Body::default())
+        self.fill(Body::default())
     }
 
     /// As [`Arguments::body`], the fields put after those of `body`: a
     /// handler's that OpenIntegrations adds first.
-    pub fn body_after(&self, mut body: Body<'a>) -> Result<Body<'a>, Error> {
+    pub fn body_after(&self, body: Body<'a>) -> Result<Body<'a>, Error> {
+        self.fill(body)
+    }
+
+    /// As [`Arguments::body`], for a flat row (`Function::flat`): written
+    /// out as it is made.
+    pub fn text(&self) -> Result<Text<'a>, Error> {
+        debug_assert!(self.function.flat);
+        self.fill(Text::new())
+    }
+
+    fn fill<F: Fields<'a>>(&self, mut fields: F) -> Result<F, Error> {
         for &at in self.function.fills {
             let (param, value) = (&self.function.params[at as usize], self.values[at as usize]);
             let Some(value) = value else {
@@ -182,18 +189,23 @@ impl<'a> Arguments<'a> {
                 coerce::coerce(param, value, self.files).map_err(|e| self.bad(param, e))?;
             match (coerced, param.target) {
                 (None, _) => {}
-                (Some(value), "*") => self.spread(&mut body, param, value)?,
-                (Some(value), path) => body.put(path, value),
+                (Some(value), "*") => self.spread(&mut fields, param, value)?,
+                (Some(value), path) => fields.put(path, value),
             }
         }
         for (target, json) in self.function.constants {
-            body.put(target, Node::Json(Cow::Borrowed(json)));
+            fields.put(target, Node::Json(Cow::Borrowed(json)));
         }
-        Ok(body)
+        Ok(fields)
     }
 
     /// A structure's members put at the top level as given.
-    fn spread(&self, body: &mut Body<'a>, param: &Param, value: Node<'a>) -> Result<(), Error> {
+    fn spread(
+        &self,
+        fields: &mut impl Fields<'a>,
+        param: &Param,
+        value: Node<'a>,
+    ) -> Result<(), Error> {
         let Node::Json(json) = value else {
             unreachable!("a collection is JSON text")
         };
@@ -203,10 +215,37 @@ impl<'a> Arguments<'a> {
         }
         let members: Pairs = serde_json::from_str(&json).map_err(|_| object())?;
         for (key, member) in members.0 {
-            body.put_member(key.into_owned(), member.get().to_owned());
+            fields.put_member(key.into_owned(), member.get().to_owned());
         }
         Ok(())
     }
+}
+
+/// Puts the argument `key` (a parameter's name or option) in its
+/// parameter's place in `values`: an unknown name, or one given twice, is
+/// refused; null is no value.
+fn place<'a>(
+    function: &Function,
+    values: &mut [Option<&'a RawValue>],
+    key: &str,
+    value: &'a RawValue,
+) -> Result<(), Error> {
+    let Some((index, param)) = function.param(key) else {
+        return Err(Error::invalid_argument(format!(
+            "{} has no parameter {}; its parameters are {}",
+            function.name,
+            echo::value(key, 40),
+            names(function)
+        )));
+    };
+    if values[index].is_some() {
+        return Err(Error::invalid_argument(format!(
+            "{}: {} is given twice",
+            function.name, param.name
+        )));
+    }
+    values[index] = Some(value).filter(|v| v.get() != "null");
+    Ok(())
 }
 
 /// The parameters' names, for errors.

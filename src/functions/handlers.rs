@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use super::body::{Body, Node};
@@ -24,6 +25,10 @@ use crate::token_file::path_of;
 pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
     let arguments = arguments.reading(&engine.config().files);
     let sent = match arguments.function.handler {
+        Handler::None if arguments.function.flat => arguments.text().map(|text| {
+            let (text, credential_key) = text.finish();
+            send_text(engine, &arguments, text, credential_key.as_deref())
+        }),
         Handler::None => arguments.body().map(|body| send(engine, &arguments, &body)),
         Handler::Template => template(&arguments).map(offline),
         Handler::AuthLink => auth_link(&arguments).map(|link| offline(&string_literal(&link))),
@@ -49,15 +54,20 @@ pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
 
 /// Sends `body` to the function's method, as CallMethod sends its parameters.
 fn send(engine: &Engine, arguments: &Arguments, body: &Body) -> Answer {
-    let (method, object) = (arguments.function.method, body.to_json());
+    send_text(engine, arguments, body.to_json(), body.credential_key())
+}
+
+/// As [`send`], the body as its text (`credential_key` as
+/// [`Body::credential_key`] says).
+fn send_text(
+    engine: &Engine,
+    arguments: &Arguments,
+    text: String,
+    credential_key: Option<&str>,
+) -> Answer {
+    let (method, text) = (arguments.function.method, Bytes::from(text));
     credentials::answer(engine, &arguments.token, &|token| {
-        Request::with_body(
-            &arguments.url,
-            method,
-            &object,
-            body.credential_key(),
-            token,
-        )
+        Request::with_body(&arguments.url, method, text.clone(), credential_key, token)
     })
 }
 
