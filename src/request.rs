@@ -154,7 +154,16 @@ impl Request {
     /// The request of `method` with `object`: the caller's parameters as
     /// given or serialised, or the typed wrappers' own (which need no map).
     fn with_object(url: &str, method: &str, object: Object, token: &str) -> Result<Request, Error> {
-        let method = checked_method(method)?;
+        Request::with_valid_method(url, checked_method(method)?, object, token)
+    }
+
+    /// As [`Request::with_object`], `method` known to be a valid name.
+    fn with_valid_method(
+        url: &str,
+        method: &str,
+        object: Object,
+        token: &str,
+    ) -> Result<Request, Error> {
         let token = text::single_word("Token", token, MAX_TOKEN_BYTES)?;
         let token = Some(token).filter(|t| !t.is_empty());
         if let (Some(_), Some(name)) = (token, &object.auth_key) {
@@ -184,7 +193,9 @@ impl Request {
     /// As [`Request::call`], with a JSON object's text this library built
     /// (a function's body), which needs no second reading; shared, not
     /// copied, by each request made of it (a token file's renewal makes a
-    /// second).
+    /// second). `method` is a function's, from the table, whose methods a
+    /// test passes through [`checked_method`] once for all
+    /// (src/functions/mod.rs), rather than every call.
     pub fn with_body(
         url: &str,
         method: &str,
@@ -198,12 +209,13 @@ impl Request {
                 too_large(text.len() as u64, MAX_PARAMS_BYTES as u64, A_REQUEST)
             )));
         }
+        debug_assert!(checked_method(method).is_ok(), "{method}");
         let object = Object {
             is_empty: text == "{}",
             text,
             auth_key: auth_key.map(str::to_owned),
         };
-        Request::with_object(url, method, object, token)
+        Request::with_valid_method(url, method, object, token)
     }
 
     /// As [`Request::call`], with the parameters as JSON text: an object, or

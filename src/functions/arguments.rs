@@ -4,8 +4,6 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
 use super::body::{Body, Fields, Node, Text};
 use super::coerce;
 use super::{Function, Kind, MAX_PARAMS, Param};
@@ -21,13 +19,12 @@ use crate::json::{self, Json, Pairs};
 /// its values may name.
 pub(super) struct Arguments<'a> {
     pub function: &'static Function,
-    pub values: [Option<&'a RawValue>; MAX_PARAMS],
+    pub values: [Option<&'a str>; MAX_PARAMS],
     pub url: Cow<'a, str>,
     pub token: Cow<'a, str>,
     pub russian: bool,
-    /// The client's `OPI_BITRIX24_FILES`, which `handlers::run` sets
-    /// ([`Arguments::reading`]); none until then, so that arguments read
-    /// without it read no file.
+    /// The client's `OPI_BITRIX24_FILES`, which `handlers::run` sets;
+    /// none until then, so that arguments read without it read no file.
     pub files: &'a FileAccess,
 }
 
@@ -39,18 +36,18 @@ impl<'a> Arguments<'a> {
     /// unknown name, a required parameter left out or null, is refused,
     /// naming both.
     pub fn read(function: &'static Function, russian: bool, args: &'a str) -> Result<Self, Error> {
-        let mut values = [None; MAX_PARAMS];
-        // Each member is placed as it is read, nothing collected; the first
-        // refused is told once the whole text is known to be JSON, so that
-        // text that is not JSON is refused as such wherever it breaks.
-        let mut refused = None;
+        let mut placed = Placed::new(function);
         let read = match args.trim_start().as_bytes().first() {
             None => Ok(()),
-            Some(b'{') => json::each_member(args, |key, value| {
-                if refused.is_none() {
-                    refused = place(function, &mut values, &key, value).err();
-                }
-            }),
+            Some(b'{') if json::each_plain_member(args, |key, value| placed.put(key, value)) => {
+                Ok(())
+            }
+            // Not plain: read again by serde_json, from nothing placed, so
+            // that text that is not JSON is refused as such.
+            Some(b'{') => {
+                placed = Placed::new(function);
+                json::each_member(args, |key, value| placed.put(&key, value.get()))
+            }
             Some(_) => {
                 return Err(Error::invalid_argument(format!(
                     "{}: the arguments must be a JSON object of parameter → value",
@@ -64,18 +61,14 @@ impl<'a> Arguments<'a> {
                 function.name
             ))
         })?;
-        if let Some(error) = refused {
-            return Err(error);
-        }
+        let mut values = placed.values?;
         for (param, value) in function.params.iter().zip(values.iter_mut()) {
             if value.is_none() {
                 match param.default {
                     // An empty default that is not sent needs no value.
                     Some("\"\"" | "0" | "false") if !param.always && param.kind != Kind::Yn => {}
                     Some(default) => {
-                        *value = Some(
-                            serde_json::from_str(default).expect("build.rs wrote JSON defaults"),
-                        );
+                        *value = Some(default);
                     }
                     None => {
                         return Err(Error::invalid_argument(format!(
@@ -99,12 +92,6 @@ impl<'a> Arguments<'a> {
         Ok(arguments)
     }
 
-    /// The same arguments, their values naming files as `files` allows
-    /// (the client's setting).
-    pub fn reading(self, files: &'a FileAccess) -> Self {
-        Arguments { files, ..self }
-    }
-
     /// The text of the parameter of `kind` (the URL or the token); "" when
     /// the function has none. Borrowed from the arguments unless escaped.
     fn text_of(&self, kind: Kind) -> Result<Cow<'a, str>, Error> {
@@ -112,13 +99,12 @@ impl<'a> Arguments<'a> {
             None | Some((_, None)) => Ok(Cow::Borrowed("")),
             Some((param, Some(value))) => {
                 // Text without escapes is the JSON between its quotes.
-                let raw = value.get();
-                if let Some(text) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                if let Some(text) = value.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
                     if !text.contains('\\') {
                         return Ok(Cow::Borrowed(text));
                     }
                 }
-                match Json::read(value) {
+                match Json::read_text(value) {
                     Ok(Json::Text(text)) => Ok(Cow::Owned(text)),
                     _ => Err(self.bad(param, "must be a string")),
                 }
@@ -126,10 +112,7 @@ impl<'a> Arguments<'a> {
         }
     }
 
-    fn find(
-        &self,
-        wanted: impl Fn(&Param) -> bool,
-    ) -> Option<(&'static Param, Option<&'a RawValue>)> {
+    fn find(&self, wanted: impl Fn(&Param) -> bool) -> Option<(&'static Param, Option<&'a str>)> {
         self.function
             .params
             .iter()
@@ -139,7 +122,7 @@ impl<'a> Arguments<'a> {
     }
 
     /// The value of the parameter named `name` (its English name).
-    pub fn value(&self, name: &str) -> Option<&'a RawValue> {
+    pub fn value(&self, name: &str) -> Option<&'a str> {
         self.find(|p| p.name == name).and_then(|(_, value)| value)
     }
 
@@ -221,31 +204,47 @@ impl<'a> Arguments<'a> {
     }
 }
 
-/// Puts the argument `key` (a parameter's name or option) in its
-/// parameter's place in `values`: an unknown name, or one given twice, is
-/// refused; null is no value.
-fn place<'a>(
-    function: &Function,
-    values: &mut [Option<&'a RawValue>],
-    key: &str,
-    value: &'a RawValue,
-) -> Result<(), Error> {
-    let Some((index, param)) = function.param(key) else {
-        return Err(Error::invalid_argument(format!(
-            "{} has no parameter {}; its parameters are {}",
-            function.name,
-            echo::value(key, 40),
-            names(function)
-        )));
-    };
-    if values[index].is_some() {
-        return Err(Error::invalid_argument(format!(
-            "{}: {} is given twice",
-            function.name, param.name
-        )));
+/// The arguments given, each in its parameter's place, as they are read;
+/// or why they are refused: the first unknown name, or one given twice
+/// (told once the whole text is known to be JSON).
+struct Placed<'a> {
+    function: &'static Function,
+    values: Result<[Option<&'a str>; MAX_PARAMS], Error>,
+}
+
+impl<'a> Placed<'a> {
+    fn new(function: &'static Function) -> Self {
+        Placed {
+            function,
+            values: Ok([None; MAX_PARAMS]),
+        }
     }
-    values[index] = Some(value).filter(|v| v.get() != "null");
-    Ok(())
+
+    /// Puts the argument `key` (a parameter's name or option), whose value
+    /// is the JSON text `value`; null is no value.
+    fn put(&mut self, key: &str, value: &'a str) {
+        let function = self.function;
+        let Ok(values) = &mut self.values else {
+            return;
+        };
+        let Some((index, param)) = function.param(key) else {
+            self.values = Err(Error::invalid_argument(format!(
+                "{} has no parameter {}; its parameters are {}",
+                function.name,
+                echo::value(key, 40),
+                names(function)
+            )));
+            return;
+        };
+        if values[index].is_some() {
+            self.values = Err(Error::invalid_argument(format!(
+                "{}: {} is given twice",
+                function.name, param.name
+            )));
+            return;
+        }
+        values[index] = Some(value).filter(|v| *v != "null");
+    }
 }
 
 /// The parameters' names, for errors.

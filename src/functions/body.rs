@@ -10,6 +10,9 @@ use std::borrow::Cow;
 /// such as `FIELDS.TITLE`.
 pub(super) enum Node<'a> {
     Json(Cow<'a, str>),
+    /// A number sent as text (an ID given as a number): its digits, put in
+    /// quotes as they are written out, so that no string is made for them.
+    Digits(&'a str),
     Object(Body<'a>),
 }
 
@@ -167,6 +170,11 @@ fn write_member(key: &str, value: &Node, out: &mut String) {
     out.push(':');
     match value {
         Node::Json(json) => out.push_str(json),
+        Node::Digits(digits) => {
+            out.push('"');
+            out.push_str(digits);
+            out.push('"');
+        }
         Node::Object(inner) => inner.write(out),
     }
 }
@@ -193,7 +201,7 @@ mod tests {
     #[test]
     fn paths_make_objects_in_first_use_order_and_a_later_put_replaces() {
         let mut body = Body::default();
-        body.put("TASKID", json("\"5\""));
+        body.put("TASKID", Node::Digits("5"));
         body.put("FIELDS.TITLE", json("\"a\""));
         body.put("FIELDS.IS_COMPLETE", json("\"N\""));
         body.put("TASKID", json("\"6\""));
@@ -214,7 +222,7 @@ mod tests {
         let mut text = Text::new();
         assert_eq!(Text::new().finish(), ("{}".to_owned(), None));
         for fields in [&mut body as &mut dyn Fields, &mut text] {
-            fields.put("TASKID", json("5"));
+            fields.put("TASKID", Node::Digits("5"));
             fields.put("we\"ird", json("\"a\""));
             fields.put_member("Auth".to_owned(), "\"x\"".to_owned());
         }

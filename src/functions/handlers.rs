@@ -22,8 +22,8 @@ use crate::token_file::path_of;
 
 /// Runs a function whose arguments were read, their values naming the
 /// files the client's settings allow (`OPI_BITRIX24_FILES`).
-pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
-    let arguments = arguments.reading(&engine.config().files);
+pub(super) fn run<'a>(engine: &'a Engine, mut arguments: Arguments<'a>) -> Answer {
+    arguments.files = &engine.config().files;
     let sent = match arguments.function.handler {
         Handler::None if arguments.function.flat => arguments.text().map(|text| {
             let (text, credential_key) = text.finish();
@@ -211,7 +211,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
         return Ok(body);
     };
     let bad = |e| arguments.bad(param, e);
-    let read = Json::read(filter).map_err(|e| bad(e.to_string()))?;
+    let read = Json::read_text(filter).map_err(|e| bad(e.to_string()))?;
     if coerce::is_empty(&read) {
         return Ok(body);
     }
@@ -223,7 +223,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     for (key, value) in members.0 {
         let read = Json::read(value).map_err(|e| bad(e.to_string()))?;
         let sent = match key.as_ref() {
-            "section" => coerce::array(value, &read, arguments.files).map(Cow::into_owned),
+            "section" => coerce::array(value.get(), &read, arguments.files).map(Cow::into_owned),
             // 1C's empty date formats as "", which is sent all the same.
             "from" | "to" => coerce::date(&read).map(|date| match coerce::is_empty_date(&date) {
                 true => string_literal(""),
@@ -267,7 +267,7 @@ const UPLOAD_FILE: FileLimit = FileLimit {
 /// The bytes of the file argument `name`, at most `limit` of them.
 fn file_bytes(arguments: &Arguments, name: &str, limit: FileLimit) -> Result<Vec<u8>, Error> {
     let param = arguments.param(name);
-    let value = arguments.value(name).map(Json::read).transpose();
+    let value = arguments.value(name).map(Json::read_text).transpose();
     let value = value
         .map_err(|e| arguments.bad(param, e))?
         .unwrap_or(Json::Null);

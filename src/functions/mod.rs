@@ -179,7 +179,13 @@ fn find_named(name: &str) -> Option<(&'static Function, bool)> {
     loop {
         // A free slot (u16::MAX) ends the search: no such name.
         let (known, at, russian) = *INDEX.get(usize::from(SLOTS[slot % SLOTS.len()]))?;
-        if known.eq_ignore_ascii_case(key) {
+        // `known` is lower-cased already: only the name's bytes need folding.
+        let same = known.len() == key.len()
+            && known
+                .bytes()
+                .zip(key.bytes())
+                .all(|(k, b)| k == b.to_ascii_lowercase());
+        if same {
             return Some((&FUNCTIONS[usize::from(at)], russian));
         }
         slot += 1;
@@ -244,5 +250,28 @@ pub(crate) fn run(engine: &Engine, name: &str, args: &str) -> Answer {
     match Arguments::read(function, russian, args) {
         Ok(arguments) => handlers::run(engine, arguments),
         Err(error) => error.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table's methods are checked here, once for all, where a
+    /// caller's are on every call (`Request::with_body`). An offline
+    /// function has none and its handler sends nothing; the OAuth grants'
+    /// (`oauth/token`) go to the OAuth server as `Request::oauth` builds.
+    #[test]
+    fn every_method_of_the_table_is_a_valid_name() {
+        for function in functions() {
+            match (function.is_offline(), function.handler) {
+                (true, handler) => assert_ne!(handler, Handler::None, "{}", function.name),
+                (false, Handler::Oauth) => {}
+                (false, _) => {
+                    let checked = crate::request::checked_method(function.method);
+                    assert!(checked.is_ok(), "{}: {checked:?}", function.name);
+                }
+            }
+        }
     }
 }
