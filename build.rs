@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "src/functions/generate.rs"]
 mod generate;
+#[path = "src/functions/names.rs"]
+mod names;
 #[path = "src/functions/syntax.rs"]
 mod syntax;
 
@@ -92,6 +94,7 @@ fn functions() {
     println!("cargo:rerun-if-changed={}", dir.display());
     println!("cargo:rerun-if-changed=src/functions/generate.rs");
     println!("cargo:rerun-if-changed=src/functions/syntax.rs");
+    println!("cargo:rerun-if-changed=src/functions/names.rs");
     println!("cargo:rerun-if-changed=onescript/src/OPI_Bitrix24.os");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("src/functions/table is readable")

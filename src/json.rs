@@ -40,7 +40,13 @@ pub(crate) enum Json<'a> {
 impl<'a> Json<'a> {
     /// The value `raw` holds, its members raw.
     pub(crate) fn read(raw: &'a RawValue) -> Result<Json<'a>, serde_json::Error> {
-        let text = raw.get().trim();
+        Json::read_value(raw.get())
+    }
+
+    /// As [`Json::read`], the value as its JSON text (read already: one
+    /// value, that is JSON).
+    pub(crate) fn read_value(text: &'a str) -> Result<Json<'a>, serde_json::Error> {
+        let text = text.trim();
         Ok(match text.as_bytes().first() {
             Some(b'{') => Json::Object(serde_json::from_str::<Pairs<'a>>(text)?.0),
             Some(b'[') => Json::List(serde_json::from_str(text)?),
@@ -132,6 +138,119 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
         }
         deserializer.deserialize_any(PairsVisitor)
     }
+}
+
+/// Gives each member of `text` to `each`, read by hand where `text` is a
+/// plain object: keys and strings without escapes, numbers, `true`,
+/// `false` and `null`, nothing nested; each value given as its JSON text.
+/// A call's arguments mostly are, and this reads them for a fraction of
+/// what serde_json's machinery costs. False for any other text, having
+/// stopped anywhere, and maybe given some members: the caller reads it
+/// whole (as [`Pairs`], in OpenIntegrations' dialect too), and says what
+/// is wrong with it. For a plain object, `each` is given what [`Pairs`]
+/// would hold.
+pub(crate) fn each_plain_member<'a>(text: &'a str, mut each: impl FnMut(&'a str, &'a str)) -> bool {
+    let bytes = text.as_bytes();
+    // JSON's whitespace, which serde_json skips.
+    let skip = |mut at: usize| {
+        while matches!(bytes.get(at), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip(0);
+    if bytes.get(at) != Some(&b'{') {
+        return false;
+    }
+    at = skip(at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        return skip(at + 1) == bytes.len();
+    }
+    loop {
+        let Some(key_end) = plain_string(bytes, at) else {
+            return false;
+        };
+        let key = &text[at + 1..key_end - 1];
+        at = skip(key_end);
+        if bytes.get(at) != Some(&b':') {
+            return false;
+        }
+        at = skip(at + 1);
+        let Some(value_end) = plain_value(bytes, at) else {
+            return false;
+        };
+        each(key, &text[at..value_end]);
+        at = skip(value_end);
+        match bytes.get(at) {
+            Some(b',') => at = skip(at + 1),
+            Some(b'}') => return skip(at + 1) == bytes.len(),
+            _ => return false,
+        }
+    }
+}
+
+/// Where the plain value at `at` ends ([`each_plain_member`]).
+fn plain_value(bytes: &[u8], at: usize) -> Option<usize> {
+    let word = |word: &[u8]| bytes[at..].starts_with(word).then_some(at + word.len());
+    match bytes.get(at)? {
+        b'"' => plain_string(bytes, at),
+        b't' => word(b"true"),
+        b'f' => word(b"false"),
+        b'n' => word(b"null"),
+        _ => plain_number(bytes, at),
+    }
+}
+
+/// Where the string at `at` ends, after its closing quote: None unless it
+/// is one with no escape or control character.
+fn plain_string(bytes: &[u8], at: usize) -> Option<usize> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let special = |b: u8| (b == b'"') | (b == b'\\') | (b < 0x20);
+    let rest = &bytes[at + 1..];
+    // Sixteen bytes at a time while none is special, which the compiler
+    // checks at once (an address is some forty bytes); then one by one.
+    let mut length = 0;
+    while let Some(chunk) = rest.get(length..length + 16) {
+        if chunk.iter().fold(false, |any, &b| any | special(b)) {
+            break;
+        }
+        length += 16;
+    }
+    length += rest[length..].iter().position(|&b| special(b))?;
+    (rest[length] == b'"').then_some(at + length + 2)
+}
+
+/// Where the number at `at` ends, as JSON writes one:
+/// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn plain_number(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |at: usize| {
+        bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    if bytes.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    match bytes.get(at)? {
+        b'0' => at += 1,
+        b'1'..=b'9' => at += digits(at),
+        _ => return None,
+    }
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        at += Some(digits(at)).filter(|&n| n > 0)?;
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        at += Some(digits(at)).filter(|&n| n > 0)?;
+    }
+    Some(at)
 }
 
 /// An object's key, borrowed from the text unless it has escapes.
@@ -659,5 +778,57 @@ mod tests {
     #[test]
     fn string_literals_are_escaped() {
         assert_eq!(string_literal("a\"b\\\n"), r#""a\"b\\\n""#);
+    }
+
+    /// What the plain reader gives is what serde_json gives; what it does
+    /// not take, serde_json reads (or refuses).
+    #[test]
+    fn the_plain_reader_reads_as_serde_json_does_or_leaves_it_to_it() {
+        let plain = [
+            "{}",
+            " { } ",
+            "\t{\n\"URL\" : \"http://p.example/rest/1/x/\",\r\n\"DealID\": 1 }\n",
+            r#"{"a":"","b":-0,"c":12.50e+3,"d":1E-7,"e":true,"f":false,"g":null}"#,
+            r#"{"ключ":"значение","a":"a","a":"b"}"#,
+            r#"{"x":-12.0}"#,
+        ];
+        let not_plain = [
+            "",
+            "[]",
+            "{",
+            "{}x",
+            "{} {}",
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":-}"#,
+            r#"{"a":+1}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":truex}"#,
+            r#"{"a":nul}"#,
+            r#"{"a":"b\"c"}"#,
+            r#"{"a\u0062":1}"#,
+            r#"{"a":[1]}"#,
+            r#"{"a":{}}"#,
+            "{\"a\":\"b\u{1}\"}",
+            "{\"a\":1}\u{a0}",
+            "{\"a\"\u{a0}:1}",
+            r#"{"a":"unterminated}"#,
+            r#"{a:1}"#,
+        ];
+        for text in plain.iter().chain(&not_plain) {
+            let mut given = Vec::new();
+            let taken = each_plain_member(text, |key, value| given.push((key, value)));
+            assert_eq!(taken, plain.contains(text), "{text:?}");
+            if taken {
+                let pairs: Pairs = serde_json::from_str(text).expect("serde_json reads it");
+                let read: Vec<(&str, &str)> =
+                    pairs.0.iter().map(|(k, v)| (k.as_ref(), v.get())).collect();
+                assert_eq!(given, read, "{text:?}");
+            }
+        }
     }
 }

@@ -153,7 +153,9 @@ impl Request {
         token: &str,
     ) -> Result<Request, Error> {
         let object = Object {
-            text: serde_json::to_string(params).expect("a map of JSON values always serialises"),
+            text: Bytes::from(
+                serde_json::to_string(params).expect("a map of JSON values always serialises"),
+            ),
             is_empty: params.is_empty(),
             auth_key: params.keys().find(|name| is_credential(name)).cloned(),
         };
@@ -163,7 +165,16 @@ impl Request {
     /// The request of `method` with `object`: the caller's parameters as
     /// given or serialised, or the typed wrappers' own (which need no map).
     fn with_object(url: &str, method: &str, object: Object, token: &str) -> Result<Request, Error> {
-        let method = checked_method(method)?;
+        Request::with_valid_method(url, checked_method(method)?, object, token)
+    }
+
+    /// As [`Request::with_object`], `method` known to be a valid name.
+    fn with_valid_method(
+        url: &str,
+        method: &str,
+        object: Object,
+        token: &str,
+    ) -> Result<Request, Error> {
         let token = text::single_word("Token", token, MAX_TOKEN_BYTES)?;
         let token = Some(token).filter(|t| !t.is_empty());
         if let (Some(_), Some(name)) = (token, &object.auth_key) {
@@ -182,7 +193,7 @@ impl Request {
         Ok(Request {
             verb: Verb::Post,
             url: Arc::clone(&endpoint.url),
-            body: Bytes::from(with_auth(object, token)),
+            body: with_auth(object, token),
             form: None,
             secrets,
             method: Arc::clone(&endpoint.method),
@@ -193,11 +204,15 @@ impl Request {
     }
 
     /// As [`Request::call`], with a JSON object's text this library built
-    /// (a function's body), which needs no second reading.
+    /// (a function's body), which needs no second reading; shared, not
+    /// copied, by each request made of it (a token file's renewal makes a
+    /// second). `method` is a function's, from the table, whose methods a
+    /// test passes through [`checked_method`] once for all
+    /// (src/functions/mod.rs), rather than every call.
     pub fn with_body(
         url: &str,
         method: &str,
-        text: &str,
+        text: Bytes,
         auth_key: Option<&str>,
         token: &str,
     ) -> Result<Request, Error> {
@@ -207,12 +222,13 @@ impl Request {
                 too_large(text.len() as u64, MAX_PARAMS_BYTES as u64, A_REQUEST)
             )));
         }
+        debug_assert!(checked_method(method).is_ok(), "{method}");
         let object = Object {
-            text: text.to_owned(),
             is_empty: text == "{}",
+            text,
             auth_key: auth_key.map(str::to_owned),
         };
-        Request::with_object(url, method, object, token)
+        Request::with_valid_method(url, method, object, token)
     }
 
     /// As [`Request::call`], with the parameters as JSON text: an object, or
@@ -225,7 +241,7 @@ impl Request {
     pub fn set_user_status(url: &str, status: &str, token: &str) -> Result<Request, Error> {
         // One of STATUSES, which need no escaping.
         let object = Object {
-            text: format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?),
+            text: Bytes::from(format!(r#"{{"STATUS":"{}"}}"#, normalize_status(status)?)),
             is_empty: false,
             auth_key: None,
         };
@@ -402,7 +418,7 @@ pub(crate) fn checked_method(method: &str) -> Result<&str, Error> {
 
 /// A JSON object's text, checked, to be sent as it is.
 struct Object {
-    text: String,
+    text: Bytes,
     is_empty: bool,
     /// A parameter that would clash with a token (`auth`, `access_token`).
     auth_key: Option<String>,
@@ -424,7 +440,7 @@ fn checked_object(params: &str) -> Result<Object, Error> {
     let text = params.trim();
     if text.is_empty() {
         return Ok(Object {
-            text: "{}".to_owned(),
+            text: Bytes::from_static(b"{}"),
             is_empty: true,
             auth_key: None,
         });
@@ -464,7 +480,7 @@ fn checked_object(params: &str) -> Result<Object, Error> {
         )));
     }
     Ok(Object {
-        text: text.to_owned(),
+        text: Bytes::copy_from_slice(text.as_bytes()),
         is_empty: count == 0,
         auth_key,
     })
@@ -480,19 +496,20 @@ pub(crate) fn is_credential(name: &str) -> bool {
 
 /// A JSON object's text with the token added as `auth`, its first member,
 /// where OpenIntegrations' functions put it (docs/functions-table.md).
-fn with_auth(object: Object, token: Option<&str>) -> String {
+fn with_auth(object: Object, token: Option<&str>) -> Bytes {
     let Some(token) = token else {
         return object.text;
     };
-    let members = object.text.trim_start().strip_prefix('{').unwrap_or("}");
-    let mut text = String::with_capacity(object.text.len() + token.len() + 12);
-    text.push_str("{\"auth\":");
-    text.push_str(&Value::from(token).to_string());
+    // The text starts with its `{`: a caller's is trimmed when checked.
+    let members = object.text.strip_prefix(b"{").unwrap_or(b"}");
+    let mut text = Vec::with_capacity(object.text.len() + token.len() + 12);
+    text.extend_from_slice(b"{\"auth\":");
+    text.extend_from_slice(Value::from(token).to_string().as_bytes());
     if !object.is_empty {
-        text.push(',');
+        text.push(b',');
     }
-    text.push_str(members);
-    text
+    text.extend_from_slice(members);
+    Bytes::from(text)
 }
 
 /// The secrets of one call (webhook secret, token, client secret, code,

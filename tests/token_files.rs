@@ -123,10 +123,15 @@ fn an_expired_token_is_renewed_and_every_call_repeated_as_if_nothing_happened() 
     let first = client.call_json(url, "server.time", "", &token);
     assert_answered(&first);
     assert_eq!(portal.refreshes(), (0, 0));
-    let calls: [(&str, &dyn Fn() -> opi_bitrix24::Answer); 6] = [
+    // A function's request is built a second time from the same body.
+    let function_args = serde_json::json!({"URL": url, "Token": token}).to_string();
+    let calls: [(&str, &dyn Fn() -> opi_bitrix24::Answer); 7] = [
         ("call", &|| client.call_json(url, "server.time", "", &token)),
         ("set", &|| client.set_user_status(url, "dnd", &token)),
         ("get", &|| client.get_user_status(url, &token)),
+        ("function", &|| {
+            client.run_function_json("GetDealsList", &function_args)
+        }),
         ("batch", &|| {
             client.batch(url, r#"[{"method":"server.time"}]"#, false, &token)
         }),

@@ -4,29 +4,27 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use super::body::{Body, Node};
+use super::body::{Body, Fields, Node, Text};
 use super::coerce;
-use super::{Function, Kind, Param};
+use super::{Function, Kind, MAX_PARAMS, Param};
 use crate::config::FileAccess;
 use crate::echo;
 use crate::error::Error;
 use crate::json::{self, Json, Pairs};
 
 /// A function with its arguments: each parameter's value as JSON text
-/// (given, or its default; None for neither), the address and the token,
+/// (given, or its default; None for neither), in the parameters' order in
+/// an array as long as the longest row's, the address and the token,
 /// whether the function was called by its Russian name, and which files
 /// its values may name.
 pub(super) struct Arguments<'a> {
     pub function: &'static Function,
-    pub values: Vec<Option<&'a RawValue>>,
+    pub values: [Option<&'a str>; MAX_PARAMS],
     pub url: Cow<'a, str>,
     pub token: Cow<'a, str>,
     pub russian: bool,
-    /// The client's `OPI_BITRIX24_FILES`, which `handlers::run` sets
-    /// ([`Arguments::reading`]); none until then, so that arguments read
-    /// without it read no file.
+    /// The client's `OPI_BITRIX24_FILES`, which `handlers::run` sets;
+    /// none until then, so that arguments read without it read no file.
     pub files: &'a FileAccess,
 }
 
@@ -43,51 +41,40 @@ impl<'a> Arguments<'a> {
         args: &'a str,
         kept: &'a mut String,
     ) -> Result<Self, Error> {
-        let pairs = match args.trim() {
-            "" => Pairs(Vec::new()),
-            text => match json::read_given(text, kept, Json::read_text).map_err(|refused| {
-                Error::invalid_argument(format!(
-                    "{}: the arguments are not JSON: {}",
-                    function.name,
-                    refused.words()
-                ))
-            })? {
-                Json::Object(pairs) => Pairs(pairs),
-                _ => {
+        let mut placed = Placed::new(function);
+        match args.trim() {
+            "" => {}
+            text if json::each_plain_member(text, |key, value| placed.put(key, value)) => {}
+            // Not plain: read whole, in OpenIntegrations' dialect too, from
+            // nothing placed, so that what is not JSON is refused as such.
+            text => {
+                placed = Placed::new(function);
+                let read = json::read_given(text, kept, Json::read_text).map_err(|refused| {
+                    Error::invalid_argument(format!(
+                        "{}: the arguments are not JSON: {}",
+                        function.name,
+                        refused.words()
+                    ))
+                })?;
+                let Json::Object(pairs) = read else {
                     return Err(Error::invalid_argument(format!(
                         "{}: the arguments must be a JSON object of parameter → value",
                         function.name
                     )));
+                };
+                for (key, value) in pairs {
+                    placed.put(&key, value.get());
                 }
-            },
-        };
-        let mut values: Vec<Option<&'a RawValue>> = vec![None; function.params.len()];
-        for (key, value) in pairs.0 {
-            let Some((index, param)) = function.param(&key) else {
-                return Err(Error::invalid_argument(format!(
-                    "{} has no parameter {}; its parameters are {}",
-                    function.name,
-                    echo::value(&key, 40),
-                    names(function)
-                )));
-            };
-            if values[index].is_some() {
-                return Err(Error::invalid_argument(format!(
-                    "{}: {} is given twice",
-                    function.name, param.name
-                )));
             }
-            values[index] = Some(value).filter(|v| v.get() != "null");
         }
+        let mut values = placed.values?;
         for (param, value) in function.params.iter().zip(values.iter_mut()) {
             if value.is_none() {
                 match param.default {
                     // An empty default that is not sent needs no value.
                     Some("\"\"" | "0" | "false") if !param.always && param.kind != Kind::Yn => {}
                     Some(default) => {
-                        *value = Some(
-                            serde_json::from_str(default).expect("build.rs wrote JSON defaults"),
-                        );
+                        *value = Some(default);
                     }
                     None => {
                         return Err(Error::invalid_argument(format!(
@@ -111,12 +98,6 @@ impl<'a> Arguments<'a> {
         Ok(arguments)
     }
 
-    /// The same arguments, their values naming files as `files` allows
-    /// (the client's setting).
-    pub fn reading(self, files: &'a FileAccess) -> Self {
-        Arguments { files, ..self }
-    }
-
     /// The text of the parameter of `kind` (the URL or the token); "" when
     /// the function has none. Borrowed from the arguments unless escaped.
     fn text_of(&self, kind: Kind) -> Result<Cow<'a, str>, Error> {
@@ -124,13 +105,12 @@ impl<'a> Arguments<'a> {
             None | Some((_, None)) => Ok(Cow::Borrowed("")),
             Some((param, Some(value))) => {
                 // Text without escapes is the JSON between its quotes.
-                let raw = value.get();
-                if let Some(text) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                if let Some(text) = value.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
                     if !text.contains('\\') {
                         return Ok(Cow::Borrowed(text));
                     }
                 }
-                match Json::read(value) {
+                match Json::read_value(value) {
                     Ok(Json::Text(text)) => Ok(Cow::Owned(text)),
                     _ => Err(self.bad(param, "must be a string")),
                 }
@@ -138,10 +118,7 @@ impl<'a> Arguments<'a> {
         }
     }
 
-    fn find(
-        &self,
-        wanted: impl Fn(&Param) -> bool,
-    ) -> Option<(&'static Param, Option<&'a RawValue>)> {
+    fn find(&self, wanted: impl Fn(&Param) -> bool) -> Option<(&'static Param, Option<&'a str>)> {
         self.function
             .params
             .iter()
@@ -151,7 +128,7 @@ impl<'a> Arguments<'a> {
     }
 
     /// The value of the parameter named `name` (its English name).
-    pub fn value(&self, name: &str) -> Option<&'a RawValue> {
+    pub fn value(&self, name: &str) -> Option<&'a str> {
         self.find(|p| p.name == name).and_then(|(_, value)| value)
     }
 
@@ -175,12 +152,23 @@ impl<'a> Arguments<'a> {
     /// members whole, empty ones too; a later field of a key already there
     /// takes its place), then the constants.
     pub fn body(&self) -> Result<Body<'a>, Error> {
-        self.body_after(Body::default())
+        self.fill(Body::default())
     }
 
     /// As [`Arguments::body`], the fields put after those of `body`: a
     /// handler's that OpenIntegrations adds first.
-    pub fn body_after(&self, mut body: Body<'a>) -> Result<Body<'a>, Error> {
+    pub fn body_after(&self, body: Body<'a>) -> Result<Body<'a>, Error> {
+        self.fill(body)
+    }
+
+    /// As [`Arguments::body`], for a flat row (`Function::flat`): written
+    /// out as it is made.
+    pub fn text(&self) -> Result<Text<'a>, Error> {
+        debug_assert!(self.function.flat);
+        self.fill(Text::new())
+    }
+
+    fn fill<F: Fields<'a>>(&self, mut fields: F) -> Result<F, Error> {
         for &at in self.function.fills {
             let (param, value) = (&self.function.params[at as usize], self.values[at as usize]);
             let Some(value) = value else {
@@ -190,18 +178,23 @@ impl<'a> Arguments<'a> {
                 coerce::coerce(param, value, self.files).map_err(|e| self.bad(param, e))?;
             match (coerced, param.target) {
                 (None, _) => {}
-                (Some(value), "*") => self.spread(&mut body, param, value)?,
-                (Some(value), path) => body.put(path, value),
+                (Some(value), "*") => self.spread(&mut fields, param, value)?,
+                (Some(value), path) => fields.put(path, value),
             }
         }
         for (target, json) in self.function.constants {
-            body.put(target, Node::Json(Cow::Borrowed(json)));
+            fields.put(target, Node::Json(Cow::Borrowed(json)));
         }
-        Ok(body)
+        Ok(fields)
     }
 
     /// A structure's members put at the top level as given.
-    fn spread(&self, body: &mut Body<'a>, param: &Param, value: Node<'a>) -> Result<(), Error> {
+    fn spread(
+        &self,
+        fields: &mut impl Fields<'a>,
+        param: &Param,
+        value: Node<'a>,
+    ) -> Result<(), Error> {
         let Node::Json(json) = value else {
             unreachable!("a collection is JSON text")
         };
@@ -211,9 +204,52 @@ impl<'a> Arguments<'a> {
         }
         let members: Pairs = serde_json::from_str(&json).map_err(|_| object())?;
         for (key, member) in members.0 {
-            body.put_member(key.into_owned(), member.get().to_owned());
+            fields.put_member(key.into_owned(), member.get().to_owned());
         }
         Ok(())
+    }
+}
+
+/// The arguments given, each in its parameter's place, as they are read;
+/// or why they are refused: the first unknown name, or one given twice
+/// (told once the whole text is known to be JSON).
+struct Placed<'a> {
+    function: &'static Function,
+    values: Result<[Option<&'a str>; MAX_PARAMS], Error>,
+}
+
+impl<'a> Placed<'a> {
+    fn new(function: &'static Function) -> Self {
+        Placed {
+            function,
+            values: Ok([None; MAX_PARAMS]),
+        }
+    }
+
+    /// Puts the argument `key` (a parameter's name or option), whose value
+    /// is the JSON text `value`; null is no value.
+    fn put(&mut self, key: &str, value: &'a str) {
+        let function = self.function;
+        let Ok(values) = &mut self.values else {
+            return;
+        };
+        let Some((index, param)) = function.param(key) else {
+            self.values = Err(Error::invalid_argument(format!(
+                "{} has no parameter {}; its parameters are {}",
+                function.name,
+                echo::value(key, 40),
+                names(function)
+            )));
+            return;
+        };
+        if values[index].is_some() {
+            self.values = Err(Error::invalid_argument(format!(
+                "{}: {} is given twice",
+                function.name, param.name
+            )));
+            return;
+        }
+        values[index] = Some(value).filter(|v| *v != "null");
     }
 }
 

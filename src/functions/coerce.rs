@@ -10,7 +10,6 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::body::Node;
 use super::paths::{self, Place};
@@ -25,20 +24,19 @@ use crate::request::{A_REQUEST, MAX_PARAMS_BYTES, too_large};
 /// is read as a file's path only where `files` allows.
 pub(super) fn coerce<'a>(
     param: &Param,
-    value: &'a RawValue,
+    raw: &'a str,
     files: &FileAccess,
 ) -> Result<Option<Node<'a>>, String> {
-    let raw = value.get();
     if param.kind == Kind::String {
         // Most values: text sent as the caller wrote it, escapes and all,
         // and IDs given as numbers sent as their digits.
         match raw.as_bytes()[0] {
             b'"' => return Ok(Some(Node::Json(Cow::Borrowed(raw))).filter(|_| raw != "\"\"")),
-            b'1'..=b'9' => return Ok(Some(Node::Json(Cow::Owned(format!("\"{raw}\""))))),
+            b'1'..=b'9' => return Ok(Some(Node::Digits(raw))),
             _ => {}
         }
     }
-    let read = Json::read(value).map_err(|e| format!("is not JSON: {e}"))?;
+    let read = Json::read_value(raw).map_err(|e| format!("is not JSON: {e}"))?;
     if param.kind == Kind::Yn {
         let yn = if truth(&read)? { "\"Y\"" } else { "\"N\"" };
         return Ok(Some(Node::Json(Cow::Borrowed(yn))));
@@ -48,9 +46,13 @@ pub(super) fn coerce<'a>(
     }
     let json: Cow<'a, str> = match param.kind {
         Kind::Url | Kind::Token | Kind::Yn => unreachable!("not a field, or handled above"),
-        Kind::String => text_json(value, &read),
-        Kind::Collection => collection(value, &read, files)?,
-        Kind::Array => array(value, &read, files)?,
+        Kind::String => match text_node(raw, &read) {
+            Node::Json(json) => json,
+            // Digits are never empty.
+            digits => return Ok(Some(digits)),
+        },
+        Kind::Collection => collection(raw, &read, files)?,
+        Kind::Array => array(raw, &read, files)?,
         Kind::Boolean => Cow::Borrowed(if truth(&read)? { "true" } else { "false" }),
         Kind::Date | Kind::DateZ | Kind::Day => {
             let date = date(&read)?;
@@ -65,7 +67,7 @@ pub(super) fn coerce<'a>(
                 _ => date,
             }))
         }
-        Kind::Files => Cow::Owned(file_list(value, &read, files)?),
+        Kind::Files => Cow::Owned(file_list(raw, &read, files)?),
         Kind::File => Cow::Owned(string_literal(&STANDARD.encode(content(
             &read,
             INLINE_FILES,
@@ -99,21 +101,21 @@ pub(super) fn is_empty(value: &Json) -> bool {
 
 /// A value as text, as `GetLine` makes it: a string as it is, a number as
 /// its digits; a boolean stays one; a collection becomes its JSON text.
-fn text_json<'a>(raw: &'a RawValue, read: &Json) -> Cow<'a, str> {
+fn text_node<'a>(raw: &'a str, read: &Json<'a>) -> Node<'a> {
     match read {
-        Json::Text(_) | Json::Bool(_) => Cow::Borrowed(raw.get()),
-        Json::Number(digits) => Cow::Owned(format!("\"{digits}\"")),
-        Json::Null => Cow::Borrowed("\"\""),
-        Json::List(_) | Json::Object(_) => Cow::Owned(string_literal(raw.get())),
+        Json::Text(_) | Json::Bool(_) => Node::Json(Cow::Borrowed(raw)),
+        Json::Number(digits) => Node::Digits(digits),
+        Json::Null => Node::Json(Cow::Borrowed("\"\"")),
+        Json::List(_) | Json::Object(_) => Node::Json(Cow::Owned(string_literal(raw))),
     }
 }
 
 /// A value's text: a string as it is, anything else as its JSON.
-pub(super) fn text(raw: &RawValue) -> String {
-    match Json::read(raw) {
+pub(super) fn text(raw: &str) -> String {
+    match Json::read_value(raw) {
         Ok(Json::Text(text)) => text,
         Ok(Json::Null) => String::new(),
-        _ => raw.get().to_owned(),
+        _ => raw.to_owned(),
     }
 }
 
@@ -134,30 +136,30 @@ pub(super) fn truth(value: &Json) -> Result<bool, String> {
     }
 }
 
-/// The raw value's own boolean.
-pub(super) fn truth_of(raw: &RawValue) -> Result<bool, String> {
-    truth(&Json::read(raw).map_err(|e| format!("is not JSON: {e}"))?)
+/// The value's own boolean, from its JSON text.
+pub(super) fn truth_of(raw: &str) -> Result<bool, String> {
+    truth(&Json::read_value(raw).map_err(|e| format!("is not JSON: {e}"))?)
 }
 
 /// An object or array as given; JSON text, or the path of a file holding
 /// it, read (where `files` allows); any other value as `[value]`.
 pub(super) fn collection<'a>(
-    raw: &'a RawValue,
+    raw: &'a str,
     read: &Json,
     files: &FileAccess,
 ) -> Result<Cow<'a, str>, String> {
     let Json::Text(text) = read else {
         return Ok(match read {
             Json::Object(_) | Json::List(_) => {
-                strict(raw.get())?;
-                Cow::Borrowed(raw.get())
+                strict(raw)?;
+                Cow::Borrowed(raw)
             }
-            _ => Cow::Owned(format!("[{}]", raw.get())),
+            _ => Cow::Owned(format!("[{}]", raw)),
         });
     };
     match collection_text(text, files)? {
         Some(json) => Ok(Cow::Owned(json)),
-        None => Ok(Cow::Owned(format!("[{}]", raw.get()))),
+        None => Ok(Cow::Owned(format!("[{}]", raw))),
     }
 }
 
@@ -275,24 +277,24 @@ fn refusal(refused: Refused) -> String {
 /// An array as given, or read as [`collection`] reads text; one value (an
 /// object too) as `[value]`.
 pub(super) fn array<'a>(
-    raw: &'a RawValue,
+    raw: &'a str,
     read: &Json,
     files: &FileAccess,
 ) -> Result<Cow<'a, str>, String> {
     let json = match read {
         Json::List(_) => {
-            strict(raw.get())?;
-            return Ok(Cow::Borrowed(raw.get()));
+            strict(raw)?;
+            return Ok(Cow::Borrowed(raw));
         }
         Json::Text(text) => match collection_text(text, files)? {
             Some(json) => json,
-            None => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
+            None => return Ok(Cow::Owned(format!("[{}]", raw))),
         },
         Json::Object(_) => {
-            strict(raw.get())?;
-            return Ok(Cow::Owned(format!("[{}]", raw.get())));
+            strict(raw)?;
+            return Ok(Cow::Owned(format!("[{}]", raw)));
         }
-        _ => return Ok(Cow::Owned(format!("[{}]", raw.get()))),
+        _ => return Ok(Cow::Owned(format!("[{}]", raw))),
     };
     Ok(match json.starts_with('[') {
         true => Cow::Owned(json),
@@ -395,10 +397,10 @@ fn number(text: &str, digits: std::ops::RangeInclusive<usize>) -> Option<u32> {
 /// File name → content as `[[name, base64], …]`; a string is read as a
 /// collection first (JSON text or a file holding it). Together the files may
 /// hold what one may.
-fn file_list(raw: &RawValue, read: &Json, files: &FileAccess) -> Result<String, String> {
+fn file_list(raw: &str, read: &Json, files: &FileAccess) -> Result<String, String> {
     let not_files = || "must be an object of file name → path or content".to_owned();
     let object = match read {
-        Json::Object(_) => Cow::Borrowed(raw.get()),
+        Json::Object(_) => Cow::Borrowed(raw),
         Json::Text(_) => collection(raw, read, files)?,
         _ => return Err(not_files()),
     };

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::syntax::{FunctionRow, ParamRow, TableRows};
 
-/// The Rust text of `GROUPS`, `FUNCTIONS` and `INDEX` for src/functions/mod.rs.
+/// The Rust text of `GROUPS`, `FUNCTIONS`, `MAX_PARAMS`, `INDEX` and `SLOTS` for src/functions/mod.rs.
 pub fn rust_table(table: &TableRows) -> Result<String, String> {
     let mut out = String::new();
     writeln!(out, "static GROUPS: [Group; {}] = [", table.groups.len()).unwrap();
@@ -62,23 +62,71 @@ pub fn rust_table(table: &TableRows) -> Result<String, String> {
         }
         writeln!(out, "        ],").unwrap();
         writeln!(out, "        fills: &{:?},", function.fills()?).unwrap();
+        writeln!(out, "        flat: {},", is_flat(function)?).unwrap();
         writeln!(out, "        constants: &{:?},", function.constants).unwrap();
         writeln!(out, "        templates: &{:?},", function.templates).unwrap();
         writeln!(out, "    }},").unwrap();
     }
     writeln!(out, "];").unwrap();
-    let mut index: Vec<(String, usize)> = Vec::new();
+    let most = table.functions.iter().map(|f| f.params.len()).max();
+    writeln!(
+        out,
+        "/// The most parameters a function has: the length of a call's values.\nconst MAX_PARAMS: usize = {};",
+        most.unwrap_or_default()
+    )
+    .unwrap();
+    let mut index: Vec<(String, usize, bool)> = Vec::new();
     for (at, function) in table.functions.iter().enumerate() {
-        index.push((function.name.to_lowercase(), at));
-        index.push((function.russian.to_lowercase(), at));
+        index.push((function.name.to_lowercase(), at, false));
+        index.push((function.russian.to_lowercase(), at, true));
     }
     index.sort();
-    writeln!(out, "static INDEX: [(&str, u16); {}] = [", index.len()).unwrap();
-    for (name, at) in index {
-        writeln!(out, "    ({name:?}, {at}),").unwrap();
+    writeln!(
+        out,
+        "static INDEX: [(&str, u16, bool); {}] = [",
+        index.len()
+    )
+    .unwrap();
+    for (name, at, russian) in &index {
+        writeln!(out, "    ({name:?}, {at}, {russian}),").unwrap();
     }
     writeln!(out, "];").unwrap();
+    let slots = name_slots(&index);
+    writeln!(out, "static SLOTS: [u16; {}] = {slots:?};", slots.len()).unwrap();
     Ok(out)
+}
+
+/// The open-addressed table of the names (`SLOTS`): each name's index
+/// into `INDEX` at the first free slot from its hash on, `u16::MAX` where
+/// none is. At most a third of the slots are taken, so that a search
+/// meets a free one soon.
+fn name_slots(index: &[(String, usize, bool)]) -> Vec<u16> {
+    let size = (index.len() * 3).next_power_of_two();
+    let mut slots = vec![u16::MAX; size];
+    for (at, (name, _, _)) in index.iter().enumerate() {
+        let mut slot = crate::names::hash(name) as usize;
+        while slots[slot % size] != u16::MAX {
+            slot += 1;
+        }
+        slots[slot % size] = u16::try_from(at).expect("fewer names than u16::MAX");
+    }
+    slots
+}
+
+/// Whether each field of the row (a parameter's, a constant) is a key of
+/// its own at the top of the body, none spread: `Function::flat`.
+fn is_flat(function: &FunctionRow) -> Result<bool, String> {
+    let fills = function.fills()?;
+    let targets: Vec<&str> = fills
+        .iter()
+        .map(|&at| function.params[at].target.as_str())
+        .chain(function.constants.iter().map(|(target, _)| target.as_str()))
+        .collect();
+    let distinct = targets
+        .iter()
+        .enumerate()
+        .all(|(at, target)| !targets[..at].contains(target));
+    Ok(distinct && targets.iter().all(|t| *t != "*" && !t.contains('.')))
 }
 
 /// A table name as a Rust variant: `upload_to_folder` → `UploadToFolder`,

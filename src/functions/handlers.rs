@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use super::body::{Body, Node};
@@ -21,9 +22,13 @@ use crate::token_file::path_of;
 
 /// Runs a function whose arguments were read, their values naming the
 /// files the client's settings allow (`OPI_BITRIX24_FILES`).
-pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
-    let arguments = arguments.reading(&engine.config().files);
+pub(super) fn run<'a>(engine: &'a Engine, mut arguments: Arguments<'a>) -> Answer {
+    arguments.files = &engine.config().files;
     let sent = match arguments.function.handler {
+        Handler::None if arguments.function.flat => arguments.text().map(|text| {
+            let (text, credential_key) = text.finish();
+            send_text(engine, &arguments, text, credential_key.as_deref())
+        }),
         Handler::None => arguments.body().map(|body| send(engine, &arguments, &body)),
         Handler::Template => template(&arguments).map(offline),
         Handler::AuthLink => auth_link(&arguments).map(|link| offline(&string_literal(&link))),
@@ -49,15 +54,20 @@ pub(super) fn run(engine: &Engine, arguments: Arguments) -> Answer {
 
 /// Sends `body` to the function's method, as CallMethod sends its parameters.
 fn send(engine: &Engine, arguments: &Arguments, body: &Body) -> Answer {
-    let (method, object) = (arguments.function.method, body.to_json());
+    send_text(engine, arguments, body.to_json(), body.credential_key())
+}
+
+/// As [`send`], the body as its text (`credential_key` as
+/// [`Body::credential_key`] says).
+fn send_text(
+    engine: &Engine,
+    arguments: &Arguments,
+    text: String,
+    credential_key: Option<&str>,
+) -> Answer {
+    let (method, text) = (arguments.function.method, Bytes::from(text));
     credentials::answer(engine, &arguments.token, &|token| {
-        Request::with_body(
-            &arguments.url,
-            method,
-            &object,
-            body.credential_key(),
-            token,
-        )
+        Request::with_body(&arguments.url, method, text.clone(), credential_key, token)
     })
 }
 
@@ -201,7 +211,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
         return Ok(body);
     };
     let bad = |e| arguments.bad(param, e);
-    let read = Json::read(filter).map_err(|e| bad(e.to_string()))?;
+    let read = Json::read_value(filter).map_err(|e| bad(e.to_string()))?;
     if coerce::is_empty(&read) {
         return Ok(body);
     }
@@ -213,7 +223,7 @@ fn calendar_filter<'a>(arguments: &Arguments<'a>) -> Result<Body<'a>, Error> {
     for (key, value) in members.0 {
         let read = Json::read(value).map_err(|e| bad(e.to_string()))?;
         let sent = match key.as_ref() {
-            "section" => coerce::array(value, &read, arguments.files).map(Cow::into_owned),
+            "section" => coerce::array(value.get(), &read, arguments.files).map(Cow::into_owned),
             // 1C's empty date formats as "", which is sent all the same.
             "from" | "to" => coerce::date(&read).map(|date| match coerce::is_empty_date(&date) {
                 true => string_literal(""),
@@ -257,7 +267,7 @@ const UPLOAD_FILE: FileLimit = FileLimit {
 /// The bytes of the file argument `name`, at most `limit` of them.
 fn file_bytes(arguments: &Arguments, name: &str, limit: FileLimit) -> Result<Vec<u8>, Error> {
     let param = arguments.param(name);
-    let value = arguments.value(name).map(Json::read).transpose();
+    let value = arguments.value(name).map(Json::read_value).transpose();
     let value = value
         .map_err(|e| arguments.bad(param, e))?
         .unwrap_or(Json::Null);

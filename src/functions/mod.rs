@@ -9,6 +9,7 @@ mod arguments;
 mod body;
 mod coerce;
 mod handlers;
+mod names;
 mod paths;
 
 use crate::answer::Answer;
@@ -113,6 +114,10 @@ pub struct Function {
     /// The parameters that fill the body, as indices into `params`, in the
     /// order OpenIntegrations adds their fields.
     pub(crate) fills: &'static [u8],
+    /// Whether each of its fields is a key of its own at the top of the
+    /// body, none spread: its body is written out as it is made
+    /// (`body::Text`), where another's is a tree first.
+    pub(crate) flat: bool,
     /// Fields it always sends, after the parameters': a target and JSON text.
     pub(crate) constants: &'static [(&'static str, &'static str)],
     /// An offline function's templates: a variant and JSON text.
@@ -160,23 +165,31 @@ pub fn find(name: &str) -> Option<&'static Function> {
 /// The function called `name`, and whether that is its Russian name.
 fn find_named(name: &str) -> Option<(&'static Function, bool)> {
     let name = name.trim();
-    // An English name is lower-cased on the stack: a call by name allocates
-    // nothing, and the search compares plain bytes.
-    let mut buffer = [0u8; 64];
-    let at = match (name.is_ascii(), buffer.get_mut(..name.len())) {
-        (true, Some(lower)) => {
-            lower.copy_from_slice(name.as_bytes());
-            lower.make_ascii_lowercase();
-            let lower: &[u8] = lower;
-            INDEX.binary_search_by(|(known, _)| known.as_bytes().cmp(lower))
-        }
-        _ => {
-            let name = name.to_lowercase();
-            INDEX.binary_search_by(|(known, _)| (*known).cmp(name.as_str()))
+    // An English name is hashed and compared as it is, in any case; only
+    // a name with other letters is lower-cased into a copy.
+    let lowered;
+    let key = match name.is_ascii() {
+        true => name,
+        false => {
+            lowered = name.to_lowercase();
+            lowered.as_str()
         }
     };
-    let function = &FUNCTIONS[INDEX[at.ok()?].1 as usize];
-    Some((function, !function.name.eq_ignore_ascii_case(name)))
+    let mut slot = names::hash(key) as usize;
+    loop {
+        // A free slot (u16::MAX) ends the search: no such name.
+        let (known, at, russian) = *INDEX.get(usize::from(SLOTS[slot % SLOTS.len()]))?;
+        // `known` is lower-cased already: only the name's bytes need folding.
+        let same = known.len() == key.len()
+            && known
+                .bytes()
+                .zip(key.bytes())
+                .all(|(k, b)| k == b.to_ascii_lowercase());
+        if same {
+            return Some((&FUNCTIONS[usize::from(at)], russian));
+        }
+        slot += 1;
+    }
 }
 
 impl Function {
@@ -215,10 +228,11 @@ impl Function {
                 .flat_map(char::to_lowercase)
                 .eq(b.chars().flat_map(char::to_lowercase))
         };
+        let ascii = key.is_ascii();
         self.params.iter().enumerate().find(|(_, p)| {
             p.name.eq_ignore_ascii_case(key)
                 || p.option.eq_ignore_ascii_case(key)
-                || (!key.is_ascii() && same(p.russian, key))
+                || (!ascii && same(p.russian, key))
         })
     }
 }
@@ -237,5 +251,28 @@ pub(crate) fn run(engine: &Engine, name: &str, args: &str) -> Answer {
     match Arguments::read(function, russian, args, &mut kept) {
         Ok(arguments) => handlers::run(engine, arguments),
         Err(error) => error.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table's methods are checked here, once for all, where a
+    /// caller's are on every call (`Request::with_body`). An offline
+    /// function has none and its handler sends nothing; the OAuth grants'
+    /// (`oauth/token`) go to the OAuth server as `Request::oauth` builds.
+    #[test]
+    fn every_method_of_the_table_is_a_valid_name() {
+        for function in functions() {
+            match (function.is_offline(), function.handler) {
+                (true, handler) => assert_ne!(handler, Handler::None, "{}", function.name),
+                (false, Handler::Oauth) => {}
+                (false, _) => {
+                    let checked = crate::request::checked_method(function.method);
+                    assert!(checked.is_ok(), "{}: {checked:?}", function.name);
+                }
+            }
+        }
     }
 }
