@@ -5,14 +5,18 @@
 //! one variable's text ([`Config::set`]) and a `Config` built in Rust
 //! ([`Config::validate`], which `Client::new` runs).
 
-use std::path::{Path, PathBuf};
+mod values;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
 
 use crate::error::Error;
-use crate::limiter::{Pacing, RateLimit};
+use crate::limiter::Pacing;
 use crate::request_log::LogTarget;
+use crate::shared::Sharing;
+use values::*;
 
 /// How the shared client connects, waits and retries.
 ///
@@ -46,6 +50,14 @@ pub struct Config {
     /// answer `QUERY_LIMIT_EXCEEDED`. A bucket of its own holds 1 to
     /// 100000 requests and drains more than 0 and at most 100000 a second.
     pub pacing: Pacing,
+    /// Whether pacing is shared with the host's other processes
+    /// (`OPI_BITRIX24_SHARED`): by every process of this user on this host
+    /// that calls the portal (`Host`, the default), or by none (`Off`).
+    pub shared: Sharing,
+    /// The directory of the state the host's processes share
+    /// (`OPI_BITRIX24_STATE_DIR`), an absolute path, made owner-only when
+    /// missing; none means the user's own (docs/pacing.md).
+    pub state_dir: Option<PathBuf>,
     /// The OAuth server of `GetToken` and `RefreshToken`
     /// (`OPI_BITRIX24_OAUTH_URL`), an http or https address without a
     /// query; its `/oauth/token/` is called.
@@ -112,6 +124,8 @@ impl Default for Config {
             retry_delay: Duration::from_millis(500),
             ca_file: None,
             pacing: Pacing::Auto,
+            shared: Sharing::Host,
+            state_dir: None,
             oauth_url: Url::parse(DEFAULT_OAUTH_URL).expect("the default OAuth server is a URL"),
             operating_limit: None,
             log: None,
@@ -169,6 +183,10 @@ const CA_FILE: &str = "OPI_BITRIX24_CA_FILE";
 const RATE_LIMIT: &str = "OPI_BITRIX24_RATE_LIMIT";
 /// The largest bucket, and the fastest drain a second, a pacing may have.
 const MAX_RATE: f64 = 100_000.0;
+const SHARED: &str = "OPI_BITRIX24_SHARED";
+const STATE_DIR: &str = "OPI_BITRIX24_STATE_DIR";
+/// What `OPI_BITRIX24_STATE_DIR` is when not set, as the settings say it.
+const STATE_DIR_DEFAULT: &str = "the user's own: $XDG_RUNTIME_DIR/opi-bitrix24, else $XDG_CACHE_HOME/opi-bitrix24, else ~/.cache/opi-bitrix24; %LOCALAPPDATA%\\opi-bitrix24 on Windows";
 const OAUTH_URL: &str = "OPI_BITRIX24_OAUTH_URL";
 const LOG: &str = "OPI_BITRIX24_LOG";
 const LOG_LEVEL: &str = "OPI_BITRIX24_LOG_LEVEL";
@@ -265,6 +283,19 @@ impl Config {
                 pacing_name(defaults.pacing),
             ),
             setting(
+                SHARED,
+                "who shares the pacing: host (every process of this user on this host that calls the portal) or off (each process alone)",
+                sharing_name(defaults.shared).to_owned(),
+            ),
+            setting(
+                STATE_DIR,
+                "the directory of the state the host's processes share (an absolute path, made owner-only)",
+                defaults.state_dir.map_or_else(
+                    || STATE_DIR_DEFAULT.to_owned(),
+                    |path| path.display().to_string(),
+                ),
+            ),
+            setting(
                 OPERATING_LIMIT.variable,
                 "a method's operating-time budget, seconds of processing per 10 minutes; a call that would pass it waits for the window's reset",
                 defaults.operating_limit.map_or_else(
@@ -345,6 +376,9 @@ impl Config {
             CA_FILE if blank => self.ca_file = defaults().ca_file,
             CA_FILE => self.ca_file = Some(PathBuf::from(text)),
             RATE_LIMIT => self.pacing = parse_pacing(text)?,
+            SHARED => self.shared = parse_sharing(text)?,
+            STATE_DIR if blank => self.state_dir = defaults().state_dir,
+            STATE_DIR => self.state_dir = Some(parse_state_dir(text)?),
             OAUTH_URL if blank => self.oauth_url = defaults().oauth_url,
             OAUTH_URL => self.oauth_url = parse_oauth_url(text)?,
             LOG if blank => self.log = defaults().log,
@@ -386,6 +420,9 @@ impl Config {
         check_attempts(self.attempts)?;
         RETRY_DELAY.duration(self.retry_delay)?;
         check_pacing(self.pacing)?;
+        if let Some(directory) = &self.state_dir {
+            check_state_dir(directory)?;
+        }
         check_oauth_url(&self.oauth_url)?;
         if let Some(limit) = self.operating_limit {
             OPERATING_LIMIT.number(limit)?;
@@ -396,170 +433,10 @@ impl Config {
     }
 }
 
-fn attempts_refused() -> Error {
-    Error::invalid_argument(format!(
-        "{ATTEMPTS} must be a whole number from 1 to {MAX_ATTEMPTS}"
-    ))
-}
-
-fn check_attempts(attempts: u32) -> Result<u32, Error> {
-    match (1..=MAX_ATTEMPTS).contains(&attempts) {
-        true => Ok(attempts),
-        false => Err(attempts_refused()),
-    }
-}
-
-fn parse_attempts(text: &str) -> Result<u32, Error> {
-    let attempts = text.trim().parse::<u32>().map_err(|_| attempts_refused())?;
-    check_attempts(attempts)
-}
-
-/// A pacing as `OPI_BITRIX24_RATE_LIMIT` names it.
-fn pacing_name(pacing: Pacing) -> String {
-    match pacing {
-        Pacing::Auto => "auto".to_owned(),
-        Pacing::Off => "off".to_owned(),
-        Pacing::Always(limit) if limit == RateLimit::STANDARD => "standard".to_owned(),
-        Pacing::Always(limit) if limit == RateLimit::ENTERPRISE => "enterprise".to_owned(),
-        Pacing::Always(limit) => format!("{}/{}", limit.capacity, limit.per_second),
-    }
-}
-
-fn pacing_refused() -> Error {
-    Error::invalid_argument(format!(
-        "{RATE_LIMIT} must be auto, standard, enterprise, off, or CAPACITY/PER_SECOND such as 50/2: a bucket of 1 to {MAX_RATE} requests, draining more than 0 and at most {MAX_RATE} a second"
-    ))
-}
-
-/// A bucket of 1 to 100000 requests, draining more than 0 and at most
-/// 100000 a second: a drain of 0 would never free a slot.
-fn check_pacing(pacing: Pacing) -> Result<Pacing, Error> {
-    match pacing {
-        Pacing::Always(RateLimit {
-            capacity,
-            per_second,
-        }) if !((1.0..=MAX_RATE).contains(&capacity)
-            && per_second > 0.0
-            && per_second <= MAX_RATE) =>
-        {
-            Err(pacing_refused())
-        }
-        _ => Ok(pacing),
-    }
-}
-
-/// `auto`, `standard`, `enterprise`, `off`, or `CAPACITY/PER_SECOND` (e.g.
-/// `10/20`); all but `auto` apply to every portal.
-fn parse_pacing(text: &str) -> Result<Pacing, Error> {
-    let text = text.trim().to_ascii_lowercase();
-    match text.as_str() {
-        "auto" | "" => return Ok(Pacing::Auto),
-        "standard" => return Ok(Pacing::Always(RateLimit::STANDARD)),
-        "enterprise" => return Ok(Pacing::Always(RateLimit::ENTERPRISE)),
-        "off" => return Ok(Pacing::Off),
-        _ => {}
-    }
-    let (capacity, per_second) = text
-        .split_once('/')
-        .and_then(|(capacity, rate)| {
-            Some((
-                capacity.trim().parse::<f64>().ok()?,
-                rate.trim().parse::<f64>().ok()?,
-            ))
-        })
-        .ok_or_else(pacing_refused)?;
-    check_pacing(Pacing::Always(RateLimit {
-        capacity,
-        per_second,
-    }))
-}
-
-fn oauth_url_refused() -> Error {
-    Error::invalid_argument(format!(
-        "{OAUTH_URL} must be an http:// or https:// address without a query, such as https://oauth.bitrix.info"
-    ))
-}
-
-fn check_oauth_url(url: &Url) -> Result<(), Error> {
-    match matches!(url.scheme(), "http" | "https") && url.query().is_none() && url.host().is_some()
-    {
-        true => Ok(()),
-        false => Err(oauth_url_refused()),
-    }
-}
-
-/// An http(s) address with no query, as a base: `/oauth/token/` is joined to it.
-pub fn parse_oauth_url(text: &str) -> Result<Url, Error> {
-    let mut url = Url::parse(text.trim()).map_err(|_| oauth_url_refused())?;
-    check_oauth_url(&url)?;
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
-fn log_level_refused() -> Error {
-    Error::invalid_argument(format!(
-        "{LOG_LEVEL} must be error, warn, info, debug or off"
-    ))
-}
-
-fn check_log_level(level: log::LevelFilter) -> Result<log::LevelFilter, Error> {
-    match level {
-        log::LevelFilter::Trace => Err(log_level_refused()),
-        level => Ok(level),
-    }
-}
-
-fn parse_log_level(text: &str) -> Result<log::LevelFilter, Error> {
-    let level = text
-        .trim()
-        .parse::<log::LevelFilter>()
-        .map_err(|_| log_level_refused())?;
-    check_log_level(level)
-}
-
-/// A file access as `OPI_BITRIX24_FILES` names it.
-fn files_name(files: &FileAccess) -> String {
-    match files {
-        FileAccess::Any => "any".to_owned(),
-        FileAccess::None => "none".to_owned(),
-        FileAccess::Within(directory) => directory.display().to_string(),
-    }
-}
-
-fn files_refused() -> Error {
-    Error::invalid_argument(format!(
-        "{FILES} must be any, none, or the absolute path of an existing directory"
-    ))
-}
-
-/// A directory must be absolute, and there: a relative one would change
-/// with the working directory, and a missing one is surely a mistake.
-fn check_files(files: &FileAccess) -> Result<(), Error> {
-    match files {
-        FileAccess::Within(directory) if !(directory.is_absolute() && directory.is_dir()) => {
-            Err(files_refused())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// `any`, `none` (in any case), or a directory's absolute path.
-fn parse_files(text: &str) -> Result<FileAccess, Error> {
-    let files = match text.trim() {
-        any if any.eq_ignore_ascii_case("any") => FileAccess::Any,
-        none if none.eq_ignore_ascii_case("none") => FileAccess::None,
-        directory => FileAccess::Within(Path::new(directory).to_owned()),
-    };
-    check_files(&files)?;
-    Ok(files)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limiter::RateLimit;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, Error> {
         Config::from_vars(|name| {
@@ -590,6 +467,8 @@ mod tests {
             ("OPI_BITRIX24_LOG", "/var/log/b24.log"),
             ("OPI_BITRIX24_LOG_LEVEL", "Debug"),
             ("OPI_BITRIX24_FILES", directory.to_str().unwrap()),
+            ("OPI_BITRIX24_SHARED", "Off"),
+            ("OPI_BITRIX24_STATE_DIR", "/srv/opi-state"),
         ])
         .unwrap();
         assert_eq!(
@@ -601,6 +480,8 @@ mod tests {
                 retry_delay: Duration::from_millis(10),
                 ca_file: Some(PathBuf::from("/etc/portal-ca.pem")),
                 pacing: Pacing::Auto,
+                shared: Sharing::Off,
+                state_dir: Some(PathBuf::from("/srv/opi-state")),
                 read_timeout: Some(Duration::from_secs(4)),
                 oauth_url: Url::parse("https://oauth.bitrix24.tech/").unwrap(),
                 operating_limit: None,
@@ -614,7 +495,7 @@ mod tests {
     #[test]
     fn every_setting_is_read_and_its_default_is_the_configs() {
         let settings = Config::settings();
-        assert_eq!(settings.len(), 12);
+        assert_eq!(settings.len(), 14);
         // Each variable changes the configuration: none is listed but unread.
         for setting in &settings {
             let value = match setting.variable {
@@ -626,6 +507,8 @@ mod tests {
                 "OPI_BITRIX24_LOG" => "stderr",
                 "OPI_BITRIX24_LOG_LEVEL" => "warn",
                 "OPI_BITRIX24_FILES" => "none",
+                "OPI_BITRIX24_SHARED" => "off",
+                "OPI_BITRIX24_STATE_DIR" => "/state",
                 _ => "7",
             };
             let changed = config(&[(setting.variable, value)]).unwrap();
@@ -651,6 +534,8 @@ mod tests {
         assert_eq!(default_of("OPI_BITRIX24_RATE_LIMIT"), "auto");
         assert_eq!(default_of("OPI_BITRIX24_OAUTH_URL"), DEFAULT_OAUTH_URL);
         assert_eq!(default_of("OPI_BITRIX24_FILES"), "any");
+        assert_eq!(default_of("OPI_BITRIX24_SHARED"), "host");
+        assert!(default_of("OPI_BITRIX24_STATE_DIR").contains("$XDG_RUNTIME_DIR/opi-bitrix24"));
     }
 
     #[test]
@@ -719,6 +604,12 @@ mod tests {
             ("OPI_BITRIX24_FILES", "relative/folder"),
             ("OPI_BITRIX24_FILES", "/nonexistent/folder"),
             ("OPI_BITRIX24_FILES", a_file.to_str().unwrap()),
+            ("OPI_BITRIX24_SHARED", "process"),
+            (
+                "OPI_BITRIX24_SHARED",
+                "redis://:password@redis.example:6379/0",
+            ),
+            ("OPI_BITRIX24_STATE_DIR", "relative/state"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.code(), crate::ErrorCode::InvalidArgument);
@@ -820,9 +711,35 @@ mod tests {
                 "OPI_BITRIX24_FILES",
                 "relative",
             ),
+            (
+                Config {
+                    state_dir: Some(PathBuf::from("state")),
+                    ..Config::default()
+                },
+                "OPI_BITRIX24_STATE_DIR",
+                "state",
+            ),
         ] {
             assert_eq!(typed.validate(), Err(refused_text(name, text)), "{name}");
         }
+    }
+
+    #[test]
+    fn sharing_is_host_or_off_and_redis_is_not_yet_taken() {
+        for (text, expected) in [
+            ("", Sharing::Host),
+            ("HOST", Sharing::Host),
+            (" off ", Sharing::Off),
+        ] {
+            let found = config(&[("OPI_BITRIX24_SHARED", text)]).unwrap();
+            assert_eq!(found.shared, expected, "{text}");
+        }
+        let redis = config(&[("OPI_BITRIX24_SHARED", "redis://:s3cr3t@redis.example/0")]);
+        let refused = redis.unwrap_err().description().to_owned();
+        assert!(refused.contains("not supported yet"), "{refused}");
+        assert!(!refused.contains("s3cr3t"), "{refused}");
+        let blank = config(&[("OPI_BITRIX24_STATE_DIR", " ")]).unwrap();
+        assert_eq!(blank.state_dir, None);
     }
 
     #[test]

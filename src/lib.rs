@@ -39,6 +39,7 @@ mod query;
 mod request;
 mod request_log;
 mod retry;
+mod shared;
 mod system_proxy;
 mod text;
 mod tls;
@@ -63,6 +64,7 @@ pub use list::{ListMode, ListProgress};
 pub use request::{GET_STATUS_METHOD, SET_STATUS_METHOD, STATUSES};
 pub use request_log::{LOG_TARGET, LogTarget};
 pub use retry::is_safe_to_repeat;
+pub use shared::Sharing;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,15 +1,24 @@
-//! Client-side pacing: a leaky bucket per portal, shared by every call and
-//! thread of the process, that spaces requests so a burst does not earn the
-//! portal's 503 `QUERY_LIMIT_EXCEEDED`. It cannot see other processes' calls,
-//! so the retries on 503 stay.
+//! Client-side pacing: a bucket per portal that spaces requests so a
+//! burst does not earn the portal's 503 `QUERY_LIMIT_EXCEEDED`. The bucket
+//! is GCRA's one number, the theoretical arrival time, on the wall clock;
+//! by default every process of the host that calls the portal takes its
+//! turns from one copy of it, in a state file (`src/shared/`), and each
+//! process keeps its own copy too, used alone with `OPI_BITRIX24_SHARED=off`
+//! or while the file cannot be used (docs/pacing.md).
 //!
 //! Which portals are paced is [`Pacing`]'s choice: by default cloud portals
 //! from their first call, and any other portal only once it has shown a
-//! limit — a self-hosted Bitrix24 has none unless its administrator sets one.
+//! limit — to this process, or to another one of the host, as the state
+//! file says — since a self-hosted Bitrix24 has none unless its
+//! administrator sets one.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use fnv::FnvHashMap;
+
+use crate::shared::layout::{PACE_BYTES, PaceRecord};
+use crate::shared::{self, Slot, StateDir};
 
 /// A leaky bucket's size: requests that fit at once, and how many drain a second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,177 +79,439 @@ pub fn is_cloud_host(host: &str) -> bool {
 /// The slot below the portal's threshold kept free: requests scheduled apart
 /// may reach the portal closer together, by network and scheduling jitter.
 const HEADROOM: f64 = 1.0;
+/// How often a portal this process does not pace has its state file looked
+/// at, for another process's note that it answered `QUERY_LIMIT_EXCEEDED`.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// How long another process's note that a portal answered
+/// `QUERY_LIMIT_EXCEEDED` makes a process that did not see it pace the
+/// portal: an hour after the last one.
+const LIMITED_FOR: i64 = 3600 * NANOS;
+/// The farthest ahead a turn may be reserved: the longest call
+/// (`OPI_BITRIX24_TIMEOUT`'s most, a day). A bucket whose arrival time is
+/// further off than that and a full bucket is no bucket of ours.
+const FARTHEST: i64 = 86_400 * NANOS;
+const NANOS: i64 = 1_000_000_000;
+/// The pacing file's extension: its record's format and version.
+const EXTENSION: &str = "pace1";
 
-struct Bucket {
-    level: f64,
-    at: Instant,
+/// GCRA's two numbers for a bucket, in nanoseconds: the emission interval
+/// (one request drains in it) and the tolerance (how far the theoretical
+/// arrival time may be ahead of a request that goes at once: the bucket's
+/// room, less one, in intervals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cadence {
+    interval: i64,
+    tolerance: i64,
 }
 
-/// Buckets by portal (scheme, host and port), and the portals that showed
-/// a limit.
+impl Cadence {
+    /// A bucket of `limit`'s size, less the headroom.
+    fn of(limit: RateLimit) -> Cadence {
+        let capacity = (limit.capacity - HEADROOM).max(1.0);
+        let interval = 1e9 / limit.per_second;
+        Cadence {
+            interval: interval.round() as i64,
+            tolerance: ((capacity - 1.0) * interval).round() as i64,
+        }
+    }
+}
+
+/// A bucket as GCRA keeps it: the theoretical arrival time (when the
+/// bucket would be empty again, had every request taken so far gone), and
+/// the wall clock at the last turn, by which a clock stepped back is told.
+/// Both in nanoseconds since the Unix epoch; zero is an empty bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Turns {
+    arrival: i64,
+    stamp: i64,
+}
+
+impl Turns {
+    /// Takes the next turn at wall-clock time `now`: how many nanoseconds
+    /// until it begins; or None, nothing taken, when that is more than
+    /// `max_wait` away.
+    fn take(&mut self, cadence: Cadence, now: i64, max_wait: i64) -> Option<i64> {
+        self.catch_up(cadence, now);
+        let start = now.max(self.arrival.saturating_sub(cadence.tolerance));
+        let wait = start - now;
+        if wait > max_wait {
+            return None;
+        }
+        self.arrival = self.arrival.max(start).saturating_add(cadence.interval);
+        Some(wait)
+    }
+
+    /// The portal refused for its limit: its bucket is full now.
+    fn fill(&mut self, cadence: Cadence, now: i64) {
+        self.catch_up(cadence, now);
+        let full = now.saturating_add(cadence.tolerance + cadence.interval);
+        self.arrival = self.arrival.max(full);
+    }
+
+    /// Brings the bucket to `now`. A clock stepped back since the last turn
+    /// (`now` before it) counts as no time passed: the arrival time moves
+    /// back by the step. An arrival time further ahead than any turn can be
+    /// reserved (a file of garbage, a clock stepped back before the last
+    /// turn was stamped) is dropped: the bucket starts empty.
+    fn catch_up(&mut self, cadence: Cadence, now: i64) {
+        if now < self.stamp {
+            self.arrival = self.arrival.saturating_sub(self.stamp - now);
+        }
+        let farthest = FARTHEST + cadence.tolerance + cadence.interval;
+        if self.arrival.saturating_sub(now) > farthest {
+            self.arrival = now;
+        }
+        self.stamp = now;
+    }
+}
+
+/// Buckets by portal (its origin: scheme, host and port), and what is known
+/// of each portal's limit.
 pub(crate) struct Limiter {
     pacing: Pacing,
-    state: Mutex<State>,
+    /// The state directory, when buckets are shared with the host's other
+    /// processes (`OPI_BITRIX24_SHARED=host`).
+    shared: Option<Arc<StateDir>>,
+    /// The wall clock in nanoseconds since the Unix epoch; a fake in tests.
+    clock: fn() -> i64,
+    portals: Mutex<FnvHashMap<String, Portal>>,
 }
 
-#[derive(Default)]
-struct State {
-    buckets: HashMap<String, Bucket>,
-    limited: HashSet<String>,
+/// What this process keeps of one portal.
+struct Portal {
+    /// This process's copy of the bucket: the bucket itself when it is not
+    /// shared, or while the state file cannot be used.
+    turns: Turns,
+    /// Whether the portal answered `QUERY_LIMIT_EXCEEDED`, to this process
+    /// or to another one of the host.
+    limited: bool,
+    /// The portal's state file, when shared.
+    file: Option<Slot>,
+    /// When the state file of a portal this process does not pace is next
+    /// looked at, for another process's note of a limit.
+    next_look: Instant,
 }
 
 impl Limiter {
-    /// None for [`Pacing::Off`]: nothing to keep.
-    pub(crate) fn new(pacing: Pacing) -> Option<Limiter> {
+    /// None for [`Pacing::Off`]: nothing to keep. With `shared`, buckets are
+    /// kept in that directory for every process of the host.
+    pub(crate) fn new(pacing: Pacing, shared: Option<Arc<StateDir>>) -> Option<Limiter> {
+        Limiter::with_clock(pacing, shared, shared::wall_nanos)
+    }
+
+    fn with_clock(
+        pacing: Pacing,
+        shared: Option<Arc<StateDir>>,
+        clock: fn() -> i64,
+    ) -> Option<Limiter> {
         (pacing != Pacing::Off).then(|| Limiter {
             pacing,
-            state: Mutex::new(State::default()),
+            shared,
+            clock,
+            portals: Mutex::new(FnvHashMap::default()),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
+    fn lock(&self) -> MutexGuard<'_, FnvHashMap<String, Portal>> {
+        self.portals
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The bucket `portal` (its origin) at `host` is paced at, if any.
-    fn limit_of(&self, state: &State, portal: &str, host: &str) -> Option<RateLimit> {
+    /// What is kept of `portal`, made at its first call (the one time its
+    /// key and file name are allocated).
+    fn portal<'p>(
+        &self,
+        portals: &'p mut FnvHashMap<String, Portal>,
+        portal: &str,
+        now: Instant,
+    ) -> &'p mut Portal {
+        if !portals.contains_key(portal) {
+            let file = self.shared.as_ref().map(|dir| {
+                let path = dir.file_of(&[portal.as_bytes()], EXTENSION);
+                Slot::new(path)
+            });
+            let kept = Portal {
+                turns: Turns::default(),
+                limited: false,
+                file,
+                next_look: now,
+            };
+            portals.insert(portal.to_owned(), kept);
+        }
+        portals.get_mut(portal).expect("made above")
+    }
+
+    /// The bucket `portal` at `host` is paced at, if any, as far as this
+    /// process knows.
+    fn limit_of(&self, portal: &Portal, host: &str) -> Option<RateLimit> {
         match self.pacing {
             Pacing::Always(limit) => Some(limit),
-            Pacing::Auto if is_cloud_host(host) || state.limited.contains(portal) => {
-                Some(RateLimit::STANDARD)
-            }
+            Pacing::Auto if portal.limited || is_cloud_host(host) => Some(RateLimit::STANDARD),
             Pacing::Auto | Pacing::Off => None,
         }
     }
 
-    /// The portal answered `QUERY_LIMIT_EXCEEDED`: from now on it is paced,
-    /// starting from a full bucket, as the portal's own is.
-    pub(crate) fn note_query_limit(&self, portal: &str, now: Instant) {
-        let mut state = self.lock();
-        if self.pacing == Pacing::Auto && state.limited.insert(portal.to_owned()) {
-            let capacity = RateLimit::STANDARD.capacity - HEADROOM;
-            state.buckets.insert(
-                portal.to_owned(),
-                Bucket {
-                    level: capacity,
-                    at: now,
-                },
-            );
+    /// The portal answered `QUERY_LIMIT_EXCEEDED`: from now on it is paced
+    /// (by default; a pacing set for every portal stays as it is), starting
+    /// from a full bucket, as the portal's own is; and the host's other
+    /// processes find the note in the state file.
+    pub(crate) fn note_query_limit(&self, portal: &str, now: Instant, warn: &dyn Fn(&str)) {
+        if self.pacing != Pacing::Auto {
+            return;
+        }
+        let mut portals = self.lock();
+        let kept = self.portal(&mut portals, portal, now);
+        kept.limited = true;
+        let cadence = Cadence::of(RateLimit::STANDARD);
+        kept.turns.fill(cadence, (self.clock)());
+        let (Some(dir), Some(file)) = (&self.shared, &mut kept.file) else {
+            return;
+        };
+        let clock = self.clock;
+        let shared = file.turn(
+            dir,
+            true,
+            |bytes: &mut [u8; PACE_BYTES]| {
+                let mut record = PaceRecord::read(bytes);
+                let now = clock();
+                let mut turns = Turns {
+                    arrival: record.arrival,
+                    stamp: record.stamp,
+                };
+                turns.fill(cadence, now);
+                (record.arrival, record.stamp) = (turns.arrival, turns.stamp);
+                record.limited_at = now;
+                record.write(bytes);
+                (turns, true)
+            },
+            warn,
+        );
+        if let Some(turns) = shared {
+            kept.turns = turns;
         }
     }
 
-    /// Reserves the next slot for `portal` (its origin) at `host` and
-    /// returns when it begins — `now` when the portal is not paced; or
-    /// `None`, reserving nothing, if that is after `deadline`.
+    /// Reserves the next turn for `portal` (its origin) at `host` and
+    /// returns how long until it begins — none when the portal is not
+    /// paced; or `None`, reserving nothing, if it begins after `deadline`.
+    /// A state file that cannot be used is told to `warn`, once.
     pub(crate) fn reserve(
         &self,
         portal: &str,
         host: &str,
         now: Instant,
         deadline: Instant,
-    ) -> Option<Instant> {
-        let mut state = self.lock();
-        let Some(RateLimit {
-            capacity,
-            per_second,
-        }) = self.limit_of(&state, portal, host)
-        else {
-            return Some(now);
+        warn: &dyn Fn(&str),
+    ) -> Option<Duration> {
+        let mut portals = self.lock();
+        let kept = self.portal(&mut portals, portal, now);
+        let limit = match self.limit_of(kept, host) {
+            Some(limit) => limit,
+            None if self.limited_elsewhere(kept, now, warn) => RateLimit::STANDARD,
+            None => return Some(Duration::ZERO),
         };
-        let capacity = (capacity - HEADROOM).max(1.0);
-        // Looked up before it is made: a key is allocated once per portal.
-        if !state.buckets.contains_key(portal) {
-            let bucket = Bucket {
-                level: 0.0,
-                at: now,
-            };
-            state.buckets.insert(portal.to_owned(), bucket);
+        let cadence = Cadence::of(limit);
+        let max_wait = deadline.saturating_duration_since(now).as_nanos();
+        let max_wait = i64::try_from(max_wait).unwrap_or(i64::MAX);
+        let clock = self.clock;
+        let shared = match (&self.shared, &mut kept.file) {
+            (Some(dir), Some(file)) => file.turn(
+                dir,
+                true,
+                |bytes: &mut [u8; PACE_BYTES]| {
+                    let mut record = PaceRecord::read(bytes);
+                    let mut turns = Turns {
+                        arrival: record.arrival,
+                        stamp: record.stamp,
+                    };
+                    let wait = turns.take(cadence, clock(), max_wait);
+                    (record.arrival, record.stamp) = (turns.arrival, turns.stamp);
+                    record.write(bytes);
+                    ((wait, turns), wait.is_some())
+                },
+                warn,
+            ),
+            _ => None,
+        };
+        let wait = match shared {
+            Some((wait, turns)) => {
+                kept.turns = turns;
+                wait
+            }
+            None => kept.turns.take(cadence, clock(), max_wait),
+        }?;
+        Some(Duration::from_nanos(wait.unsigned_abs()))
+    }
+
+    /// Whether another process noted, within the last [`LIMITED_FOR`], that
+    /// a portal this process does not pace answered `QUERY_LIMIT_EXCEEDED`;
+    /// the state file is looked at once per [`LOOK_EVERY`], and never made.
+    fn limited_elsewhere(&self, kept: &mut Portal, now: Instant, warn: &dyn Fn(&str)) -> bool {
+        let (Some(dir), Some(file)) = (&self.shared, &mut kept.file) else {
+            return false;
+        };
+        if now < kept.next_look {
+            return false;
         }
-        let bucket = state.buckets.get_mut(portal).expect("made above");
-        // The bucket's time may be ahead of now: the last slot given begins later.
-        let from = bucket.at.max(now);
-        let level =
-            (bucket.level - per_second * from.duration_since(bucket.at).as_secs_f64()).max(0.0);
-        let wait = ((level + 1.0 - capacity) / per_second).max(0.0);
-        let start = from + Duration::from_secs_f64(wait);
-        if start > deadline {
-            return None;
-        }
-        bucket.level = (level - per_second * wait).max(0.0) + 1.0;
-        bucket.at = start;
-        Some(start)
+        kept.next_look = now + LOOK_EVERY;
+        let read = |bytes: &mut [u8; PACE_BYTES]| (PaceRecord::read(bytes).limited_at, false);
+        let Some(limited_at) = file.turn(dir, false, read, warn) else {
+            return false;
+        };
+        let since = (self.clock)().saturating_sub(limited_at);
+        kept.limited = limited_at != 0 && since < LIMITED_FOR;
+        kept.limited
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+    use std::path::PathBuf;
+
+    /// 2026-12-02T09:14:07Z in nanoseconds: the fake wall clock's start.
+    const T: i64 = 1_796_202_847 * NANOS;
+    const MS: i64 = 1_000_000;
+
+    thread_local! {
+        /// The fake wall clock of this test's thread.
+        static NOW: Cell<i64> = const { Cell::new(T) };
+    }
+
+    fn fake_clock() -> i64 {
+        NOW.with(Cell::get)
+    }
+
+    fn set_clock(now: i64) {
+        NOW.with(|clock| clock.set(now));
+    }
+
+    fn limiter_in(pacing: Pacing, shared: Option<&Arc<StateDir>>) -> Limiter {
+        set_clock(T);
+        Limiter::with_clock(pacing, shared.cloned(), fake_clock).expect("a limiter")
+    }
 
     fn limiter(capacity: f64, per_second: f64) -> Limiter {
-        Limiter::new(Pacing::Always(RateLimit {
+        let limit = RateLimit {
             capacity,
             per_second,
-        }))
-        .expect("a limiter")
+        };
+        limiter_in(Pacing::Always(limit), None)
+    }
+
+    /// A state directory of this test's own, empty.
+    fn state_dir(name: &str) -> Arc<StateDir> {
+        let path =
+            std::env::temp_dir().join(format!("opi-limiter-unit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        Arc::new(StateDir::new(path))
+    }
+
+    const FAR: Duration = Duration::from_secs(3600);
+
+    /// The wait of the next turn of `portal`, at the fake clock's time.
+    fn wait(limiter: &Limiter, portal: &str) -> Duration {
+        let now = Instant::now();
+        let no_warning = |text: &str| panic!("warned: {text}");
+        limiter
+            .reserve(portal, "portal.example", now, now + FAR, &no_warning)
+            .expect("a turn")
+    }
+
+    fn millis(waits: &[Duration]) -> Vec<u128> {
+        waits.iter().map(Duration::as_millis).collect()
+    }
+
+    #[test]
+    fn gcra_lets_a_full_bucket_go_then_spaces_by_the_interval() {
+        // 10 requests, 20 a second: an interval of 50 ms, a tolerance of 9.
+        let cadence = Cadence::of(RateLimit {
+            capacity: 11.0,
+            per_second: 20.0,
+        });
+        assert_eq!(
+            cadence,
+            Cadence {
+                interval: 50 * MS,
+                tolerance: 450 * MS
+            }
+        );
+        let mut turns = Turns::default();
+        let waits: Vec<i64> = (0..12)
+            .map(|_| turns.take(cadence, T, i64::MAX).unwrap())
+            .collect();
+        assert_eq!(waits[..10], [0; 10]);
+        assert_eq!(waits[10..], [50 * MS, 100 * MS]);
+        assert_eq!(turns.arrival, T + 600 * MS);
+        // A turn past the most a call may wait takes nothing.
+        assert_eq!(turns.take(cadence, T, 100 * MS), None);
+        assert_eq!(turns.arrival, T + 600 * MS);
+        // Drained while idle: 600 ms later the bucket is empty again.
+        assert_eq!(turns.take(cadence, T + 600 * MS, 0), Some(0));
+        // A full bucket (the portal refused): the next turn is an interval off.
+        let mut full = Turns::default();
+        full.fill(cadence, T);
+        assert_eq!(full.take(cadence, T, i64::MAX), Some(50 * MS));
+    }
+
+    #[test]
+    fn a_clock_stepped_back_counts_as_no_time_passed_and_garbage_as_an_empty_bucket() {
+        let cadence = Cadence::of(RateLimit {
+            capacity: 3.0,
+            per_second: 1.0,
+        });
+        let mut turns = Turns::default();
+        for _ in 0..2 {
+            assert_eq!(turns.take(cadence, T, i64::MAX), Some(0));
+        }
+        // An hour back: the bucket is as full as it was, not an hour fuller.
+        let back = T - 3600 * NANOS;
+        assert_eq!(turns.take(cadence, back, i64::MAX), Some(1000 * MS));
+        assert_eq!(
+            turns.take(cadence, back + 1000 * MS, i64::MAX),
+            Some(1000 * MS)
+        );
+        // An arrival time a year ahead is no bucket's: it starts empty.
+        let mut garbage = Turns {
+            arrival: T + 365 * 86_400 * NANOS,
+            stamp: 0,
+        };
+        assert_eq!(garbage.take(cadence, T, i64::MAX), Some(0));
+        // A year's reservations could not be: a day's can.
+        let mut day = Turns {
+            arrival: T + 86_000 * NANOS,
+            stamp: T,
+        };
+        assert_eq!(day.take(cadence, T, 0), None);
     }
 
     #[test]
     fn a_burst_fills_the_bucket_then_is_spaced_by_the_drain() {
         let limiter = limiter(11.0, 20.0);
-        let now = Instant::now();
-        let far = now + Duration::from_secs(3600);
-        let starts: Vec<Duration> = (0..30)
-            .map(|_| {
-                limiter
-                    .reserve("https://p", "portal.example", now, far)
-                    .unwrap()
-                    - now
-            })
-            .collect();
+        let starts: Vec<Duration> = (0..30).map(|_| wait(&limiter, "https://p")).collect();
         assert!(starts[..10].iter().all(|s| s.is_zero()), "{starts:?}");
         for (index, start) in starts.iter().enumerate().skip(10) {
             let expected = Duration::from_millis(50 * (index as u64 - 9));
-            assert!(
-                start.abs_diff(expected) < Duration::from_millis(1),
-                "{index}: {start:?}"
-            );
+            assert_eq!(*start, expected, "{index}");
         }
     }
 
     #[test]
     fn the_bucket_drains_while_idle_and_portals_are_apart() {
         let limiter = limiter(3.0, 2.0);
-        let now = Instant::now();
-        let far = now + Duration::from_secs(60);
         for _ in 0..2 {
-            assert_eq!(
-                limiter.reserve("https://a", "portal.example", now, far),
-                Some(now)
-            );
+            assert_eq!(wait(&limiter, "https://a"), Duration::ZERO);
         }
-        assert!(
-            limiter
-                .reserve("https://a", "portal.example", now, far)
-                .unwrap()
-                > now
-        );
+        assert!(wait(&limiter, "https://a") > Duration::ZERO);
         assert_eq!(
-            limiter.reserve("https://b", "portal.example", now, far),
-            Some(now),
+            wait(&limiter, "https://b"),
+            Duration::ZERO,
             "another portal has its own bucket"
         );
-        let later = now + Duration::from_secs(10);
-        assert_eq!(
-            limiter.reserve(
-                "https://a",
-                "portal.example",
-                later,
-                later + Duration::from_secs(1)
-            ),
-            Some(later)
-        );
+        set_clock(T + 10 * NANOS);
+        assert_eq!(wait(&limiter, "https://a"), Duration::ZERO);
     }
 
     #[test]
@@ -267,56 +538,147 @@ mod tests {
 
     #[test]
     fn by_default_a_cloud_portal_is_paced_from_its_first_call_and_others_after_a_503() {
-        let limiter = Limiter::new(Pacing::Auto).expect("a limiter");
+        let limiter = limiter_in(Pacing::Auto, None);
         let now = Instant::now();
-        let far = now + Duration::from_secs(3600);
-        let cloud: Vec<Instant> = (0..60)
-            .map(|_| {
-                limiter
-                    .reserve("https://b24-x.bitrix24.ru", "b24-x.bitrix24.ru", now, far)
-                    .unwrap()
-            })
+        let far = now + FAR;
+        let never = |text: &str| panic!("warned: {text}");
+        let reserve = |portal, host| limiter.reserve(portal, host, now, far, &never).unwrap();
+        let cloud: Vec<Duration> = (0..60)
+            .map(|_| reserve("https://b24-x.bitrix24.ru", "b24-x.bitrix24.ru"))
             .collect();
-        assert!(cloud[..49].iter().all(|start| *start == now));
-        assert_eq!(
-            cloud[49] - now,
-            Duration::from_millis(500),
-            "2 a second after 49"
-        );
-        assert_eq!(cloud[59] - now, Duration::from_millis(5500));
+        assert!(cloud[..49].iter().all(Duration::is_zero));
+        assert_eq!(cloud[49], Duration::from_millis(500), "2 a second after 49");
+        assert_eq!(cloud[59], Duration::from_millis(5500));
 
         let own = ("https://crm.company.ru", "crm.company.ru");
         for _ in 0..500 {
-            assert_eq!(
-                limiter.reserve(own.0, own.1, now, far),
-                Some(now),
-                "not paced"
-            );
+            assert_eq!(reserve(own.0, own.1), Duration::ZERO, "not paced");
         }
-        limiter.note_query_limit(own.0, now);
-        let after: Vec<Duration> = (0..3)
-            .map(|_| limiter.reserve(own.0, own.1, now, far).unwrap() - now)
-            .collect();
+        limiter.note_query_limit(own.0, now, &never);
+        let after: Vec<Duration> = (0..3).map(|_| reserve(own.0, own.1)).collect();
         assert_eq!(
-            after,
-            [500, 1000, 1500].map(Duration::from_millis),
+            millis(&after),
+            [500, 1000, 1500],
             "from a full standard bucket"
         );
-        assert!(Limiter::new(Pacing::Off).is_none());
+        assert!(Limiter::new(Pacing::Off, None).is_none());
     }
 
     #[test]
     fn a_slot_past_the_deadline_is_not_reserved() {
         let limiter = limiter(2.0, 1.0);
         let now = Instant::now();
-        assert_eq!(limiter.reserve("p", "portal.example", now, now), Some(now));
+        let never = |text: &str| panic!("warned: {text}");
+        let reserve = |within| limiter.reserve("p", "portal.example", now, now + within, &never);
+        assert_eq!(reserve(Duration::ZERO), Some(Duration::ZERO));
+        assert_eq!(reserve(Duration::from_millis(500)), None);
         assert_eq!(
-            limiter.reserve("p", "portal.example", now, now + Duration::from_millis(500)),
-            None
+            reserve(Duration::from_secs(2)),
+            Some(Duration::from_secs(1))
         );
+    }
+
+    /// Two limiters on one state directory stand for two processes: they
+    /// take their turns from one bucket, unless sharing is off.
+    #[test]
+    fn limiters_sharing_a_state_directory_take_turns_from_one_bucket() {
+        let dir = state_dir("one-bucket");
+        let pacing = Pacing::Always(RateLimit {
+            capacity: 11.0,
+            per_second: 20.0,
+        });
+        let (first, second) = (
+            limiter_in(pacing, Some(&dir)),
+            limiter_in(pacing, Some(&dir)),
+        );
+        let waits: Vec<Duration> = (0..14)
+            .map(|turn| wait([&first, &second][turn % 2], "https://p"))
+            .collect();
         assert_eq!(
-            limiter.reserve("p", "portal.example", now, now + Duration::from_secs(2)),
-            Some(now + Duration::from_secs(1))
+            millis(&waits),
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 100, 150, 200]
         );
+        // The file holds the bucket: one 32-byte record, the arrival time
+        // 14 intervals on.
+        let files: Vec<PathBuf> = std::fs::read_dir(dir.file_of(&[], "x").parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0], dir.file_of(&[b"https://p"], EXTENSION));
+        let bytes: [u8; PACE_BYTES] = std::fs::read(&files[0]).unwrap().try_into().unwrap();
+        assert_eq!(PaceRecord::read(&bytes).arrival, T + 14 * 50 * MS);
+
+        let (alone, apart) = (limiter_in(pacing, None), limiter_in(pacing, None));
+        let waits: Vec<Duration> = (0..14)
+            .map(|turn| wait([&alone, &apart][turn % 2], "https://p"))
+            .collect();
+        assert!(waits.iter().all(Duration::is_zero), "{waits:?}");
+    }
+
+    #[test]
+    fn a_limit_one_process_met_is_known_to_the_others_within_a_second() {
+        let dir = state_dir("limited");
+        let (met, other) = (
+            limiter_in(Pacing::Auto, Some(&dir)),
+            limiter_in(Pacing::Auto, Some(&dir)),
+        );
+        let portal = "https://crm.company.ru";
+        let never = |text: &str| panic!("warned: {text}");
+        let now = Instant::now();
+        let at = |limiter: &Limiter, now: Instant| {
+            let reserved = limiter.reserve(portal, "crm.company.ru", now, now + FAR, &never);
+            reserved.unwrap()
+        };
+        assert_eq!(at(&other, now), Duration::ZERO);
+        // Looked at by the first call: no file was there, and none is made.
+        assert!(!dir.file_of(&[portal.as_bytes()], EXTENSION).exists());
+        met.note_query_limit(portal, now, &never);
+        assert_eq!(at(&met, now), Duration::from_millis(500));
+        // The other process looks again a second after it last looked: the
+        // bucket is full, and holds the first process's turn.
+        assert_eq!(at(&other, now + Duration::from_millis(999)), Duration::ZERO);
+        let later = now + LOOK_EVERY;
+        assert_eq!(at(&other, later), Duration::from_millis(1000));
+        assert_eq!(at(&met, later), Duration::from_millis(1500));
+        // A note an hour old is not taken up by a process that did not see it.
+        let late = state_dir("late");
+        let noted = limiter_in(Pacing::Auto, Some(&late));
+        noted.note_query_limit(portal, now, &never);
+        set_clock(T + LIMITED_FOR);
+        let newcomer = Limiter::with_clock(Pacing::Auto, Some(late), fake_clock).unwrap();
+        assert_eq!(at(&newcomer, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_state_file_that_cannot_be_used_leaves_the_process_pacing_alone_with_one_warning() {
+        let dir = state_dir("not-a-directory");
+        let blocker = dir.file_of(&[], "x");
+        let blocker = blocker.parent().unwrap();
+        std::fs::write(blocker, b"a file where the directory should be").unwrap();
+        let limiter = limiter_in(
+            Pacing::Always(RateLimit {
+                capacity: 3.0,
+                per_second: 2.0,
+            }),
+            Some(&dir),
+        );
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let warn = |text: &str| warnings.borrow_mut().push(text.to_owned());
+        let now = Instant::now();
+        let waits: Vec<Duration> = (0..4)
+            .map(|_| {
+                let reserved = limiter.reserve("https://p", "p", now, now + FAR, &warn);
+                reserved.unwrap()
+            })
+            .collect();
+        assert_eq!(millis(&waits), [0, 0, 500, 1000]);
+        let warnings = warnings.into_inner();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("cannot be opened") && warnings[0].contains("goes on alone"),
+            "{warnings:?}"
+        );
+        let _ = std::fs::remove_file(blocker);
     }
 }

@@ -262,6 +262,17 @@ impl RequestLog {
         self.emit(level, secrets, &line);
     }
 
+    /// The state shared with the host's other processes (a state file)
+    /// could not be used: `text` says which and why, and that the process
+    /// goes on alone (docs/pacing.md). Once per state file, at `warn`.
+    #[cold]
+    pub(crate) fn shared_state(&self, url: &Url, text: &str) {
+        if self.enabled(Level::Warn) {
+            let line = format!("{} shared-state description={text:?}", Host(url));
+            self.emit(Level::Warn, &Secrets::default(), &line);
+        }
+    }
+
     /// Masks `message` and hands it to the `log` crate and to the sink.
     #[cold]
     fn emit(&self, level: Level, secrets: &Secrets, message: &str) {

@@ -123,15 +123,15 @@ impl Engine {
         let mut now = Instant::now();
         if let Some(limiter) = &self.limiter {
             let host = url.host_str().unwrap_or_default();
-            match limiter.reserve(&url[..url::Position::BeforePath], host, now, deadline) {
-                Some(start) => {
-                    let wait = start.saturating_duration_since(now);
-                    if !wait.is_zero() {
-                        self.log.wait(url, request, Wait::Pacing, wait);
-                        std::thread::sleep(wait);
-                        now = Instant::now();
-                    }
+            let portal = &url[..url::Position::BeforePath];
+            let warn = |text: &str| self.log.shared_state(url, text);
+            match limiter.reserve(portal, host, now, deadline, &warn) {
+                Some(wait) if !wait.is_zero() => {
+                    self.log.wait(url, request, Wait::Pacing, wait);
+                    std::thread::sleep(wait);
+                    now = Instant::now();
                 }
+                Some(_) => {}
                 None => {
                     return Exchange::Done(Err(Error::new(
                         ErrorCode::Timeout,
@@ -290,7 +290,9 @@ impl Engine {
         let ran = match ServerRefusal::of(code) {
             Some(ServerRefusal::QueryLimit) => {
                 if let Some(limiter) = &self.limiter {
-                    limiter.note_query_limit(&url[..url::Position::BeforePath], Instant::now());
+                    let portal = &url[..url::Position::BeforePath];
+                    let warn = |text: &str| self.log.shared_state(url, text);
+                    limiter.note_query_limit(portal, Instant::now(), &warn);
                 }
                 Ran::No
             }

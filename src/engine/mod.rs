@@ -27,6 +27,7 @@ use crate::limiter::Limiter;
 use crate::request::Request;
 use crate::request_log::RequestLog;
 use crate::retry::Ran;
+use crate::shared::{self, Sharing, StateDir};
 use crate::tls;
 use crate::transport::Transport;
 
@@ -65,7 +66,18 @@ impl Engine {
         let tls = tls::client_config(config.ca_file.as_deref())?;
         let transport =
             Transport::new(tls, config.connect_timeout, config.read_timeout, USER_AGENT);
-        let limiter = Limiter::new(config.pacing);
+        // The state every process of the host shares sits in one
+        // directory, which the pacing's buckets and the budgets hold.
+        let state_dir = match config.shared {
+            Sharing::Host => Some(std::sync::Arc::new(StateDir::new(
+                config
+                    .state_dir
+                    .clone()
+                    .unwrap_or_else(shared::default_state_dir),
+            ))),
+            Sharing::Off => None,
+        };
+        let limiter = Limiter::new(config.pacing, state_dir);
         let log = RequestLog::open(config.log.as_ref(), config.log_level)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

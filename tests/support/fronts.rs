@@ -142,6 +142,10 @@ pub fn environment() -> &'static [(&'static str, String)] {
                 shared_portal().oauth_url().to_string(),
             ),
             ("OPI_BITRIX24_RETRY_DELAY", "0.01".to_owned()),
+            (
+                "OPI_BITRIX24_STATE_DIR",
+                super::state_dir().display().to_string(),
+            ),
         ];
         for (name, value) in &settings {
             // SAFETY: runs once, inside OnceLock, before this process's

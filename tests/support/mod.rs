@@ -61,13 +61,23 @@ pub fn frozen_portal() -> Portal {
 }
 
 /// A client trusting the test CA, with `config`'s other settings (the
-/// test's own, then `..Config::default()`): how every test makes one.
+/// test's own, then `..Config::default()`): how every test makes one. Its
+/// state shared with other processes is kept in [`state_dir`] unless the
+/// test names a directory.
 pub fn test_client(config: Config) -> Client {
     Client::new(Config {
         ca_file: Some(TestCa::global().pem_path.clone()),
+        state_dir: config.state_dir.clone().or_else(|| Some(state_dir())),
         ..config
     })
     .expect("a client")
+}
+
+/// target/tmp/state: the state directory (`OPI_BITRIX24_STATE_DIR`) of the
+/// tests' clients and programs, so that a test run leaves its state files
+/// there rather than in the user's own directory.
+pub fn state_dir() -> PathBuf {
+    tmp_dir().join("state")
 }
 
 /// Settings for fault tests: a short read timeout, quick retries, no pacing.
