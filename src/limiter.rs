@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use fnv::FnvHashMap;
 
 use crate::shared::layout::{PACE_BYTES, PaceRecord};
-use crate::shared::{self, Slot, StateDir};
+use crate::shared::{self, LOOK_EVERY, Slot, StateDir};
 
 /// A leaky bucket's size: requests that fit at once, and how many drain a second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,9 +79,6 @@ pub fn is_cloud_host(host: &str) -> bool {
 /// The slot below the portal's threshold kept free: requests scheduled apart
 /// may reach the portal closer together, by network and scheduling jitter.
 const HEADROOM: f64 = 1.0;
-/// How often a portal this process does not pace has its state file looked
-/// at, for another process's note that it answered `QUERY_LIMIT_EXCEEDED`.
-const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// How long another process's note that a portal answered
 /// `QUERY_LIMIT_EXCEEDED` makes a process that did not see it pace the
 /// portal: an hour after the last one.

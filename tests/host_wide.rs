@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use opi_bitrix24::{Config, Pacing};
 use support::*;
 
 /// The portal's bucket, and the pacing's: 10 requests, draining 5 a second.
@@ -372,4 +373,76 @@ fn a_process_killed_holding_the_state_files_lock_holds_up_no_one() {
     }
     assert_eq!(portal.requests().len(), 1 + 8);
     assert_eq!(portal.refused(), 0);
+}
+
+/// A process killed with a call in flight leaves its count in the method's
+/// budget for no longer than that call's time budget: another process held
+/// back by it (the budget's room is one call beside it) goes on within 2 s
+/// of the kill, once the lease ends, not at the window's reset 20 s away.
+#[test]
+fn a_process_killed_with_a_call_in_flight_holds_the_budget_no_longer_than_its_time_budget() {
+    let portal = Portal::with(PortalOptions {
+        bucket: None,
+        operating_budget: Some(OperatingBudget {
+            limit: 1.1,
+            window: Duration::from_secs(20),
+            charge: 0.4,
+        }),
+        ..PortalOptions::default()
+    });
+    let folder = scratch("killed-in-flight");
+    let client = test_client(Config {
+        pacing: Pacing::Off,
+        operating_limit: Some(1.1),
+        state_dir: Some(folder.join("state")),
+        ..Config::default()
+    });
+    let webhook = portal.webhook_url();
+    let call = || client.call_json(&webhook, "server.time", "{}", "");
+    // This process's call reports the budget: 0.4 of 1.1 spent, 0.4 a call.
+    assert!(!call().is_error());
+    // Another process's call takes the room of one, and hangs there.
+    portal.fail_next("server.time", PortalFault::SilentAfterRun, 1);
+    let mut other = Command::new(c_test_program())
+        .args([
+            "repeat-invoke",
+            "1",
+            "call",
+            &webhook,
+            "server.time",
+            "{}",
+            "(null)",
+        ])
+        .envs(settings(&folder, "host"))
+        .env("OPI_BITRIX24_RATE_LIMIT", "off")
+        .env("OPI_BITRIX24_OPERATING_LIMIT", "1.1")
+        .env("OPI_BITRIX24_TIMEOUT", "1")
+        .env("OPI_BITRIX24_ATTEMPTS", "1")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sent = Instant::now();
+    while portal.calls_of("server.time") < 2 {
+        assert!(sent.elapsed() < Duration::from_secs(10), "never sent");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    eprintln!(
+        "the other's call reached the portal {:?} after it started",
+        sent.elapsed()
+    );
+    other.kill().unwrap();
+    other.wait().unwrap();
+    let killed = Instant::now();
+    // 0.4 + 2 × 0.4 passes 1.1: this call waits for the other's to end,
+    // which it never will; its lease ends 1 s after it began.
+    let answer = call();
+    let waited = killed.elapsed();
+    assert!(!answer.is_error(), "{}", answer.json());
+    eprintln!("held back {waited:?} after the kill");
+    assert!(
+        waited >= Duration::from_millis(400),
+        "not held back: {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    assert_eq!(portal.blocked(), 0);
 }

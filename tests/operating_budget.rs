@@ -10,11 +10,11 @@
 //! long anything took: what is asserted is what the portal counted (calls,
 //! refusals, deals) and what the client answered, which a loaded machine
 //! does not change. The budget's decisions, waits included, are asserted
-//! exactly on a fake clock in `src/budget.rs`.
+//! exactly on a fake clock in `src/budget/`.
 
 use std::time::Duration;
 
-use opi_bitrix24::{Client, Config, ListMode, Pacing};
+use opi_bitrix24::{Client, Config, ListMode, Pacing, Sharing};
 use opi_test_support as support;
 use serde_json::Value;
 use support::*;
@@ -35,7 +35,14 @@ fn budget_portal(limit: f64, window: Duration, charge: f64, rows: usize) -> Port
 /// A client that knows the portal's scaled-down limit, as
 /// `OPI_BITRIX24_OPERATING_LIMIT` would tell it.
 fn budget_client(limit: f64, timeout: Duration) -> Client {
+    budget_client_sharing(limit, timeout, Sharing::Host)
+}
+
+/// The same, sharing what it knows with the host's other processes (and
+/// clients) or not.
+fn budget_client_sharing(limit: f64, timeout: Duration, shared: Sharing) -> Client {
     test_client(Config {
+        shared,
         operating_limit: Some(limit),
         pacing: Pacing::Off,
         retry_delay: Duration::from_millis(10),
@@ -146,11 +153,12 @@ fn a_write_refused_for_the_budget_is_sent_again_and_runs_once() {
     // the window to pass.
     let portal = budget_portal(0.2, Duration::from_secs(2), 0.1, 0);
     let params = r#"{"fields":{"TITLE":"Budgeted"}}"#;
-    // A client that knows nothing of the budget, made before it is spent.
-    let fresh = budget_client(0.2, Duration::from_secs(60));
+    // A client that knows nothing of the budget, made before it is spent;
+    // it shares nothing with the other (which would tell it).
+    let fresh = budget_client_sharing(0.2, Duration::from_secs(60), Sharing::Off);
     // Another client spends the budget of crm.deal.add; told a higher
     // limit, it does not hold its own calls back.
-    let spender = budget_client(10.0, Duration::from_secs(60));
+    let spender = budget_client_sharing(10.0, Duration::from_secs(60), Sharing::Off);
     for _ in 0..2 {
         let answer = spender.call_json(&portal.webhook_url(), "crm.deal.add", params, "");
         assert!(!answer.is_error(), "{}", answer.json());
@@ -175,4 +183,22 @@ fn a_write_refused_for_the_budget_is_sent_again_and_runs_once() {
         1 + portal.blocked()
     );
     assert_eq!(portal.deals_titled("Once"), 1, "it ran once");
+}
+
+/// With the default sharing, what one client (or process) of the host
+/// learned of a budget is known to the others: a client that never called
+/// the method waits for its reset instead of meeting the portal's 429.
+#[test]
+fn a_budget_spent_by_another_client_of_the_host_is_waited_for_not_run_into() {
+    let portal = budget_portal(0.2, Duration::from_secs(2), 0.1, 0);
+    let fresh = budget_client(0.2, Duration::from_secs(60));
+    let spender = budget_client_sharing(10.0, Duration::from_secs(60), Sharing::Host);
+    for _ in 0..2 {
+        let answer = spender.call_json(&portal.webhook_url(), "server.time", "", "");
+        assert!(!answer.is_error(), "{}", answer.json());
+    }
+    let answer = fresh.call_json(&portal.webhook_url(), "server.time", "", "");
+    assert!(!answer.is_error(), "{}", answer.json());
+    assert_eq!(portal.blocked(), 0, "the portal refused none");
+    assert_eq!(portal.calls_of("server.time"), 3);
 }

@@ -10,7 +10,7 @@ use hyper::header::LOCATION;
 use url::Url;
 
 use crate::answer::Answer;
-use crate::budget;
+use crate::budget::{self, Scope};
 use crate::error::{Error, ErrorCode};
 use crate::request::Request;
 use crate::request_log::{self, Wait};
@@ -121,10 +121,11 @@ impl Engine {
         // Read once when nothing waits: the time the pacing is asked at is
         // the time the exchange starts.
         let mut now = Instant::now();
+        // A state file shared with other processes that cannot be used.
+        let warn = |text: &str| self.log.shared_state(url, text);
         if let Some(limiter) = &self.limiter {
             let host = url.host_str().unwrap_or_default();
             let portal = &url[..url::Position::BeforePath];
-            let warn = |text: &str| self.log.shared_state(url, text);
             match limiter.reserve(portal, host, now, deadline, &warn) {
                 Some(wait) if !wait.is_zero() => {
                     self.log.wait(url, request, Wait::Pacing, wait);
@@ -144,11 +145,10 @@ impl Engine {
             }
         }
         // Held back while the method's operating-time budget has no room.
-        let admission = self.budgets.admit(
-            url.host_str().unwrap_or_default(),
-            &request.method,
-            deadline,
-        );
+        let scope = Scope::of(url);
+        let admission = self
+            .budgets
+            .admit(scope, &request.method, now, deadline, &warn);
         if !admission.waited.is_zero() {
             if admission.waited >= Duration::from_millis(1) {
                 self.log
@@ -195,10 +195,9 @@ impl Engine {
         if answer.error_code() != Some(OPERATION_TIME_LIMIT) {
             return answer;
         }
-        let host = url.host_str().unwrap_or_default();
         let frees = match self
             .budgets
-            .reset_of(host, &request.method, budget::unix_now())
+            .reset_of(Scope::of(url), &request.method, budget::unix_now())
         {
             Some(reset_at) => format!(
                 "{}'s operating-time budget on {} frees at {} (Unix time {reset_at:.0}), past this call's time budget",
@@ -258,11 +257,12 @@ impl Engine {
             }
         }
         let retry_after = retry_after(&reply.headers);
-        let host = url.host_str().unwrap_or_default();
+        let warn = |text: &str| self.log.shared_state(url, text);
         let result = match classify(status, reply.body) {
             Ok((answer, time)) => {
                 if let (Some(time), true) = (time, status.is_success()) {
-                    self.budgets.note(host, &request.method, time);
+                    let scope = Scope::of(url);
+                    self.budgets.note(scope, &request.method, time, &warn);
                 }
                 Ok(answer)
             }
@@ -272,9 +272,10 @@ impl Engine {
         if status == StatusCode::TOO_MANY_REQUESTS && code == Some(OPERATION_TIME_LIMIT) {
             // Refused before the method ran: sent again for any method,
             // once the budget frees.
+            let now = budget::unix_now();
             let until_free = self
                 .budgets
-                .note_blocked(host, &request.method, budget::unix_now());
+                .note_blocked(Scope::of(url), &request.method, now, &warn);
             return Exchange::Retryable {
                 result,
                 retry_after: Some(until_free),
@@ -291,7 +292,6 @@ impl Engine {
             Some(ServerRefusal::QueryLimit) => {
                 if let Some(limiter) = &self.limiter {
                     let portal = &url[..url::Position::BeforePath];
-                    let warn = |text: &str| self.log.shared_state(url, text);
                     limiter.note_query_limit(portal, Instant::now(), &warn);
                 }
                 Ran::No

@@ -20,7 +20,7 @@ mod exchange;
 mod outcome;
 
 use crate::answer::Answer;
-use crate::budget::{Budgets, TimeReport};
+use crate::budget::{Budgets, Scope, TimeReport};
 use crate::config::Config;
 use crate::error::Error;
 use crate::limiter::Limiter;
@@ -77,13 +77,13 @@ impl Engine {
             ))),
             Sharing::Off => None,
         };
-        let limiter = Limiter::new(config.pacing, state_dir);
+        let limiter = Limiter::new(config.pacing, state_dir.clone());
         let log = RequestLog::open(config.log.as_ref(), config.log_level)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))?;
-        let budgets = Budgets::new(config.operating_limit);
+        let budgets = Budgets::new(config.operating_limit, state_dir);
         Ok(Engine {
             transport,
             runtime,
@@ -119,7 +119,8 @@ impl Engine {
     /// What a portal reported of `method`'s operating time, outside the
     /// answer the engine read it from (a batch command's `result_time`).
     pub(crate) fn note_time(&self, request: &Request, method: &str, report: TimeReport) {
-        let host = request.url.host_str().unwrap_or_default();
-        self.budgets.note(host, method, report);
+        let warn = |text: &str| self.log.shared_state(&request.url, text);
+        let scope = Scope::of(&request.url);
+        self.budgets.note(scope, method, report, &warn);
     }
 }

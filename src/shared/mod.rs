@@ -1,8 +1,9 @@
 //! State shared by the processes of one host (docs/pacing.md, "One bucket
 //! per host"): small files of a fixed layout (`layout.rs`) in a per-user
-//! directory, one per portal's bucket, each taken in turns under the
-//! operating system's file lock (`file.rs`). What a file holds is the
-//! callers' business (`src/limiter.rs`); this module keeps the directory,
+//! directory — one per portal's bucket, one per method's operating-time
+//! budget — each taken in turns under the operating system's file lock
+//! (`file.rs`). What a file holds is the callers' business
+//! (`src/limiter.rs`, `src/budget/`); this module keeps the directory,
 //! names the files, and turns a file that cannot be used into one warning
 //! and a fall-back to the process's own state, never into a failed call.
 
@@ -10,6 +11,8 @@ mod file;
 pub(crate) mod layout;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use file::{Refusal, StateFile};
@@ -32,6 +35,10 @@ const FOLDER: &str = "opi-bitrix24";
 /// process goes on alone: a turn holds it for microseconds, so one held
 /// this long is a process stopped in its turn.
 const PATIENCE: Duration = Duration::from_secs(1);
+/// How often what a process does not keep of a portal (a bucket it does
+/// not pace, a budget it does not know) has its state file looked at, for
+/// what other processes noted there.
+pub(crate) const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// How long a state file that could not be used is left alone before it
 /// is tried again.
 const RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -97,6 +104,35 @@ pub(crate) fn wall_nanos() -> i64 {
         .map_or(0, |since| {
             i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)
         })
+}
+
+/// Who holds a lease in a state file: one per holder of counts in a
+/// process (each client's budgets count their own calls), told apart from
+/// the others of the host.
+#[derive(Debug)]
+pub(crate) struct LeaseOwner {
+    /// Its low 32 bits: the wall clock when the process first made one,
+    /// plus 2 for each one made since, odd (so that a key is never 0, a
+    /// free lease).
+    low: u32,
+}
+
+impl LeaseOwner {
+    pub(crate) fn new() -> LeaseOwner {
+        static SALT: OnceLock<u32> = OnceLock::new();
+        static MADE: AtomicU32 = AtomicU32::new(0);
+        let salt = *SALT.get_or_init(|| wall_nanos() as u32);
+        let made = MADE.fetch_add(2, Ordering::Relaxed);
+        LeaseOwner {
+            low: salt.wrapping_add(made) | 1,
+        }
+    }
+
+    /// The key of its leases: the process's id in the high 32 bits, so that
+    /// a process forked from this one holds its own.
+    pub(crate) fn key(&self) -> u64 {
+        u64::from(std::process::id()) << 32 | u64::from(self.low)
+    }
 }
 
 /// The directory of the state files (`OPI_BITRIX24_STATE_DIR`).
