@@ -38,7 +38,7 @@ pub(crate) const A_REQUEST: &str = "a request may carry";
 /// Why `size` bytes are refused where at most `limit` fit (`bounded` says
 /// what the limit is of): both in MiB to a tenth, the size rounded up and
 /// the limit down, so that the size never reads as no more than the limit.
-/// In integers, as in budget.rs: rounding a float would import the C
+/// In integers, as in src/budget/: rounding a float would import the C
 /// library's floor, which .ci/win7-imports does not list.
 pub(crate) fn too_large(size: u64, limit: u64, bounded: &str) -> String {
     // Tenths of a MiB; u128, as ten times a u64 may not fit one.

@@ -7,7 +7,8 @@
 //!   portal may have run the request, and redirects, within the call's
 //!   time budget;
 //! - `exchange_paced`: the pacing slot (`src/limiter.rs`) and room in the
-//!   method's operating-time budget (`src/budget.rs`);
+//!   method's operating-time budget (`src/budget/`), both shared with the host's
+//!   other processes through `src/shared/`;
 //! - `exchange_once`: one HTTP exchange, classified as done, retryable or
 //!   moved (what its outcome reads as is in `outcome.rs`).
 //!
