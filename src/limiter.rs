@@ -179,6 +179,8 @@ struct Portal {
     /// This process's copy of the bucket: the bucket itself when it is not
     /// shared, or while the state file cannot be used.
     turns: Turns,
+    /// Whether the portal is a cloud one ([`is_cloud_host`]), told once.
+    cloud: bool,
     /// Whether the portal answered `QUERY_LIMIT_EXCEEDED`, to this process
     /// or to another one of the host.
     limited: bool,
@@ -215,36 +217,40 @@ impl Limiter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// What is kept of `portal`, made at its first call (the one time its
-    /// key and file name are allocated).
-    fn portal<'p>(
+    /// Runs `work` on what is kept of `portal` (its origin) at `host`,
+    /// under the lock: made at the portal's first call (the one time its
+    /// key and file name are allocated), found with one lookup after.
+    fn with_portal<R>(
         &self,
-        portals: &'p mut FnvHashMap<String, Portal>,
         portal: &str,
+        host: &str,
         now: Instant,
-    ) -> &'p mut Portal {
-        if !portals.contains_key(portal) {
-            let file = self.shared.as_ref().map(|dir| {
-                let path = dir.file_of(&[portal.as_bytes()], EXTENSION);
-                Slot::new(path)
-            });
-            let kept = Portal {
-                turns: Turns::default(),
-                limited: false,
-                file,
-                next_look: now,
-            };
-            portals.insert(portal.to_owned(), kept);
+        work: impl FnOnce(&mut Portal) -> R,
+    ) -> R {
+        let mut portals = self.lock();
+        if let Some(kept) = portals.get_mut(portal) {
+            return work(kept);
         }
-        portals.get_mut(portal).expect("made above")
+        let file = self.shared.as_ref().map(|dir| {
+            let path = dir.file_of(&[portal.as_bytes()], EXTENSION);
+            Slot::new(path)
+        });
+        let kept = Portal {
+            turns: Turns::default(),
+            cloud: is_cloud_host(host),
+            limited: false,
+            file,
+            next_look: now,
+        };
+        work(portals.entry(portal.to_owned()).or_insert(kept))
     }
 
-    /// The bucket `portal` at `host` is paced at, if any, as far as this
-    /// process knows.
-    fn limit_of(&self, portal: &Portal, host: &str) -> Option<RateLimit> {
+    /// The bucket `portal` is paced at, if any, as far as this process
+    /// knows.
+    fn limit_of(&self, portal: &Portal) -> Option<RateLimit> {
         match self.pacing {
             Pacing::Always(limit) => Some(limit),
-            Pacing::Auto if portal.limited || is_cloud_host(host) => Some(RateLimit::STANDARD),
+            Pacing::Auto if portal.limited || portal.cloud => Some(RateLimit::STANDARD),
             Pacing::Auto | Pacing::Off => None,
         }
     }
@@ -253,40 +259,46 @@ impl Limiter {
     /// (by default; a pacing set for every portal stays as it is), starting
     /// from a full bucket, as the portal's own is; and the host's other
     /// processes find the note in the state file.
-    pub(crate) fn note_query_limit(&self, portal: &str, now: Instant, warn: &dyn Fn(&str)) {
+    pub(crate) fn note_query_limit(
+        &self,
+        portal: &str,
+        host: &str,
+        now: Instant,
+        warn: &dyn Fn(&str),
+    ) {
         if self.pacing != Pacing::Auto {
             return;
         }
-        let mut portals = self.lock();
-        let kept = self.portal(&mut portals, portal, now);
-        kept.limited = true;
-        let cadence = Cadence::of(RateLimit::STANDARD);
-        kept.turns.fill(cadence, (self.clock)());
-        let (Some(dir), Some(file)) = (&self.shared, &mut kept.file) else {
-            return;
-        };
-        let clock = self.clock;
-        let shared = file.turn(
-            dir,
-            true,
-            |bytes: &mut [u8; PACE_BYTES]| {
-                let mut record = PaceRecord::read(bytes);
-                let now = clock();
-                let mut turns = Turns {
-                    arrival: record.arrival,
-                    stamp: record.stamp,
-                };
-                turns.fill(cadence, now);
-                (record.arrival, record.stamp) = (turns.arrival, turns.stamp);
-                record.limited_at = now;
-                record.write(bytes);
-                (turns, true)
-            },
-            warn,
-        );
-        if let Some(turns) = shared {
-            kept.turns = turns;
-        }
+        self.with_portal(portal, host, now, |kept| {
+            kept.limited = true;
+            let cadence = Cadence::of(RateLimit::STANDARD);
+            kept.turns.fill(cadence, (self.clock)());
+            let (Some(dir), Some(file)) = (&self.shared, &mut kept.file) else {
+                return;
+            };
+            let clock = self.clock;
+            let shared = file.turn(
+                dir,
+                true,
+                |bytes: &mut [u8; PACE_BYTES]| {
+                    let mut record = PaceRecord::read(bytes);
+                    let now = clock();
+                    let mut turns = Turns {
+                        arrival: record.arrival,
+                        stamp: record.stamp,
+                    };
+                    turns.fill(cadence, now);
+                    (record.arrival, record.stamp) = (turns.arrival, turns.stamp);
+                    record.limited_at = now;
+                    record.write(bytes);
+                    (turns, true)
+                },
+                warn,
+            );
+            if let Some(turns) = shared {
+                kept.turns = turns;
+            }
+        });
     }
 
     /// Reserves the next turn for `portal` (its origin) at `host` and
@@ -301,16 +313,28 @@ impl Limiter {
         deadline: Instant,
         warn: &dyn Fn(&str),
     ) -> Option<Duration> {
-        let mut portals = self.lock();
-        let kept = self.portal(&mut portals, portal, now);
-        let limit = match self.limit_of(kept, host) {
-            Some(limit) => limit,
-            None if self.limited_elsewhere(kept, now, warn) => RateLimit::STANDARD,
-            None => return Some(Duration::ZERO),
-        };
-        let cadence = Cadence::of(limit);
-        let max_wait = deadline.saturating_duration_since(now).as_nanos();
-        let max_wait = i64::try_from(max_wait).unwrap_or(i64::MAX);
+        self.with_portal(portal, host, now, |kept| {
+            let limit = match self.limit_of(kept) {
+                Some(limit) => limit,
+                None if self.limited_elsewhere(kept, now, warn) => RateLimit::STANDARD,
+                None => return Some(Duration::ZERO),
+            };
+            let max_wait = deadline.saturating_duration_since(now).as_nanos();
+            let max_wait = i64::try_from(max_wait).unwrap_or(i64::MAX);
+            let wait = self.take(kept, Cadence::of(limit), max_wait, warn)?;
+            Some(Duration::from_nanos(wait.unsigned_abs()))
+        })
+    }
+
+    /// Takes a turn of `kept`'s bucket: from the state file when shared and
+    /// usable, else from this process's copy.
+    fn take(
+        &self,
+        kept: &mut Portal,
+        cadence: Cadence,
+        max_wait: i64,
+        warn: &dyn Fn(&str),
+    ) -> Option<i64> {
         let clock = self.clock;
         let shared = match (&self.shared, &mut kept.file) {
             (Some(dir), Some(file)) => file.turn(
@@ -331,14 +355,13 @@ impl Limiter {
             ),
             _ => None,
         };
-        let wait = match shared {
+        match shared {
             Some((wait, turns)) => {
                 kept.turns = turns;
                 wait
             }
             None => kept.turns.take(cadence, clock(), max_wait),
-        }?;
-        Some(Duration::from_nanos(wait.unsigned_abs()))
+        }
     }
 
     /// Whether another process noted, within the last [`LIMITED_FOR`], that
@@ -551,7 +574,7 @@ mod tests {
         for _ in 0..500 {
             assert_eq!(reserve(own.0, own.1), Duration::ZERO, "not paced");
         }
-        limiter.note_query_limit(own.0, now, &never);
+        limiter.note_query_limit(own.0, own.1, now, &never);
         let after: Vec<Duration> = (0..3).map(|_| reserve(own.0, own.1)).collect();
         assert_eq!(
             millis(&after),
@@ -630,7 +653,7 @@ mod tests {
         assert_eq!(at(&other, now), Duration::ZERO);
         // Looked at by the first call: no file was there, and none is made.
         assert!(!dir.file_of(&[portal.as_bytes()], EXTENSION).exists());
-        met.note_query_limit(portal, now, &never);
+        met.note_query_limit(portal, "crm.company.ru", now, &never);
         assert_eq!(at(&met, now), Duration::from_millis(500));
         // The other process looks again a second after it last looked: the
         // bucket is full, and holds the first process's turn.
@@ -641,7 +664,7 @@ mod tests {
         // A note an hour old is not taken up by a process that did not see it.
         let late = state_dir("late");
         let noted = limiter_in(Pacing::Auto, Some(&late));
-        noted.note_query_limit(portal, now, &never);
+        noted.note_query_limit(portal, "crm.company.ru", now, &never);
         set_clock(T + LIMITED_FOR);
         let newcomer = Limiter::with_clock(Pacing::Auto, Some(late), fake_clock).unwrap();
         assert_eq!(at(&newcomer, now), Duration::ZERO);

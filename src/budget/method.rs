@@ -3,10 +3,10 @@
 //! goes now — on this process's own copy, or, when shared, on the host's,
 //! read from and written back to the method's state file in one turn.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::shared::layout::{BUDGET_BYTES, BudgetRecord};
-use crate::shared::{self, LOOK_EVERY, LeaseOwner, Slot, StateDir};
+use crate::shared::{self, LeaseOwner, Slot, StateDir};
 
 use super::{RESET_MARGIN, until};
 
@@ -35,9 +35,6 @@ pub(super) struct MethodBudget {
     pub(super) known: bool,
     /// The state file the host's processes share it in, when shared.
     pub(super) file: Option<Slot>,
-    /// When the state file of a budget not known is next looked at; none
-    /// before the first look.
-    pub(super) next_look: Option<Instant>,
 }
 
 /// What a call held back by its method's budget does at a given time.
@@ -65,21 +62,15 @@ impl MethodBudget {
             stale: false,
             known: false,
             file,
-            next_look: None,
         }
     }
 
-    /// Whether another process knows the budget, as its state file says:
-    /// looked at once per [`LOOK_EVERY`] (from `now`), never made. What it
-    /// knows is taken up.
-    pub(super) fn look(&mut self, dir: &StateDir, now: Instant, warn: &dyn Fn(&str)) -> bool {
+    /// Whether another process knows the budget, as its state file says
+    /// (looked at, never made). What it knows is taken up.
+    pub(super) fn look(&mut self, dir: &StateDir, warn: &dyn Fn(&str)) -> bool {
         let Some(file) = &mut self.file else {
             return false;
         };
-        if self.next_look.is_some_and(|next| now < next) {
-            return false;
-        }
-        self.next_look = Some(now + LOOK_EVERY);
         let read = |bytes: &mut [u8; BUDGET_BYTES]| (BudgetRecord::read(bytes), false);
         let Some(record) = file.turn(dir, false, read, warn) else {
             return false;

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use url::Url;
 
 use crate::limiter::is_cloud_host;
-use crate::shared::{self, LeaseOwner, Slot, StateDir};
+use crate::shared::{self, LOOK_EVERY, LeaseOwner, Slot, StateDir};
 use method::{Decision, MethodBudget};
 
 /// The cloud's limit: seconds of processing per method in 10 minutes.
@@ -79,14 +79,17 @@ pub(crate) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    /// The scope of a request to `url`.
+    /// The scope of a request to `url`: its address up to the last `/` of
+    /// its path.
     pub(crate) fn of(url: &'a Url) -> Scope<'a> {
-        let through_path = &url[..url::Position::AfterPath];
-        let key = through_path
-            .rfind('/')
-            .map_or(through_path, |slash| &through_path[..=slash]);
+        let origin = url[..url::Position::BeforePath].len();
+        let path = url.path().as_bytes();
+        let through = path
+            .iter()
+            .rposition(|b| *b == b'/')
+            .map_or(0, |slash| slash + 1);
         Scope {
-            key,
+            key: &url.as_str()[..origin + through],
             host: url.host_str().unwrap_or_default(),
         }
     }
@@ -106,12 +109,17 @@ pub(crate) struct Budgets {
     changed: Condvar,
 }
 
-/// Budgets by scope, then by method; and how many calls wait in `admit`,
-/// so that the calls that find no one waiting (nearly all) notify no one.
+/// Budgets by scope, then by method; how many calls wait in `admit`, so
+/// that the calls that find no one waiting (nearly all) notify no one;
+/// whether any budget is known, so that while none is (a portal whose
+/// limiter is off) a call looks nothing up; and when a budget not known is
+/// next looked up in its state file.
 #[derive(Default)]
 struct Portals {
     scopes: FnvHashMap<String, FnvHashMap<String, MethodBudget>>,
     waiting: u32,
+    any_known: bool,
+    next_look: Option<Instant>,
 }
 
 /// A call admitted: counted in flight until dropped.
@@ -193,6 +201,25 @@ impl Budgets {
         entry(portals, scope, method).expect("made above")
     }
 
+    /// Whether another process of the host knows the budget of `method` in
+    /// `scope`, as its state file says; the next look is a second on.
+    fn looked_up(
+        &self,
+        portals: &mut Portals,
+        scope: Scope,
+        method: &str,
+        now: Instant,
+        warn: &dyn Fn(&str),
+    ) -> bool {
+        portals.next_look = Some(now + LOOK_EVERY);
+        let Some(dir) = self.shared.as_deref() else {
+            return false;
+        };
+        let known = self.entry(portals, scope, method).look(dir, warn);
+        portals.any_known |= known;
+        known
+    }
+
     /// Holds a call of `method` back while its budget has no room for it,
     /// until the window's reset, then counts it in flight. A reset past
     /// `deadline` is not waited for: the call goes, and the portal decides.
@@ -217,13 +244,14 @@ impl Budgets {
         let dir = self.shared.as_deref();
         let mut portals = self.lock();
         // A budget this process does not know may be known to another
-        // process: a shared one is looked at once a second.
-        let known = match (entry(&mut portals, scope, method), dir) {
-            (Some(budget), _) if budget.known => true,
-            (Some(budget), Some(dir)) => budget.look(dir, now, warn),
-            (None, Some(dir)) => self.entry(&mut portals, scope, method).look(dir, now, warn),
-            (_, None) => false,
-        };
+        // process: when shared, the state file of the method called is
+        // looked at, at most once a second (in all).
+        let look = dir.is_some() && portals.next_look.is_none_or(|next| now >= next);
+        if !portals.any_known && !look {
+            return admission;
+        }
+        let known = find(&mut portals, scope, method).is_some()
+            || (look && self.looked_up(&mut portals, scope, method, now, warn));
         if !known {
             // Nothing known of this method: nothing to hold back.
             return admission;
@@ -295,6 +323,7 @@ impl Budgets {
             return;
         };
         let mut portals = self.lock();
+        portals.any_known = true;
         let budget = self.entry(&mut portals, scope, method);
         budget.turn(self.shared.as_deref(), &self.owner, warn, |budget| {
             budget.known = true;
@@ -324,6 +353,7 @@ impl Budgets {
         warn: &dyn Fn(&str),
     ) -> Duration {
         let mut portals = self.lock();
+        portals.any_known = true;
         let budget = self.entry(&mut portals, scope, method);
         budget.turn(self.shared.as_deref(), &self.owner, warn, |budget| {
             budget.known = true;

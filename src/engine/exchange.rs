@@ -165,9 +165,10 @@ impl Engine {
         self.log.sending(url, request, attempt);
         let started = self.log.start();
         let status = Cell::new(None);
-        let exchange = self
-            .runtime
-            .block_on(self.exchange_once(url, request, remaining, &status));
+        // Pinned here and lent: the exchange's future is large, and moving
+        // it into `block_on` would copy it.
+        let exchange = std::pin::pin!(self.exchange_once(url, scope, request, remaining, &status));
+        let exchange = self.runtime.block_on(exchange);
         if let Some(started) = started {
             let (result, retryable) = match &exchange {
                 Exchange::Done(result) | Exchange::Unreadable(result) => (Some(result), false),
@@ -221,6 +222,7 @@ impl Engine {
     async fn exchange_once(
         &self,
         url: &Url,
+        scope: Scope<'_>,
         request: &Request,
         remaining: Duration,
         answered: &Cell<Option<StatusCode>>,
@@ -261,7 +263,6 @@ impl Engine {
         let result = match classify(status, reply.body) {
             Ok((answer, time)) => {
                 if let (Some(time), true) = (time, status.is_success()) {
-                    let scope = Scope::of(url);
                     self.budgets.note(scope, &request.method, time, &warn);
                 }
                 Ok(answer)
@@ -292,7 +293,8 @@ impl Engine {
             Some(ServerRefusal::QueryLimit) => {
                 if let Some(limiter) = &self.limiter {
                     let portal = &url[..url::Position::BeforePath];
-                    limiter.note_query_limit(portal, Instant::now(), &warn);
+                    let host = url.host_str().unwrap_or_default();
+                    limiter.note_query_limit(portal, host, Instant::now(), &warn);
                 }
                 Ran::No
             }
