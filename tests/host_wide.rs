@@ -375,6 +375,51 @@ fn a_process_killed_holding_the_state_files_lock_holds_up_no_one() {
     assert_eq!(portal.refused(), 0);
 }
 
+/// A process that holds the state file's lock and does not let go (stopped
+/// in its turn) holds each call up for a second at most: then the process
+/// goes on alone, and its request log says so once.
+#[test]
+fn a_lock_held_for_ever_holds_each_process_up_a_second_then_it_goes_on_alone() {
+    let portal = limited_portal(0);
+    let folder = scratch("stuck-holder");
+    let webhook = portal.webhook_url();
+    let program = c_test_program();
+    let call = |count: usize| {
+        Command::new(&program)
+            .args(["repeat-invoke", &count.to_string(), "call", &webhook])
+            .args(["server.time", "{}", "(null)"])
+            .envs(settings(&folder, "host"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    assert!(call(1).wait().unwrap().success());
+    let mut holder = lock_holder(&the_state_file(&folder));
+    let started = Instant::now();
+    let callers: Vec<Child> = (0..4).map(|_| call(3)).collect();
+    for caller in callers {
+        let output = caller.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("failures 0"), "{stdout}");
+    }
+    let took = started.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    eprintln!("4 programs × 3 calls past a lock held for ever: {took:?}");
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    let log = std::fs::read_to_string(folder.join("log")).unwrap();
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("shared-state")).collect();
+    assert_eq!(warnings.len(), 4, "one per process: {warnings:?}");
+    assert!(
+        warnings[0].contains("was locked by another process")
+            && warnings[0].contains("goes on alone"),
+        "{warnings:?}"
+    );
+}
+
 /// A process killed with a call in flight leaves its count in the method's
 /// budget for no longer than that call's time budget: another process held
 /// back by it (the budget's room is one call beside it) goes on within 2 s

@@ -317,7 +317,7 @@ mod tests {
         }
         assert_eq!(
             dir.file_of(&[b"a"], "pace1"),
-            Path::new(&format!("/state/{hash:016x}.pace1"))
+            Path::new("/state").join(format!("{hash:016x}.pace1"))
         );
         assert_ne!(dir.file_of(&[b"ab"], "x"), dir.file_of(&[b"a", b"b"], "x"));
     }
